@@ -1,0 +1,145 @@
+"""Across every client school: the executive principal's overview, exceptions first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analysis.periods import period_index
+
+STATUSES = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
+
+# Report cards (from November 2025) are never converted into the old four-point scale;
+# the overview summarises a report card by its weakest grades instead.
+REPORT_CARD_GRADES = [
+    "Urgent improvement", "Needs attention", "Expected standard", "Strong standard", "Exceptional",
+]
+
+
+def latest_inspection(inspections: pd.DataFrame) -> pd.DataFrame:
+    """inspections -> urn, inspection_date, inspection (one plain-words line per school)."""
+    columns = ["urn", "inspection_date", "inspection"]
+    if inspections is None or inspections.empty:
+        return pd.DataFrame(columns=columns)
+    frame = inspections.copy()
+    frame["inspection_date"] = pd.to_datetime(frame["inspection_date"], errors="coerce")
+    rows = []
+    for urn, school in frame.groupby("urn"):
+        latest_date = school["inspection_date"].max()
+        latest = school[school["inspection_date"] == latest_date]
+        overall = latest[latest["area"].astype(str).str.lower() == "overall"]
+        if not overall.empty:
+            text = str(overall["judgement"].iloc[0])
+        else:
+            text = _report_card_line(latest)
+        rows.append({"urn": urn, "inspection_date": latest_date, "inspection": text})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _report_card_line(card: pd.DataFrame) -> str:
+    """A report card's rows -> 'Report card: 1 Needs attention, 4 Expected standard; safeguarding met'."""
+    judgements = card["judgement"].astype(str)
+    safeguarding = card[card["area"].astype(str).str.lower() == "safeguarding"]["judgement"]
+    counts = judgements[judgements.isin(REPORT_CARD_GRADES)].value_counts()
+    parts = [f"{counts[g]} {g}" for g in REPORT_CARD_GRADES if g in counts]
+    line = "Report card: " + ", ".join(parts) if parts else "Report card"
+    if not safeguarding.empty:
+        line += f"; safeguarding {str(safeguarding.iloc[0]).lower()}"
+    return line
+
+
+def status_counts(progress: pd.DataFrame) -> pd.DataFrame:
+    """progress -> client_urn plus one count column per status (all six, zero-filled)."""
+    if progress is None or progress.empty:
+        return pd.DataFrame(columns=["client_urn", *STATUSES])
+    counts = pd.crosstab(progress["client_urn"], progress["status"])
+    counts = counts.reindex(columns=STATUSES, fill_value=0).reset_index()
+    counts.columns.name = None
+    return counts
+
+
+def active_on(deployments: pd.DataFrame, day: dt.date) -> pd.Series:
+    """deployments -> boolean Series: the deployment has started and not yet ended on `day`."""
+    start = pd.to_datetime(deployments["start_date"], errors="coerce")
+    end = pd.to_datetime(deployments["end_date"], errors="coerce")
+    day_ts = pd.Timestamp(day)
+    return (start.isna() | (start <= day_ts)) & (end.isna() | (end >= day_ts))
+
+
+def school_overview(
+    schools: pd.DataFrame,
+    progress: pd.DataFrame,
+    deployment_summary: pd.DataFrame,
+    inspections: pd.DataFrame,
+    today: dt.date | None = None,
+) -> pd.DataFrame:
+    """One row per client school, exceptions first.
+
+    Returns urn, school_name, phase, local_authority, the six status counts, targets,
+    inspection, active_deployments, days_committed, days_delivered, funding, spend_to_date,
+    creep_flags, qa_pending.
+    """
+    today = today or dt.date.today()
+    clients = schools[schools["role"].astype(str).str.lower() == "client"]
+    table = clients[["urn", "school_name", "phase", "local_authority"]].copy()
+
+    counts = status_counts(progress).rename(columns={"client_urn": "urn"})
+    table = table.merge(counts, on="urn", how="left")
+    table[STATUSES] = table[STATUSES].fillna(0).astype(int)
+    table["targets"] = table[STATUSES].sum(axis=1)
+
+    table = table.merge(
+        latest_inspection(inspections)[["urn", "inspection"]], on="urn", how="left"
+    )
+
+    summary = deployment_summary.copy()
+    if summary.empty:
+        summary = pd.DataFrame(columns=list(deployment_summary.columns) + ["active"])
+    summary["active"] = active_on(summary, today) if not summary.empty else []
+    # Spend to date: funding is drawn as days are delivered, capped at the funding agreed.
+    delivered_share = (summary["days_delivered"] / summary["days_committed"]).clip(upper=1)
+    summary["spend_to_date"] = summary["funding_amount"] * delivered_share
+    per_school = summary.groupby("client_urn").agg(
+        active_deployments=("active", "sum"),
+        deployments=("deployment_id", "count"),
+        days_committed=("days_committed", "sum"),
+        days_delivered=("days_delivered", "sum"),
+        funding=("funding_amount", "sum"),
+        spend_to_date=("spend_to_date", "sum"),
+        creep_flags=("creep_flag", "sum"),
+        qa_pending=("qa_pending", "sum"),
+    )
+    table = table.merge(per_school, left_on="urn", right_index=True, how="left")
+    for column in ["active_deployments", "deployments", "creep_flags", "qa_pending"]:
+        table[column] = table[column].fillna(0).astype(int)
+    for column in ["days_committed", "days_delivered", "funding", "spend_to_date"]:
+        table[column] = table[column].astype(float).fillna(0.0)
+
+    # Exceptions first: most targets off track or missed, then at risk, then by name.
+    table = table.sort_values(
+        ["Off track", "Missed", "At risk", "school_name"], ascending=[False, False, False, True]
+    )
+    return table.reset_index(drop=True)
+
+
+def filter_by_year(progress: pd.DataFrame, academic_year: str | None) -> pd.DataFrame:
+    """progress -> the targets whose baseline-to-target span overlaps the academic year."""
+    if not academic_year or progress.empty:
+        return progress
+    first = period_index(f"{academic_year} Autumn 1")
+    last = first + 5
+    start = progress["baseline_period"].map(period_index)
+    end = progress["target_period"].map(period_index)
+    return progress[(start <= last) & (end >= first)]
+
+
+def deployments_in_year(deployments: pd.DataFrame, academic_year: str | None) -> pd.DataFrame:
+    """deployments -> those running at some point in the academic year (1 Sep to 31 Aug)."""
+    if not academic_year or deployments.empty:
+        return deployments
+    start_year = int(academic_year[:4])
+    first, last = pd.Timestamp(start_year, 9, 1), pd.Timestamp(start_year + 1, 8, 31)
+    start = pd.to_datetime(deployments["start_date"], errors="coerce")
+    end = pd.to_datetime(deployments["end_date"], errors="coerce")
+    return deployments[(start.isna() | (start <= last)) & (end.isna() | (end >= first))]

@@ -1,0 +1,284 @@
+"""What every page shares: the store, cached loads keyed by the store's version, small widgets.
+
+Not a page itself: dashboard.py lists the pages explicitly, so this file never shows in the menu.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import deployments as deployments_mod
+from analysis import charts, ingest, national, pack, style
+from analysis import progress as progress_mod
+from analysis.schema import Settings
+from analysis.store import Dataset, Store
+
+SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"
+SAMPLE_USER = "Sample data (fictional Riverside trust)"
+
+
+@st.cache_resource
+def get_store() -> Store:
+    """One Store per server process; DATABASE_URL picks PostgreSQL, else the SQLite file."""
+    return Store(os.environ.get("DATABASE_URL") or None)
+
+
+def current_version() -> str:
+    return get_store().version()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _dataset(version: str) -> Dataset:
+    return get_store().load()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _settings(version: str) -> Settings:
+    return get_store().get_settings()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _progress(version: str) -> pd.DataFrame:
+    data = _dataset(version)
+    return progress_mod.judge_progress(
+        data.targets, data.milestones, data.measures, _settings(version)
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _deployment_summary(version: str) -> pd.DataFrame:
+    data = _dataset(version)
+    return deployments_mod.summarise_deployments(data.deployments, data.visits, _settings(version))
+
+
+def dataset() -> Dataset:
+    return _dataset(current_version())
+
+
+def settings() -> Settings:
+    return _settings(current_version())
+
+
+def progress() -> pd.DataFrame:
+    return _progress(current_version())
+
+
+def deployment_summary() -> pd.DataFrame:
+    return _deployment_summary(current_version())
+
+
+def school_names() -> dict[str, str]:
+    schools = dataset().schools
+    return dict(zip(schools["urn"], schools["school_name"], strict=False))
+
+
+def empty_state(message: str) -> None:
+    """The one way a page says it has nothing to show yet, with the way forward."""
+    st.info(message)
+    st.page_link("pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
+
+
+STATUS_LEGEND = (
+    "★ Achieved · ● On track · ▲ At risk (behind plan, within the tolerance) · "
+    "✖ Off track · ■ Missed (deadline passed) · ○ No data yet"
+)
+
+
+# ---- sample data: shown at first start, one click to start empty ----------------------------
+
+def ensure_sample_or_empty() -> None:
+    """First start of an empty store: load the fictional sample trust so there is something to see.
+
+    A store that someone emptied on purpose stays empty (the choice is stored, not guessed).
+    """
+    store = get_store()
+    if store.get_meta("sample_state") is None and store.history().empty:
+        upload = ingest.read_paths([SAMPLE_WORKBOOK])
+        if upload.ok:
+            store.import_upload(upload, SAMPLE_USER)
+        store.set_meta("sample_state", "loaded")
+
+
+def sample_loaded() -> bool:
+    history = get_store().history()
+    return bool(((history["user"] == SAMPLE_USER) & ~history["undone"]).any())
+
+
+def sample_banner() -> None:
+    if not sample_loaded():
+        return
+    with st.sidebar:
+        st.warning(
+            "**Sample data.** You are looking at a fictional trust, made up to show what the "
+            "dashboard does. Upload your own spreadsheets to replace it.",
+            icon=":material/science:",
+        )
+        if st.button("Start with an empty store", key="start_empty"):
+            get_store().clear()
+            get_store().set_meta("sample_state", "declined")
+            st.rerun()
+
+
+# ---- upload --------------------------------------------------------------------------------
+
+def read_uploaded(files) -> ingest.Upload:
+    """Read the uploaded files once: Streamlit reruns the page on every click, so keep the result."""
+    key = tuple(f.file_id for f in files)
+    cache = st.session_state.setdefault("_read_uploads", {})
+    if key not in cache:
+        cache.clear()  # only the latest selection is needed
+        with st.spinner("Reading and checking the files..."):
+            cache[key] = ingest.read_files([(f.name, f.getvalue()) for f in files])
+    return cache[key]
+
+
+def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems as the administrator reads them: file, sheet, row, column, what is wrong."""
+    table = problems.rename(
+        columns={"file": "File", "sheet": "Sheet", "row": "Row", "column": "Column",
+                 "message": "Problem"}
+    )
+    table["Row"] = table["Row"].astype("Int64")
+    return table
+
+
+def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
+    store = get_store()
+    if replace_sample:
+        store.clear()
+        store.set_meta("sample_state", "declined")
+    return store.import_upload(upload, user)
+
+
+def undo(batch_id) -> str:
+    return get_store().undo(batch_id)
+
+
+def batch_label(batch_id) -> str:
+    history = get_store().history()
+    row = history[history["batch_id"] == batch_id].iloc[0]
+    return f"Upload {batch_id}: {row['created_at']:%d/%m/%Y %H:%M} by {row['user']}: {row['summary']}"
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
+
+
+def template_downloads() -> None:
+    """Blank templates that match docs/formats.md: the workbook and one CSV per record kind."""
+    workbook = TEMPLATES / "impact_template.xlsx"
+    st.download_button(
+        "Template workbook (all sheets)", workbook.read_bytes(), file_name=workbook.name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template_workbook",
+    )
+    for path in sorted(TEMPLATES.glob("*.csv")):
+        st.download_button(
+            f"{path.stem} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
+            key=f"template_{path.stem}",
+        )
+
+
+def backup_bytes() -> bytes:
+    """The whole store as one file, made only when the button is pressed (a callable download)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "backup.zip"
+        get_store().export_backup(path)
+        return path.read_bytes()
+
+
+# ---- shared tables and figures ---------------------------------------------------------------
+
+def status_badge(status: str) -> str:
+    """A status in words with its shape, so it never depends on colour."""
+    return style.status_badge_text(status)
+
+
+def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
+    order = {status: i for i, status in enumerate(progress_mod.STATUS_ORDER)}
+    return progress.sort_values(["status", "measure"], key=lambda s: s.map(order) if s.name == "status" else s)
+
+
+def target_figure(target: pd.Series, urn: str):
+    """The chart for one target: plan line, tolerance band, actuals, projection, support given."""
+    data = dataset()
+    small = settings().small_cohort
+    milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
+    measures = data.measures
+    actuals = measures[
+        (measures["urn"] == urn)
+        & (measures["measure"] == target["measure"])
+        & (measures["subgroup"] == target["subgroup"])
+    ][["period", "value", "cohort"]]
+    school_deployments = data.deployments[data.deployments["client_urn"] == urn]
+    visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
+    return charts.target_chart(
+        target,
+        actuals,
+        progress_mod.expected_line(target, milestones),
+        progress_mod.tolerance_band(target, milestones, settings()),
+        deployments=school_deployments,
+        visits=visits,
+        national=national.national_reference_series(target["measure"], target["subgroup"]),
+        small_cohort=small,
+    )
+
+
+def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The deployment register as people read it: names, dates in UK format, money in pounds."""
+    names = school_names()
+    table = pd.DataFrame({
+        "Leader": summary["leader_name"],
+        "Role": summary["leader_role"],
+        "Home school": summary["home_urn"].map(lambda u: names.get(u, u)),
+        "Client school": summary["client_urn"].map(lambda u: names.get(u, u)),
+        "Focus": summary["focus_areas"],
+        "Start": pd.to_datetime(summary["start_date"]).dt.strftime("%d/%m/%Y"),
+        "End": pd.to_datetime(summary["end_date"]).dt.strftime("%d/%m/%Y"),
+        "Days committed": summary["days_committed"],
+        "Days delivered": summary["days_delivered"],
+        "Used": (summary["utilisation"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
+        "Funding": summary["funding_amount"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
+        "Cost per day": summary["cost_per_day"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
+        "Off focus": (summary["creep_share"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
+        "Creep flag": summary["creep_flag"].map({True: "⚑ Yes", False: ""}),
+        "Awaiting QA": summary["qa_pending"],
+        "Last visit": pd.to_datetime(summary["last_visit_date"]).dt.strftime("%d/%m/%Y"),
+    })
+    return table.fillna("")
+
+
+def visit_table(visits: pd.DataFrame) -> pd.DataFrame:
+    """Visit records with UK dates and the columns an administrator checks."""
+    table = visits.copy()
+    table["visit_date"] = pd.to_datetime(table["visit_date"]).dt.strftime("%d/%m/%Y")
+    columns = [c for c in ["visit_date", "leader_name", "deployment_id", "days", "focus_area",
+                           "progress", "summary", "next_steps", "qa_status"] if c in table]
+    return table[columns].rename(columns=lambda c: c.replace("_", " ").capitalize())
+
+
+def pack_download(urn: str) -> None:
+    """One click: the governors' pack as PDF, built only when the button is pressed."""
+    st.download_button(
+        "Governors' pack (PDF)",
+        lambda: pack.build_school_pack(dataset(), settings(), urn),
+        file_name=f"governors-pack-{urn}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key=f"pack_{urn}",
+    )
+
+
+def governor_rule(target: pd.Series) -> str:
+    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
+    small = settings().small_cohort
+    cohort = target.get("cohort")
+    if pd.notna(cohort) and cohort < small:
+        return (f"{target['status']}: the latest figure is based on fewer than {small} pupils, "
+                "so it is not shown.")
+    return str(target["rule"])

@@ -1,0 +1,97 @@
+"""Overview for the executive principal: every client school on one screen, exceptions first."""
+
+import streamlit as st
+
+from analysis import charts, portfolio
+from analysis.periods import academic_year
+from pages import common
+
+st.title("Impact across our client schools")
+data = common.dataset()
+if data.schools.empty:
+    common.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
+    st.stop()
+
+progress = common.progress()
+summary = common.deployment_summary()
+
+years = sorted({academic_year(p) for p in data.measures["period"]}, reverse=True)
+leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
+left, mid, right, far = st.columns(4)
+year = left.selectbox("Academic year", ["All years", *years])
+phases = mid.multiselect("Phase", sorted(data.schools["phase"].dropna().unique()))
+authorities = right.multiselect("Local authority", sorted(data.schools["local_authority"].dropna().unique()))
+roles = far.multiselect("Leader role", leader_roles)
+
+year = None if year == "All years" else year
+schools = data.schools
+if phases:
+    schools = schools[schools["phase"].isin(phases)]
+if authorities:
+    schools = schools[schools["local_authority"].isin(authorities)]
+deployments = portfolio.deployments_in_year(data.deployments, year)
+if roles:
+    deployments = deployments[deployments["leader_role"].isin(roles)]
+    schools = schools[schools["urn"].isin(deployments["client_urn"])]
+summary = summary[summary["deployment_id"].isin(deployments["deployment_id"])]
+progress = portfolio.filter_by_year(progress, year)
+
+table = portfolio.school_overview(schools, progress, summary, data.inspections)
+if table.empty:
+    st.info("No client schools match these filters.")
+    st.stop()
+
+totals = table[portfolio.STATUSES].sum()
+cols = st.columns(6)
+cols[0].metric("Client schools", len(table))
+cols[1].metric("Targets off track or missed", int(totals["Off track"] + totals["Missed"]))
+cols[2].metric("Targets at risk", int(totals["At risk"]))
+cols[3].metric("Achieved or on track", int(totals["Achieved"] + totals["On track"]))
+cols[4].metric(
+    "Days delivered",
+    f"{table['days_delivered'].sum():,.1f} of {table['days_committed'].sum():,.0f}",
+)
+cols[5].metric(
+    "Spend to date", f"£{table['spend_to_date'].sum():,.0f} of £{table['funding'].sum():,.0f}"
+)
+
+st.subheader("Targets by status, exceptions first")
+st.caption(common.STATUS_LEGEND)
+st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
+
+st.subheader("Every client school")
+st.caption("Select a row to open that school's page.")
+chosen = st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="overview_table",
+    column_order=[
+        "school_name", "phase", "local_authority", *portfolio.STATUSES, "inspection",
+        "active_deployments", "days_delivered", "days_committed", "spend_to_date", "funding",
+        "creep_flags", "qa_pending",
+    ],
+    column_config={
+        "school_name": "School",
+        "phase": "Phase",
+        "local_authority": "Local authority",
+        "inspection": "Latest inspection",
+        "active_deployments": "Active deployments",
+        "days_delivered": st.column_config.NumberColumn("Days delivered", format="%.1f"),
+        "days_committed": st.column_config.NumberColumn("Days committed", format="%.0f"),
+        "spend_to_date": st.column_config.NumberColumn("Spend to date", format="£%.0f"),
+        "funding": st.column_config.NumberColumn("Funding", format="£%.0f"),
+        "creep_flags": "Creep flags",
+        "qa_pending": "Visit records awaiting QA",
+    },
+)
+if chosen.selection.rows:
+    urn = table.iloc[chosen.selection.rows[0]]["urn"]
+    st.switch_page("pages/school.py", query_params={"urn": urn})
+st.caption(
+    "Spend to date counts each deployment's funding in proportion to the days delivered. "
+    "Deployment creep: more than "
+    f"{common.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
+)

@@ -1,0 +1,94 @@
+"""One client school's journey: targets, support received, subgroups and inspections."""
+
+import streamlit as st
+
+from analysis import charts, narrative, portfolio
+from analysis.schema import measure_label
+from pages import common
+
+data = common.dataset()
+clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+if clients.empty:
+    st.title("School")
+    common.empty_state("No client schools are stored yet.")
+    st.stop()
+
+names = dict(zip(clients["urn"], clients["school_name"], strict=False))
+urns = list(names)
+asked = st.query_params.get("urn")
+urn = st.selectbox(
+    "School", urns, index=urns.index(asked) if asked in urns else 0,
+    format_func=lambda u: f"{names[u]} ({u})",
+)
+st.query_params["urn"] = urn
+school = clients[clients["urn"] == urn].iloc[0]
+settings = common.settings()
+progress = common.progress()
+progress = progress[progress["client_urn"] == urn]
+summary = common.deployment_summary()
+summary = summary[summary["client_urn"] == urn]
+inspections = data.inspections[data.inspections["urn"] == urn]
+
+st.title(school["school_name"])
+latest = portfolio.latest_inspection(inspections)
+details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {urn}"]
+if not latest.empty:
+    details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
+st.caption(" · ".join(d for d in details if d))
+
+st.markdown(f"#### {narrative.describe_school(progress, summary, small_cohort=settings.small_cohort)}")
+counts = portfolio.status_counts(progress)
+cols = st.columns(len(portfolio.STATUSES))
+for col, status in zip(cols, portfolio.STATUSES, strict=True):
+    value = int(counts[status].iloc[0]) if not counts.empty else 0
+    col.metric(common.status_badge(status), value)
+common.pack_download(urn)
+
+targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
+    ["Targets", "Support received", "Subgroups", "Inspection journey"]
+)
+
+with targets_tab:
+    if progress.empty:
+        st.info("No action-plan targets are stored for this school yet.")
+    st.caption(common.STATUS_LEGEND)
+    for _, target in common.exceptions_first(progress).iterrows():
+        with st.container(border=True):
+            st.markdown(
+                f"### {measure_label(target['measure'])} · {target['subgroup']}  \n"
+                f"**{common.status_badge(target['status'])}**: {common.governor_rule(target)}"
+            )
+            st.write(narrative.describe_target(target, small_cohort=settings.small_cohort))
+            st.plotly_chart(
+                common.target_figure(target, urn), width="stretch",
+                key=f"target_{target['target_id']}", config={"displayModeBar": False},
+            )
+
+with support_tab:
+    if summary.empty:
+        st.info("No deployments are recorded for this school.")
+    else:
+        st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch")
+        visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
+        if not visits.empty:
+            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+
+with subgroup_tab:
+    measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
+                      - {m for m in data.measures["measure"] if m.startswith("disadvantaged_gap")})
+    if not measures:
+        st.info("No pupil outcomes are stored for this school yet.")
+    else:
+        measure = st.selectbox("Measure", measures, format_func=measure_label)
+        st.plotly_chart(
+            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort),
+            width="stretch",
+        )
+        st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
+
+with inspection_tab:
+    if inspections.empty:
+        st.info("No inspections are recorded for this school.")
+    else:
+        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")

@@ -1,0 +1,51 @@
+"""Settings: the thresholds behind statuses, creep flags and small-cohort hiding; stored in the database."""
+
+import streamlit as st
+
+from analysis.schema import Settings
+from pages import common
+
+st.title("Settings")
+current = common.settings()
+
+with st.form("settings"):
+    tolerance = st.slider(
+        "Status tolerance: a target is *At risk* (not *Off track*) while the shortfall from the "
+        "expected value is at most this share of the planned change",
+        min_value=0, max_value=100, value=round(current.status_tolerance * 100), step=5,
+        format="%d%%",
+    )
+    creep = st.slider(
+        "Deployment creep: flag a deployment when more than this share of its delivered days "
+        "was spent off its agreed focus",
+        min_value=0, max_value=100, value=round(current.creep_threshold * 100), step=5,
+        format="%d%%",
+    )
+    small_cohort = st.number_input(
+        "Small cohorts: hide any figure based on fewer than this many pupils in governor-facing "
+        "views (published school data uses 5)",
+        min_value=1, max_value=50, value=current.small_cohort, step=1,
+    )
+    if st.form_submit_button("Save settings", type="primary"):
+        common.get_store().save_settings(
+            Settings(status_tolerance=tolerance / 100, creep_threshold=creep / 100,
+                     small_cohort=int(small_cohort))
+        )
+        st.success("Settings saved. Every page now uses them.", icon=":material/check_circle:")
+
+st.subheader("Backup")
+st.write("Download the whole store as one file; it can be restored into an empty store with "
+         "`python -m analysis restore FILE`.")
+st.download_button(
+    "Download a backup", common.backup_bytes, file_name="impact-backup.zip",
+    mime="application/zip", key="backup",
+)
+
+st.subheader("Start again")
+st.write("Remove every school, deployment, target, visit and outcome from the store. "
+         "The upload history keeps a record that this happened.")
+confirm = st.checkbox("I understand that this empties the store", key="confirm_clear")
+if st.button("Empty the store", disabled=not confirm):
+    common.get_store().clear()
+    common.get_store().set_meta("sample_state", "declined")
+    st.success("The store is empty. Upload spreadsheets to begin.")

@@ -1,0 +1,73 @@
+"""Upload for the administrator: health check first, a preview of what changes, then import."""
+
+import streamlit as st
+
+from analysis import ingest
+from analysis.store import StoreError
+from pages import common
+
+st.title("Upload termly spreadsheets")
+st.write(
+    "Drop this term's files here: the trust workbook, or separate CSV/XLSX files for schools, "
+    "deployments, targets, visit records and pupil outcomes. Nothing is stored until you have "
+    "seen the health check and pressed **Import**."
+)
+
+with st.expander("Blank templates", icon=":material/download:"):
+    common.template_downloads()
+
+user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
+files = st.file_uploader(
+    "Spreadsheets (.xlsx or .csv)", type=["xlsx", "csv"], accept_multiple_files=True,
+    key="upload_files",
+)
+
+if files:
+    upload = common.read_uploaded(files)
+    st.subheader("Health check")
+    if not upload.notices.empty:
+        for message in upload.notices["message"].unique():
+            st.info(message, icon=":material/info:")
+    if not upload.ok:
+        st.error(
+            f"{len(upload.problems)} problem(s) found. Nothing has been stored: fix them in the "
+            "spreadsheet and upload it again.",
+            icon=":material/error:",
+        )
+        st.dataframe(common.problems_table(upload.problems), hide_index=True, width="stretch")
+    else:
+        st.success("No problems found.", icon=":material/check_circle:")
+        changes = common.get_store().preview(upload)
+        st.subheader("What this upload will change")
+        st.dataframe(changes, hide_index=True, width="stretch")
+        replace_sample = False
+        if common.sample_loaded():
+            replace_sample = st.checkbox(
+                "Remove the sample data first (a workbook with its own schools list is a fresh "
+                "start; a termly file that adds to the sample trust should keep it)",
+                value="schools" in upload.frames,
+            )
+        if st.button("Import", type="primary", disabled=not user.strip()):
+            try:
+                result = common.import_upload(upload, user.strip(), replace_sample)
+            except StoreError as error:
+                st.error(str(error), icon=":material/error:")
+            else:
+                st.success(result.message, icon=":material/check_circle:")
+        if not user.strip():
+            st.caption("Enter your name to enable Import.")
+
+st.subheader("Upload history")
+history = common.get_store().history()
+if history.empty:
+    st.caption("Nothing has been imported yet.")
+else:
+    st.dataframe(history, hide_index=True, width="stretch")
+    live = history[~history["undone"]]
+    if not live.empty:
+        batch = st.selectbox("Undo an upload", live["batch_id"], format_func=common.batch_label)
+        if st.button("Undo this upload"):
+            try:
+                st.success(common.undo(batch))
+            except StoreError as error:
+                st.error(str(error), icon=":material/error:")
