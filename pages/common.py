@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import deployments as deployments_mod
 from analysis import charts, ingest, national, pack, style
+from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Dataset, Store
@@ -201,7 +201,8 @@ def status_badge(status: str) -> str:
 
 def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     order = {status: i for i, status in enumerate(progress_mod.STATUS_ORDER)}
-    return progress.sort_values(["status", "measure"], key=lambda s: s.map(order) if s.name == "status" else s)
+    ranked = progress.assign(_rank=progress["status"].map(order))
+    return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
 
 
 def target_figure(target: pd.Series, urn: str):

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analysis import ingest
 from analysis.store import StoreError
 from pages import common
 
