@@ -1,0 +1,867 @@
+"""The database: every import is a batch that can be undone; pages read current frames only.
+
+SQLAlchemy Core over SQLite by default, PostgreSQL (or any SQLAlchemy URL) by `DATABASE_URL`.
+
+Versioning: every data row carries `batch_id` (the import that wrote it) and `superseded_by`
+(NULL while current). Importing a row whose natural key is already stored marks the old row
+`superseded_by = new batch` and inserts the new one, so undoing a batch is: delete its rows and
+make current again the rows it superseded. Pupil rows (`outcomes`) are replaced as a block per
+school and period, and so are the measures computed from them at import (pages never recompute
+from millions of pupil rows). `load()` never returns pupil rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+from analysis.periods import period_index
+from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+# The default store: one SQLite file beside the code, made on first use.
+DEFAULT_DB_PATH = REPO / "data" / "impact.sqlite"
+# How long an import waits for another one to finish before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+# Any fixed number: the PostgreSQL advisory lock that serialises writers.
+_PG_LOCK_KEY = 7_243_911
+BUSY_MESSAGE = "Another upload is in progress; try again in a minute."
+
+# Natural keys: a row with the same key replaces the stored one.
+KEYS: dict[str, list[str]] = {
+    "schools": ["urn"],
+    "deployments": ["deployment_id"],
+    "targets": ["target_id"],
+    "milestones": ["target_id", "period"],
+    "school_measures": ["urn", "period", "measure", "subgroup"],
+    "visits": ["deployment_id", "visit_date", "focus_area"],
+    "inspections": ["urn", "inspection_date", "area"],
+}
+# Replaced as a whole per (urn, period): an upload of a school's term replaces all its pupil rows.
+BLOCK_KEY = ["urn", "period"]
+# The tables `load()` returns, in Dataset order; `measures` is combined at load.
+DATA_KINDS = ["schools", "deployments", "targets", "milestones", "school_measures", "visits",
+              "inspections"]
+ALL_DATA_TABLES = DATA_KINDS + ["outcomes", "measures"]
+
+FLOAT_COLUMNS = {
+    "days_committed", "funding_amount", "baseline_value", "target_value", "value",
+    "english_grade", "maths_grade", "sessions_possible", "sessions_attended", "attendance_pct",
+    "suspensions", "days",
+}
+INT_COLUMNS = {"cohort"}
+DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date"}
+BOOL_COLUMNS = {"disadvantaged"}
+
+# How a person names one row of each kind, singular and plural.
+NOUNS = {
+    "schools": ("school", "schools"),
+    "deployments": ("deployment", "deployments"),
+    "targets": ("target", "targets"),
+    "milestones": ("milestone", "milestones"),
+    "school_measures": ("school-level figure", "school-level figures"),
+    "visits": ("visit record", "visit records"),
+    "inspections": ("inspection judgement", "inspection judgements"),
+    "outcomes": ("pupil row", "pupil rows"),
+}
+
+
+class StoreError(Exception):
+    """Something a user caused (a bad upload, an undo out of order, a busy store): say what to do."""
+
+    def __init__(self, message: str, problems: pd.DataFrame | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems
+
+
+@dataclass
+class Dataset:
+    """Current frames (columns as docs/DEVELOPING.md); never pupil rows."""
+
+    schools: pd.DataFrame = field(default_factory=lambda: _empty("schools"))
+    deployments: pd.DataFrame = field(default_factory=lambda: _empty("deployments"))
+    targets: pd.DataFrame = field(default_factory=lambda: _empty("targets"))
+    milestones: pd.DataFrame = field(default_factory=lambda: _empty("milestones"))
+    measures: pd.DataFrame = field(default_factory=lambda: _empty("measures"))
+    visits: pd.DataFrame = field(default_factory=lambda: _empty("visits"))
+    inspections: pd.DataFrame = field(default_factory=lambda: _empty("inspections"))
+    school_measures: pd.DataFrame = field(default_factory=lambda: _empty("school_measures"))
+
+
+@dataclass
+class BatchResult:
+    """What an import did: per-kind counts of new and replaced rows, or that it was a re-upload."""
+
+    batch_id: int
+    added: dict[str, int]
+    replaced: dict[str, int]
+    unchanged_duplicate: bool
+    message: str
+
+
+def _columns(kind: str) -> list[str]:
+    return MEASURE_COLUMNS if kind == "measures" else COLUMNS[kind]
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    return _typed(pd.DataFrame({c: [] for c in _columns(kind)}), kind)
+
+
+def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Give a frame read from the database the dtypes ingest produces."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in FLOAT_COLUMNS:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        elif col in INT_COLUMNS:
+            # int64 like compute_measures; nullable only when some cohort is missing.
+            number = pd.to_numeric(out[col], errors="coerce")
+            out[col] = number.astype("int64") if number.notna().all() else number.astype("Int64")
+        elif col in DATE_COLUMNS:
+            out[col] = pd.to_datetime(out[col], errors="coerce")
+        elif col in BOOL_COLUMNS:
+            out[col] = out[col].astype("boolean")
+        else:
+            out[col] = out[col].astype("str")  # pandas 3: missing stays missing
+    return out
+
+
+# ---- the schema, by version --------------------------------------------------------------------
+
+def _sql_type(col: str) -> sa.types.TypeEngine:
+    if col in FLOAT_COLUMNS:
+        return sa.Float()
+    if col in INT_COLUMNS:
+        return sa.Integer()
+    if col in DATE_COLUMNS:
+        return sa.Date()
+    if col in BOOL_COLUMNS:
+        return sa.Boolean()
+    return sa.Text()
+
+
+def _schema_v1(metadata: sa.MetaData) -> None:
+    """Every table as migration 1 creates it. Later migrations alter; they never edit this."""
+    for kind in ALL_DATA_TABLES:
+        sa.Table(
+            kind, metadata,
+            sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
+            *[sa.Column(c, _sql_type(c)) for c in _columns(kind)],
+            sa.Column("batch_id", sa.Integer, nullable=False),
+            sa.Column("superseded_by", sa.Integer, nullable=True),
+        )
+    # Pupil rows and their measures are found and replaced by school and period. No other
+    # index: each one slows the 200k-row insert, and undo's scan by batch_id is rare and quick.
+    sa.Index("ix_outcomes_block", metadata.tables["outcomes"].c.urn,
+             metadata.tables["outcomes"].c.period)
+    sa.Index("ix_measures_block", metadata.tables["measures"].c.urn,
+             metadata.tables["measures"].c.period)
+    sa.Table(
+        "batches", metadata,
+        sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("created_at", sa.Text, nullable=False),  # ISO 8601 UTC: exact in backups
+        sa.Column("user", sa.Text, nullable=False),
+        sa.Column("files", sa.Text, nullable=False),  # JSON list of {name, sha256, size}
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("undone_at", sa.Text, nullable=True),
+    )
+    sa.Table("settings", metadata, sa.Column("key", sa.Text, primary_key=True),
+             sa.Column("value", sa.Text))
+    # Store bookkeeping that is not a trust's setting: the data version, the sample-data choice.
+    sa.Table("meta", metadata, sa.Column("key", sa.Text, primary_key=True),
+             sa.Column("value", sa.Text))
+
+
+def _migration_1(conn: Connection) -> None:
+    metadata = sa.MetaData()
+    _schema_v1(metadata)
+    metadata.create_all(conn)
+
+
+# Applied in order; the store records how many have run. Append, never edit or reorder.
+MIGRATIONS = [_migration_1]
+
+METADATA = sa.MetaData()
+_schema_v1(METADATA)
+T = METADATA.tables
+SCHEMA_VERSION = sa.Table(
+    "schema_version", sa.MetaData(),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_at", sa.Text, nullable=False),
+)
+
+
+# ---- values in and out ---------------------------------------------------------------------------
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _column_values(series: pd.Series, col: str) -> np.ndarray:
+    """A column as an object array of plain Python values, None for missing (no numpy scalars)."""
+    if col in FLOAT_COLUMNS or col in INT_COLUMNS:
+        arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(arr)
+        if col in INT_COLUMNS:  # cohorts: few rows, so a plain loop is fine
+            return np.array([None if m else int(round(v)) for v, m in zip(arr, missing, strict=True)],
+                            dtype=object)
+        out = arr.astype(object)
+        out[missing] = None
+        return out
+    if col in DATE_COLUMNS:
+        dates = pd.to_datetime(series, errors="coerce")
+        return np.array([None if pd.isna(v) else v.date() for v in dates], dtype=object)
+    values = series.to_numpy(dtype=object, na_value=None)
+    if col in BOOL_COLUMNS:
+        return np.array([None if v is None else bool(v) for v in values], dtype=object)
+    if len(values) and not all(isinstance(v, str) or v is None for v in values[:50]):
+        # Text that arrived as numbers (e.g. an id typed as 123): store it as the text it shows.
+        values = np.array([None if v is None else str(v) for v in values], dtype=object)
+    return values
+
+
+def _rows(frame: pd.DataFrame, cols: list[str], extra: dict) -> tuple[list[str], list]:
+    """Frame -> (column names, rows as lists) with the extra constant columns appended."""
+    names = list(cols) + list(extra)
+    n = len(frame)
+    if not n:
+        return names, []
+    # One object matrix, filled column by column, then tolist(): far faster than zipping rows.
+    matrix = np.full((n, len(names)), None, dtype=object)
+    for j, col in enumerate(cols):
+        if col in frame.columns:
+            matrix[:, j] = _column_values(frame[col], col)
+    for j, value in enumerate(extra.values(), start=len(cols)):
+        matrix[:, j] = value
+    return names, matrix.tolist()
+
+
+def _norm(value, col: str):
+    """One value in a form that compares equal across a round trip through any database."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if col in FLOAT_COLUMNS or col in INT_COLUMNS:
+        return round(float(value), 9)
+    if col in DATE_COLUMNS:
+        return pd.Timestamp(value).date().isoformat()
+    if col in BOOL_COLUMNS:
+        return bool(value)
+    return str(value).strip()
+
+
+def _tuples(frame: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    columns = [[_norm(v, c) for v in frame[c].astype(object)] if c in frame.columns
+               else [None] * len(frame) for c in cols]
+    return list(zip(*columns, strict=True)) if len(frame) else []
+
+
+def _plural(n: int, kind: str) -> str:
+    one, many = NOUNS.get(kind, (kind, kind))
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _describe_key(kind: str, key: tuple, names: dict[str, str]) -> str:
+    if kind == "schools":
+        return f"{names.get(key[0], 'school')} ({key[0]})"
+    if kind == "deployments":
+        return f"deployment {key[0]}"
+    if kind == "targets":
+        return f"target {key[0]}"
+    return f"{NOUNS[kind][0]} " + ", ".join("" if k is None else str(k) for k in key)
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# ---- the store -----------------------------------------------------------------------------------
+
+class Store:
+    """The database behind the dashboard; see the module docstring for how versions work."""
+
+    def __init__(self, url: str | None = None, lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+        url = url or os.environ.get("DATABASE_URL") or None
+        if url is None:
+            DEFAULT_DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{DEFAULT_DB_PATH}"
+        # A bare postgresql:// would pick psycopg2, which is not installed; psycopg 3 is.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix):]
+        self.lock_timeout = lock_timeout
+        try:
+            self.engine = self._make_engine(url)
+            self._migrate()
+        except StoreError:
+            raise
+        except (ArgumentError, NoSuchModuleError, DBAPIError, OSError) as exc:
+            raise StoreError(f"Cannot open the database {url.split('@')[-1]}: {exc}") from exc
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def _make_engine(self, url: str) -> Engine:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return sa.create_engine(url, pool_pre_ping=True)
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"timeout": self.lock_timeout},
+            poolclass=sa.pool.StaticPool if not database or database == ":memory:" else None,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            # WAL: pages keep reading while an import writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # A writer takes the write lock at BEGIN, so two imports never interleave.
+            write = conn.get_execution_options().get("impact_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One transaction holding the store's write lock; StoreError if it stays busy."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(impact_write=True)
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        self._pg_lock(conn)
+                    yield conn
+        except OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(BUSY_MESSAGE) from exc
+            raise
+
+    def _pg_lock(self, conn: Connection) -> None:
+        # Polling try-lock rather than a blocking lock, so a loser gives up after the timeout.
+        deadline = time.monotonic() + self.lock_timeout
+        while not conn.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_PG_LOCK_KEY))).scalar():
+            if time.monotonic() > deadline:
+                raise StoreError(BUSY_MESSAGE)
+            time.sleep(0.1)
+
+    def _migrate(self) -> None:
+        if self.schema_version() == len(MIGRATIONS):
+            return
+        with self._writing() as conn:
+            SCHEMA_VERSION.create(conn, checkfirst=True)
+            done = conn.execute(sa.select(sa.func.max(SCHEMA_VERSION.c.version))).scalar() or 0
+            if done > len(MIGRATIONS):
+                raise StoreError(
+                    f"This database was made by a newer version of the dashboard (schema {done}); "
+                    "update the code before using it."
+                )
+            for number, migration in enumerate(MIGRATIONS[done:], start=done + 1):
+                migration(conn)
+                conn.execute(SCHEMA_VERSION.insert().values(version=number, applied_at=_now()))
+            self._bump(conn)
+
+    def schema_version(self) -> int:
+        """How many migrations this database has had (0 for an empty database)."""
+        with self._reading() as conn:
+            if not sa.inspect(conn).has_table("schema_version"):
+                return 0
+            return conn.execute(sa.select(sa.func.max(SCHEMA_VERSION.c.version))).scalar() or 0
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _set_meta(self, conn: Connection, key: str, value: str | None) -> None:
+        conn.execute(T["meta"].delete().where(T["meta"].c.key == key))
+        if value is not None:
+            conn.execute(T["meta"].insert().values(key=key, value=value))
+
+    def _bump(self, conn: Connection) -> None:
+        # A fresh random token (not a counter) so a cleared and refilled store never repeats one.
+        self._set_meta(conn, "data_version", uuid.uuid4().hex)
+
+    def version(self) -> str:
+        """A token that changes on every import, undo, settings change, clear and restore."""
+        with self._reading() as conn:
+            value = conn.execute(
+                sa.select(T["meta"].c.value).where(T["meta"].c.key == "data_version")
+            ).scalar()
+        return value or "empty"
+
+    def get_meta(self, key: str) -> str | None:
+        """A bookkeeping value (e.g. whether the sample data was loaded); None when unset."""
+        with self._reading() as conn:
+            return conn.execute(sa.select(T["meta"].c.value).where(T["meta"].c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store a bookkeeping value (None deletes it). Does not change version()."""
+        with self._writing() as conn:
+            self._set_meta(conn, key, value)
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def get_settings(self) -> Settings:
+        """The trust's settings; defaults for any not saved."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(T["settings"].c.key, T["settings"].c.value)).all()
+        return Settings.from_dict({k: json.loads(v) for k, v in rows})
+
+    def save_settings(self, settings: Settings) -> None:
+        """Save every setting; StoreError for a value outside its range."""
+        values = settings.as_dict()
+        for key in ("status_tolerance", "creep_threshold"):
+            if not 0 <= float(values[key]) <= 1:
+                raise StoreError(f"{key} must be a share between 0 and 1 (e.g. 0.25 for 25%).")
+        if not 0 <= int(values["small_cohort"]) <= 1000:
+            raise StoreError("small_cohort must be a whole number of pupils, 0 or more.")
+        with self._writing() as conn:
+            conn.execute(T["settings"].delete())
+            conn.execute(T["settings"].insert(),
+                         [{"key": k, "value": json.dumps(v)} for k, v in values.items()])
+            self._bump(conn)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def _current(self, conn: Connection, kind: str, cols: list[str] | None = None) -> pd.DataFrame:
+        table = T[kind]
+        cols = cols or _columns(kind)
+        rows = conn.execute(
+            sa.select(*[table.c[c] for c in cols]).where(table.c.superseded_by.is_(None))
+            .order_by(table.c.row_id)
+        ).all()
+        return pd.DataFrame.from_records(rows, columns=cols)
+
+    def load(self) -> Dataset:
+        """Every current frame, measures combined from pupil-computed and school-level figures."""
+        from analysis.measures import combine_measures
+
+        with self._reading() as conn:
+            frames = {kind: _typed(self._current(conn, kind), kind) for kind in DATA_KINDS}
+            computed = _typed(self._current(conn, "measures"), "measures")
+        measures = combine_measures(computed, frames["school_measures"])
+        return Dataset(measures=measures, **frames)
+
+    def pupil_counts(self) -> pd.DataFrame:
+        """urn, period, rows: current pupil rows per school and period."""
+        table = T["outcomes"]
+        with self._reading() as conn:
+            rows = conn.execute(
+                sa.select(table.c.urn, table.c.period, sa.func.count().label("rows"))
+                .where(table.c.superseded_by.is_(None)).group_by(table.c.urn, table.c.period)
+            ).all()
+        out = pd.DataFrame.from_records(rows, columns=["urn", "period", "rows"])
+        out["rows"] = out["rows"].astype("int64")
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Current rows per table (pupil rows as `outcomes`), and the number of batches."""
+        with self._reading() as conn:
+            out = {
+                kind: conn.execute(
+                    sa.select(sa.func.count()).select_from(T[kind])
+                    .where(T[kind].c.superseded_by.is_(None))
+                ).scalar()
+                for kind in ALL_DATA_TABLES
+            }
+            out["batches"] = conn.execute(sa.select(sa.func.count()).select_from(T["batches"])).scalar()
+        return out
+
+    def history(self) -> pd.DataFrame:
+        """batch_id, created_at (UTC Timestamp), user, files (names), summary, undone: newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(T["batches"]).order_by(T["batches"].c.batch_id.desc())).all()
+        out = pd.DataFrame.from_records(
+            [(r.batch_id, pd.Timestamp(r.created_at), r.user,
+              ", ".join(f["name"] for f in json.loads(r.files)), r.summary, r.undone_at is not None)
+             for r in rows],
+            columns=["batch_id", "created_at", "user", "files", "summary", "undone"],
+        )
+        out["batch_id"] = out["batch_id"].astype("int64")
+        out["created_at"] = pd.to_datetime(out["created_at"], utc=True)
+        out["undone"] = out["undone"].astype(bool)
+        return out
+
+    def _known(self, conn: Connection) -> dict[str, set]:
+        def keys(kind: str, col: str) -> set:
+            table = T[kind]
+            return set(conn.execute(sa.select(table.c[col]).where(table.c.superseded_by.is_(None)))
+                       .scalars())
+        return {"urns": keys("schools", "urn"), "deployment_ids": keys("deployments", "deployment_id"),
+                "target_ids": keys("targets", "target_id")}
+
+    def _duplicate_of(self, conn: Connection, upload) -> int | None:
+        """The live batch that imported exactly these files (by content), if any."""
+        hashes = sorted(f.sha256 for f in upload.files)
+        if not hashes:
+            return None
+        rows = conn.execute(sa.select(T["batches"].c.batch_id, T["batches"].c.files)
+                            .where(T["batches"].c.undone_at.is_(None))).all()
+        for batch_id, files in rows:
+            if sorted(f["sha256"] for f in json.loads(files)) == hashes:
+                return batch_id
+        return None
+
+    # -- preview and import ---------------------------------------------------------------------
+
+    def _plan(self, conn: Connection, frames: dict[str, pd.DataFrame]) -> dict:
+        """For each kind: which stored rows the upload replaces, and how each key changes."""
+        plan = {}
+        for kind, key in KEYS.items():
+            frame = frames.get(kind)
+            if frame is None or frame.empty:
+                continue
+            # Two rows with one key in one upload: the later wins, as in a spreadsheet read top-down.
+            new_keys = _tuples(frame, key)
+            keep = ~pd.Series([str(k) for k in new_keys]).duplicated(keep="last").to_numpy()
+            frame = frame[keep].reset_index(drop=True)
+            new_keys = [k for k, kept in zip(new_keys, keep, strict=True) if kept]
+            cols = COLUMNS[kind]
+            stored = self._current(conn, kind, ["row_id", *cols])
+            stored_keys = _tuples(stored, key)
+            stored_rows = dict(zip(stored_keys, _tuples(stored, cols), strict=True))
+            stored_ids = dict(zip(stored_keys, stored["row_id"].tolist(), strict=True))
+            new_rows = _tuples(frame, cols)
+            status, changes = [], []
+            for k, row in zip(new_keys, new_rows, strict=True):
+                if k not in stored_rows:
+                    status.append("new")
+                    changes.append([])
+                else:
+                    old = stored_rows[k]
+                    diff = [(c, o, n) for c, o, n in zip(cols, old, row, strict=True) if o != n]
+                    status.append("changed" if diff else "unchanged")
+                    changes.append(diff)
+            plan[kind] = {
+                "frame": frame, "keys": new_keys, "status": status, "changes": changes,
+                "supersede": [stored_ids[k] for k in new_keys if k in stored_ids],
+            }
+        outcomes = frames.get("outcomes")
+        if outcomes is not None and not outcomes.empty:
+            blocks = outcomes.groupby(BLOCK_KEY, sort=False).size()
+            stored = {(u, p): n for u, p, n in self._pupil_counts(conn)}
+            plan["outcomes"] = {
+                "blocks": [(u, p, int(n), stored.get((u, p), 0)) for (u, p), n in blocks.items()],
+            }
+        return plan
+
+    def _pupil_counts(self, conn: Connection) -> list[tuple]:
+        table = T["outcomes"]
+        return conn.execute(
+            sa.select(table.c.urn, table.c.period, sa.func.count())
+            .where(table.c.superseded_by.is_(None)).group_by(table.c.urn, table.c.period)
+        ).all()
+
+    def preview(self, upload) -> pd.DataFrame:
+        """kind, key, what (new/changed/unchanged/replace/duplicate), detail: what an import would do."""
+        lines: list[tuple[str, str, str, str]] = []
+        with self._reading() as conn:
+            duplicate = self._duplicate_of(conn, upload)
+            if duplicate is not None:
+                lines.append(("batch", str(duplicate), "duplicate",
+                              f"These files were already imported as upload {duplicate}: "
+                              "importing them again changes nothing."))
+                return pd.DataFrame(lines, columns=["kind", "key", "what", "detail"])
+            plan = self._plan(conn, upload.frames)
+            names = dict(conn.execute(sa.select(T["schools"].c.urn, T["schools"].c.school_name)
+                                      .where(T["schools"].c.superseded_by.is_(None))).all())
+        uploaded_schools = upload.frames.get("schools")
+        if uploaded_schools is not None:
+            names.update(zip(uploaded_schools["urn"], uploaded_schools["school_name"], strict=True))
+        for urn, period, rows, before in plan.get("outcomes", {}).get("blocks", []):
+            school = names.get(urn) or f"School {urn}"
+            if before:
+                detail = f"{school}, {period}: {rows:,} pupil rows replace {before:,}"
+            else:
+                detail = f"{school}, {period}: {rows:,} pupil rows (new)"
+            lines.append(("outcomes", f"{urn} {period}", "replace" if before else "new", detail))
+        for kind in KEYS:
+            if kind not in plan:
+                continue
+            step = plan[kind]
+            new = step["status"].count("new")
+            same = step["status"].count("unchanged")
+            if new:
+                lines.append((kind, "", "new", f"{new:,} new {_plural(new, kind).split(' ', 1)[1]}"))
+            for k, status, diff in zip(step["keys"], step["status"], step["changes"], strict=True):
+                if status == "changed":
+                    what = "; ".join(f"{c} {_show(o)} → {_show(n)}" for c, o, n in diff[:4])
+                    lines.append((kind, " ".join(str(x) for x in k), "changed",
+                                  f"{_describe_key(kind, k, names)} changed: {what}"))
+            if same:
+                lines.append((kind, "", "unchanged", f"{_plural(same, kind)} unchanged"))
+        return pd.DataFrame(lines, columns=["kind", "key", "what", "detail"])
+
+    def import_upload(self, upload, user: str) -> BatchResult:
+        """Store an upload as one new batch in one transaction; StoreError (nothing stored) if not clean."""
+        from analysis.ingest import check_references
+        from analysis.measures import compute_measures
+
+        if upload.problems is not None and len(upload.problems):
+            raise StoreError(
+                f"The files have {len(upload.problems)} problem(s); fix them and upload again. "
+                "Nothing was imported.", upload.problems)
+        frames = {k: v for k, v in upload.frames.items() if v is not None and len(v)}
+        if not frames:
+            raise StoreError("The files hold no records to import. Nothing was imported.")
+        # Measures are computed before taking the lock: the slow part should not block others.
+        outcomes = frames.get("outcomes")
+        computed = compute_measures(outcomes) if outcomes is not None else None
+        files = [{"name": f.name, "sha256": f.sha256, "size": int(f.size)} for f in upload.files]
+        with self._writing() as conn:
+            duplicate = self._duplicate_of(conn, upload)
+            if duplicate is not None:
+                return BatchResult(duplicate, {}, {}, True,
+                                   f"These files were already imported as upload {duplicate}; "
+                                   "nothing changed.")
+            problems = check_references(frames, self._known(conn))
+            if problems is not None and len(problems):
+                raise StoreError(
+                    f"The files refer to {len(problems)} thing(s) the store does not know; "
+                    "upload the missing schools, deployments or targets too. Nothing was imported.",
+                    problems)
+            batch = (conn.execute(sa.select(sa.func.max(T["batches"].c.batch_id))).scalar() or 0) + 1
+            plan = self._plan(conn, frames)
+            added, replaced = {}, {}
+            for kind in KEYS:
+                if kind not in plan:
+                    continue
+                step = plan[kind]
+                self._supersede_rows(conn, kind, step["supersede"], batch)
+                self._insert(conn, kind, step["frame"], batch)
+                added[kind] = step["status"].count("new")
+                replaced[kind] = len(step["status"]) - added[kind]
+            if outcomes is not None:
+                blocks = plan["outcomes"]["blocks"]
+                keys = [(u, p) for u, p, _, _ in blocks]
+                for kind in ("outcomes", "measures"):
+                    self._supersede_blocks(conn, kind, keys, batch)
+                self._insert(conn, "outcomes", outcomes, batch)
+                self._insert(conn, "measures", computed, batch)
+                added["outcomes"] = sum(n for _, _, n, before in blocks if not before)
+                replaced["outcomes"] = sum(n for _, _, n, before in blocks if before)
+            summary = _summary(added, replaced)
+            conn.execute(T["batches"].insert().values(
+                batch_id=batch, created_at=_now(), user=user or "unknown",
+                files=json.dumps(files), summary=summary, undone_at=None))
+            self._bump(conn)
+        return BatchResult(batch, added, replaced, False, f"Imported as upload {batch}: {summary}.")
+
+    def _supersede_rows(self, conn: Connection, kind: str, row_ids: list[int], batch: int) -> None:
+        table = T[kind]
+        for start in range(0, len(row_ids), 500):  # stay under every driver's parameter limit
+            conn.execute(table.update().where(table.c.row_id.in_(row_ids[start:start + 500]))
+                         .values(superseded_by=batch))
+
+    def _supersede_blocks(self, conn: Connection, kind: str, blocks: list[tuple], batch: int) -> None:
+        table = T[kind]
+        if blocks:
+            conn.execute(
+                table.update().where(table.c.urn == sa.bindparam("b_urn"),
+                                     table.c.period == sa.bindparam("b_period"),
+                                     table.c.superseded_by.is_(None))
+                .values(superseded_by=batch),
+                [{"b_urn": u, "b_period": p} for u, p in blocks],
+            )
+
+    def _insert(self, conn: Connection, kind: str, frame: pd.DataFrame | None, batch: int,
+                superseded_by: int | None = None) -> None:
+        """Bulk insert: COPY on PostgreSQL, executemany of plain tuples elsewhere (fast for 200k)."""
+        if frame is None or frame.empty:
+            return
+        names, rows = _rows(frame, _columns(kind),
+                            {"batch_id": batch, "superseded_by": superseded_by})
+        self._insert_rows(conn, kind, names, rows)
+
+    def _insert_rows(self, conn: Connection, kind: str, names: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        quoted = ", ".join(f'"{n}"' for n in names)
+        if self.dialect == "postgresql":
+            cursor = conn.connection.dbapi_connection.cursor()
+            with cursor.copy(f'COPY "{kind}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        elif self.dialect == "sqlite":
+            marks = ", ".join("?" for _ in names)
+            # The driver's own executemany, inside SQLAlchemy's transaction: the fastest path.
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.executemany(f'INSERT INTO "{kind}" ({quoted}) VALUES ({marks})', rows)
+            cursor.close()
+        else:
+            conn.execute(T[kind].insert(), [dict(zip(names, r, strict=True)) for r in rows])
+
+    # -- undo, clear, backup --------------------------------------------------------------------
+
+    def undo(self, batch_id: int) -> str:
+        """Remove a batch's rows and make current again the rows it replaced; returns what it did."""
+        batches = T["batches"]
+        with self._writing() as conn:
+            row = conn.execute(sa.select(batches).where(batches.c.batch_id == int(batch_id))).first()
+            if row is None:
+                raise StoreError(f"There is no upload {batch_id}.")
+            if row.undone_at is not None:
+                raise StoreError(f"Upload {batch_id} was already undone.")
+            later = set()
+            for kind in ALL_DATA_TABLES:
+                table = T[kind]
+                later.update(conn.execute(
+                    sa.select(table.c.superseded_by).distinct()
+                    .where(table.c.batch_id == row.batch_id, table.c.superseded_by.is_not(None))
+                ).scalars())
+            if later:
+                newest = max(later)
+                raise StoreError(
+                    f"Upload {batch_id} cannot be undone yet: upload {newest} replaced some of its "
+                    f"rows. Undo upload {newest} first.")
+            removed, restored = {}, 0
+            for kind in ALL_DATA_TABLES:
+                table = T[kind]
+                removed[kind] = conn.execute(table.delete().where(table.c.batch_id == row.batch_id)).rowcount
+                restored += conn.execute(
+                    table.update().where(table.c.superseded_by == row.batch_id)
+                    .values(superseded_by=None)).rowcount
+            conn.execute(batches.update().where(batches.c.batch_id == row.batch_id)
+                         .values(undone_at=_now()))
+            self._bump(conn)
+        gone = ", ".join(_plural(n, k) for k, n in removed.items() if n and k in NOUNS) or "no rows"
+        names = ", ".join(f["name"] for f in json.loads(row.files))
+        message = f"Undid upload {batch_id} ({names}): removed {gone}"
+        if restored:
+            message += f"; {restored:,} earlier row(s) are current again"
+        return message + "."
+
+    def clear(self) -> None:
+        """Empty the store: every data row and the upload history. Settings and meta are kept."""
+        with self._writing() as conn:
+            for kind in ALL_DATA_TABLES:
+                conn.execute(T[kind].delete())
+            conn.execute(T["batches"].delete())
+            self._bump(conn)
+
+    def export_backup(self, path: str | Path) -> None:
+        """Every table (history and replaced rows too) to one zip of JSON lines, one file a table."""
+        tables = ALL_DATA_TABLES + ["batches", "settings"]
+        with self._reading() as conn, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            manifest = {"format": "impact-store-backup", "schema_version": len(MIGRATIONS),
+                        "created_at": _now(), "tables": {}}
+            for name in tables:
+                table = T[name]
+                cols = [c.name for c in table.columns if c.name != "row_id"]
+                order = table.c.row_id if "row_id" in table.c else list(table.primary_key)[0]
+                result = conn.execute(sa.select(*[table.c[c] for c in cols]).order_by(order))
+                count = 0
+                with archive.open(f"{name}.jsonl", "w") as out:
+                    for rec in result:
+                        out.write((json.dumps(dict(zip(cols, map(_json_value, rec), strict=True)),
+                                              allow_nan=False) + "\n").encode())
+                        count += 1
+                manifest["tables"][name] = count
+            archive.writestr("manifest.json", json.dumps(manifest, indent=1))
+
+    def restore_backup(self, path: str | Path, replace: bool = False) -> str:
+        """Load a backup made by export_backup into an empty store (or replace everything)."""
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise StoreError(f"{Path(path).name} is not a backup made by this dashboard.") from exc
+        with archive:
+            try:
+                manifest = json.loads(archive.read("manifest.json"))
+            except KeyError as exc:
+                raise StoreError(f"{Path(path).name} is not a backup made by this dashboard.") from exc
+            if manifest.get("format") != "impact-store-backup":
+                raise StoreError(f"{Path(path).name} is not a backup made by this dashboard.")
+            if manifest.get("schema_version", 0) > len(MIGRATIONS):
+                raise StoreError("This backup was made by a newer version of the dashboard.")
+            with self._writing() as conn:
+                used = any(conn.execute(sa.select(sa.func.count()).select_from(T[k])).scalar()
+                           for k in ALL_DATA_TABLES + ["batches"])
+                if used and not replace:
+                    raise StoreError("The store already holds data; restore replaces everything, "
+                                     "so clear it first (or pass replace).")
+                for name in ALL_DATA_TABLES + ["batches", "settings"]:
+                    conn.execute(T[name].delete())
+                for name in manifest["tables"]:
+                    table = T[name]
+                    cols = [c.name for c in table.columns if c.name != "row_id"]
+                    rows = []
+                    with archive.open(f"{name}.jsonl") as lines:
+                        for line in lines:
+                            rec = json.loads(line)
+                            rows.append(tuple(_from_json(rec.get(c), c) for c in cols))
+                    if name in ALL_DATA_TABLES:
+                        self._insert_rows(conn, name, cols, rows)
+                    elif rows:
+                        conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in rows])
+                self._bump(conn)
+        total = sum(manifest["tables"].get(k, 0) for k in ALL_DATA_TABLES)
+        return (f"Restored {total:,} rows and {manifest['tables'].get('batches', 0)} upload(s) "
+                f"from {Path(path).name}.")
+
+
+def _json_value(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _from_json(value, col: str):
+    if value is not None and col in DATE_COLUMNS:
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _show(value) -> str:
+    if value is None:
+        return "(blank)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _summary(added: dict[str, int], replaced: dict[str, int]) -> str:
+    parts = []
+    for kind in ["outcomes", *KEYS]:
+        new, old = added.get(kind, 0), replaced.get(kind, 0)
+        if new or old:
+            bits = [f"{new:,} new"] if new else []
+            bits += [f"{old:,} replaced"] if old else []
+            parts.append(f"{NOUNS[kind][1]} {' and '.join(bits)}")
+    return "; ".join(parts) or "nothing"
+
+
+def period_sort_key(series: pd.Series) -> pd.Series:
+    """Order a column of period labels by time (for sort_values(key=...))."""
+    return series.map(period_index)
