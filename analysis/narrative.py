@@ -1,0 +1,168 @@
+"""Plain-English sentences built from the numbers, and the one way every number is written.
+
+Governors and trust boards read these sentences instead of charts, so each one says what
+happened, what was expected and what that means, in the words a school would use.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.schema import MEASURES, measure_label
+
+# How a subgroup reads after a measure's name ("... for disadvantaged pupils").
+_SUBGROUP_WORDS = {
+    "Disadvantaged": "for disadvantaged pupils",
+    "Not disadvantaged": "for pupils who are not disadvantaged",
+    "SEND": "for pupils with SEND",
+    "No SEND": "for pupils without SEND",
+}
+
+# The order a sentence lists statuses in: good news first reads naturally in a paragraph
+# (tables list exceptions first instead: see progress.STATUS_ORDER).
+_SENTENCE_ORDER = ["Achieved", "On track", "At risk", "Off track", "Missed", "No data yet"]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _number(value: float) -> str:
+    """60.0 -> '60', 60.46 -> '60.5', -0.04 -> '0': one decimal place, none when it is .0."""
+    rounded = round(float(value), 1)
+    if rounded == 0:
+        return "0"  # never "-0"
+    text = f"{rounded:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_value(value: object, measure: str | None = None) -> str:
+    """A measure's value as people read it: '60%', '60.5%', or '3.2 pts' for a gap."""
+    if _missing(value):
+        return "no figure"
+    unit = MEASURES[measure].unit if measure in MEASURES else "%"
+    if unit == "pp":
+        return f"{_number(value)} pts"
+    return f"{_number(value)}%"
+
+
+def format_change(points: float) -> str:
+    """A difference between two percentages: '3 points', '0.5 points', '1 point'."""
+    if _missing(points):
+        return "no figure"
+    if points != 0 and round(abs(float(points)), 1) == 0:
+        return "less than 0.1 points"  # a real difference that rounding would hide as "0"
+    text = _number(abs(float(points)))
+    return f"{text} point" if text == "1" else f"{text} points"
+
+
+def format_days(days: object) -> str:
+    """12.0 -> '12 days', 0.5 -> '0.5 days', 1 -> '1 day'."""
+    if _missing(days):
+        return "no days"
+    text = _number(days)
+    return f"{text} day" if text == "1" else f"{text} days"
+
+
+def measure_phrase(measure: str, subgroup: object = "All") -> str:
+    """'maths_exs', 'Disadvantaged' -> 'Maths at the expected standard for disadvantaged pupils'."""
+    label = measure_label(measure)
+    words = _SUBGROUP_WORDS.get(str(subgroup)) if not _missing(subgroup) else None
+    return f"{label} {words}" if words else label
+
+
+def _small(cohort: object, small_cohort: int | None) -> bool:
+    """True when a figure must be hidden: its cohort is below the limit (or unknown)."""
+    if small_cohort is None:
+        return False
+    # A figure whose cohort was never given cannot be shown to be safe, so it is hidden too.
+    return _missing(cohort) or int(cohort) < small_cohort
+
+
+def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> str:
+    """One progress row -> a sentence: what moved, what was expected, and the status.
+
+    With small_cohort (governors' views), a latest figure from fewer pupils than that is never
+    written as a number: the sentence says 'fewer than N pupils' instead.
+    """
+    measure = str(row["measure"])
+    subject = measure_phrase(measure, row.get("subgroup", "All"))
+    status = str(row["status"])
+    lower_better = measure in MEASURES and MEASURES[measure].better < 0
+    baseline, target = row["baseline_value"], row["target_value"]
+    b, t = format_value(baseline, measure), format_value(target, measure)
+    deadline = row["target_period"]
+
+    if status == "No data yet":
+        return (
+            f"{subject} has no figure yet since the baseline of {b} in {row['baseline_period']}; "
+            f"the target is {t} by {deadline}."
+        )
+
+    outcome = {
+        "Achieved": "this target has been achieved",
+        "Missed": "this target was missed",
+    }.get(status, f"this target is {status.lower()}")
+
+    if _small(row.get("cohort"), small_cohort):
+        return (
+            f"{subject} in {row['latest_period']} covers fewer than {small_cohort} pupils, "
+            f"so no figures are shown; {outcome}."
+        )
+
+    latest = row["latest_value"]
+    a = format_value(latest, measure)
+    if a == b:  # compare as written: 60.01 and 60.04 both read "60%", so "stayed at" is honest
+        moved = f"stayed at {a}"
+    elif float(latest) > float(baseline):
+        moved = f"rose from {b} to {a}"
+    else:
+        moved = f"fell from {b} to {a}"
+    opening = f"{subject} {moved} since {row['baseline_period']}"
+
+    if status in ("Achieved", "Missed"):
+        goal = f"{t} or lower" if lower_better else f"{t} or higher"
+        return f"{opening}; the target was {goal} by {deadline}, so {outcome}."
+    expected = format_value(row["expected_value"], measure)
+    # "17% was expected" would read as a floor; for lower-is-better measures it is a ceiling.
+    expected = f"no more than {expected}" if lower_better else expected
+    return f"{opening}; {expected} was expected by now, so {outcome}."
+
+
+def describe_school(
+    progress: pd.DataFrame, deployment_summary: pd.DataFrame | None = None
+) -> str:
+    """One school's progress rows + deployment_summary rows -> a short paragraph."""
+    sentences = []
+    if progress is None or progress.empty:
+        sentences.append("No targets are recorded yet.")
+    else:
+        counts = progress["status"].value_counts()
+        words = {s: s.lower() for s in _SENTENCE_ORDER} | {"No data yet": "with no data yet"}
+        parts = [f"{counts[s]} {words[s]}" for s in _SENTENCE_ORDER if s in counts]
+        parts += [f"{n} {s.lower()}" for s, n in counts.items() if s not in _SENTENCE_ORDER]
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        total = len(progress)
+        noun = "target" if total == 1 else "targets"
+        sentences.append(f"Of {total} {noun}, {listed}.")
+
+    if deployment_summary is None or deployment_summary.empty:
+        sentences.append("No deployments are recorded.")
+    else:
+        committed = float(deployment_summary["days_committed"].fillna(0).sum())
+        delivered = float(deployment_summary["days_delivered"].fillna(0).sum())
+        n = len(deployment_summary)
+        noun = "deployment has" if n == 1 else "deployments have"
+        used = f"{format_days(delivered)} of {format_days(committed)} committed"
+        share = f" ({delivered / committed:.0%})" if committed > 0 else ""
+        sentences.append(f"{n} {noun} used {used}{share}.")
+        flagged = int(deployment_summary["creep_flag"].fillna(False).astype(bool).sum())
+        if flagged:
+            which = "1 deployment is" if flagged == 1 else f"{flagged} deployments are"
+            sentences.append(f"{which} flagged for spending too much time outside the agreed focus.")
+        pending = int(deployment_summary["qa_pending"].fillna(0).sum())
+        if pending:
+            records = "1 visit record awaits" if pending == 1 else f"{pending} visit records await"
+            sentences.append(f"{records} quality assurance.")
+    return " ".join(sentences)
+

@@ -1,0 +1,268 @@
+"""Targets + measures -> the expected value, a projection and a status for every target.
+
+The rules are the data contract's "Progress against a target". Each status comes with one
+plain-English sentence (`rule`) that says why, with the numbers, so nobody has to trust a colour.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis.narrative import format_change, format_value
+from analysis.periods import format_period, period_index
+from analysis.schema import MEASURES, Settings
+
+# Exceptions first: the order tables and charts list statuses in.
+STATUS_ORDER = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
+
+PROGRESS_COLUMNS = [
+    "target_id", "client_urn", "deployment_id", "measure", "subgroup",
+    "baseline_value", "baseline_period", "target_value", "target_period",
+    "latest_period", "latest_value", "cohort", "expected_value", "projected_value",
+    "status", "rule",
+]
+
+# Values are percentages held at full precision: a figure typed as 63 and one computed as
+# 62.999999999 must compare equal, so every boundary allows this much.
+EPSILON = 1e-9
+
+
+def status_rules(settings: Settings | None = None) -> dict[str, str]:
+    """Status -> the general rule in plain words, with the trust's tolerance written in."""
+    tolerance = f"{(settings or Settings()).status_tolerance:.0%}"
+    return {
+        "Off track": (
+            "Behind the expected line by more than the tolerance "
+            f"({tolerance} of the planned change from baseline to target)."
+        ),
+        "Missed": "The target date has passed and the target was not reached.",
+        "At risk": (
+            "Behind the expected line, but by no more than the tolerance "
+            f"({tolerance} of the planned change from baseline to target)."
+        ),
+        "On track": (
+            "Not yet at the target, but at or better than the expected line "
+            "(the straight line from baseline to target, or the agreed milestones)."
+        ),
+        "Achieved": "The latest figure has reached the target (or is better than it).",
+        "No data yet": "There is no figure for this measure since the baseline period.",
+    }
+
+
+STATUS_RULES = status_rules(Settings())
+
+
+def _float(value: object) -> float:
+    """A cell -> float, with missing (None, NA, blank) as NaN."""
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return math.nan if pd.isna(number) else float(number)
+
+
+def _direction(measure: str) -> int:
+    """+1 when higher is better, -1 when lower is better; an unknown measure counts as higher."""
+    return MEASURES[measure].better if measure in MEASURES else 1
+
+
+def _line_points(
+    target: pd.Series | dict, milestones: pd.DataFrame | None
+) -> tuple[list[int], list[float]]:
+    """Target (+ its milestones) -> the (period index, value) points the expected line passes."""
+    p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
+    b, t = float(target["baseline_value"]), float(target["target_value"])
+    xs, ys = [p0], [b]
+    if milestones is not None and not milestones.empty:
+        own = milestones[milestones["target_id"].astype(str) == str(target["target_id"])]
+        points: dict[int, float] = {}
+        for period, value in zip(own["period"], own["value"], strict=True):
+            index = period_index(period)
+            # A milestone outside the plan's span would contradict the baseline or the target
+            # itself; only those strictly between them reshape the line.
+            if p0 < index < p1 and pd.notna(value):
+                points[index] = float(value)
+        for index in sorted(points):
+            xs.append(index)
+            ys.append(points[index])
+    if p1 > p0:
+        xs.append(p1)
+        ys.append(t)
+    return xs, ys
+
+
+def _expected_at(xs: list[int], ys: list[float], p: int, target_value: float) -> float:
+    """The expected line at period index p; after the deadline it stays at the target."""
+    if len(xs) < 2:  # a target dated at or before its baseline: nothing to draw but the target
+        return target_value
+    return float(np.interp(p, xs, ys))
+
+
+def expected_line(target: pd.Series | dict, milestones: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One target (+ milestones) -> period, expected for every half term from baseline to target."""
+    xs, ys = _line_points(target, milestones)
+    p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
+    indices = list(range(p0, max(p0, p1) + 1))
+    t = float(target["target_value"])
+    return pd.DataFrame(
+        {
+            "period": [format_period(i) for i in indices],
+            "expected": [_expected_at(xs, ys, i, t) for i in indices],
+        }
+    )
+
+
+def tolerance_band(
+    target: pd.Series | dict, milestones: pd.DataFrame | None = None, settings: Settings | None = None
+) -> pd.DataFrame:
+    """One target -> period, expected, lower, upper: between them a value is at risk, not off track."""
+    settings = settings or Settings()
+    line = expected_line(target, milestones)
+    d = _direction(str(target["measure"]))
+    allowance = settings.status_tolerance * abs(
+        float(target["target_value"]) - float(target["baseline_value"])
+    )
+    # The band lies on the worse side of the line: below it when higher is better.
+    worst = line["expected"] - d * allowance
+    line["lower"] = np.minimum(line["expected"], worst)
+    line["upper"] = np.maximum(line["expected"], worst)
+    return line
+
+
+def _projection(p0: int, b: float, actual_periods: list[int], actual_values: list[float], p1: int) -> float:
+    """Least-squares line through the baseline and every actual since, read at the deadline."""
+    if not actual_periods:
+        return math.nan
+    x = np.array([p0, *actual_periods], dtype=float)
+    y = np.array([b, *actual_values], dtype=float)
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope * p1 + intercept)
+
+
+def _judge(
+    d: int, a: float, e: float, b: float, t: float, p: int, p1: int, tolerance: float
+) -> tuple[str, float]:
+    """The contract's status, in its order of precedence; also returns the allowance in points."""
+    allowance = tolerance * abs(t - b)
+    if d * (a - t) >= -EPSILON:
+        return "Achieved", allowance
+    if p >= p1:
+        return "Missed", allowance
+    if d * (a - e) >= -EPSILON:
+        return "On track", allowance
+    if abs(a - e) <= allowance + EPSILON:
+        return "At risk", allowance
+    return "Off track", allowance
+
+
+def _rule(
+    status: str, measure: str, d: int, a: float, e: float, t: float, p: int, p0: int, p1: int,
+    allowance: float, tolerance: float,
+) -> str:
+    """One sentence saying why this target has this status, with its numbers."""
+    value, expected, target = (format_value(x, measure) for x in (a, e, t))
+    when, deadline = format_period(p), format_period(p1)
+    if status == "No data yet":
+        return f"No data yet: there is no figure for this measure after {format_period(p0)}."
+    if status == "Achieved":
+        return f"Achieved: {value} in {when} has reached the target of {target}."
+    if status == "Missed":
+        return (
+            f"Missed: {value} in {when} did not reach the target of {target} "
+            f"due by {deadline}."
+        )
+    worse, better = ("below", "above") if d > 0 else ("above", "below")
+    if status == "On track":
+        return (
+            f"On track: {value} is at or {better} the {expected} expected by {when}, "
+            f"on the way to {target} by {deadline}."
+        )
+    gap = format_change(abs(a - e))
+    limit = f"the tolerance of {format_change(allowance)} ({tolerance:.0%} of the planned change)"
+    if status == "At risk":
+        return f"At risk: {value} is {gap} {worse} the {expected} expected by {when}, within {limit}."
+    return f"Off track: {value} is {gap} {worse} the {expected} expected by {when}, more than {limit}."
+
+
+def _actuals_index(measures: pd.DataFrame | None) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """measures -> (urn, measure, subgroup) -> its rows with a period index, in time order."""
+    if measures is None or measures.empty:
+        return {}
+    frame = measures[measures["value"].notna()].copy()
+    frame["p"] = frame["period"].map(period_index)
+    frame = frame.sort_values("p", kind="stable").drop_duplicates(
+        ["urn", "measure", "subgroup", "p"], keep="last"
+    )
+    return {
+        (str(k[0]), str(k[1]), str(k[2])): group
+        for k, group in frame.groupby(["urn", "measure", "subgroup"], sort=False)
+    }
+
+
+def judge_progress(
+    targets: pd.DataFrame,
+    milestones: pd.DataFrame | None,
+    measures: pd.DataFrame | None,
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """targets + milestones + measures -> progress (target columns, latest_period, latest_value,
+    cohort, expected_value, projected_value, status, rule)."""
+    settings = settings or Settings()
+    if targets is None or targets.empty:
+        return pd.DataFrame(columns=PROGRESS_COLUMNS)
+    actuals = _actuals_index(measures)
+    tolerance = settings.status_tolerance
+    rows = []
+    for target in targets.to_dict("records"):
+        subgroup = target.get("subgroup")
+        subgroup = "All" if subgroup is None or pd.isna(subgroup) or not str(subgroup) else subgroup
+        target["subgroup"] = subgroup
+        measure = str(target["measure"])
+        d = _direction(measure)
+        p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
+        b, t = _float(target["baseline_value"]), _float(target["target_value"])
+
+        row = {c: target.get(c) for c in PROGRESS_COLUMNS[:9]}
+        if math.isnan(b) or math.isnan(t):
+            # Without both ends there is no line to judge against (ingest normally stops this).
+            missing = "baseline value" if math.isnan(b) else "target value"
+            row.update(
+                latest_period=None, latest_value=math.nan, cohort=pd.NA, expected_value=math.nan,
+                projected_value=math.nan, status="No data yet",
+                rule=f"No data yet: the target has no {missing}, so progress cannot be judged.",
+            )
+            rows.append(row)
+            continue
+
+        xs, ys = _line_points(target, milestones)
+        found = actuals.get((str(target["client_urn"]), measure, str(subgroup)))
+        since = found[found["p"] > p0] if found is not None else None
+        if since is None or since.empty:
+            row.update(
+                latest_period=None, latest_value=math.nan, cohort=pd.NA, expected_value=math.nan,
+                projected_value=math.nan, status="No data yet",
+                rule=_rule("No data yet", measure, d, math.nan, math.nan, t, p0, p0, p1, 0.0, tolerance),
+            )
+            rows.append(row)
+            continue
+
+        latest = since.iloc[-1]
+        p, a = int(latest["p"]), float(latest["value"])
+        e = _expected_at(xs, ys, p, t)
+        status, allowance = _judge(d, a, e, b, t, p, p1, tolerance)
+        row.update(
+            latest_period=format_period(p),
+            latest_value=a,
+            cohort=latest["cohort"],
+            expected_value=e,
+            projected_value=_projection(p0, b, since["p"].tolist(), since["value"].tolist(), p1),
+            status=status,
+            rule=_rule(status, measure, d, a, e, t, p, p0, p1, allowance, tolerance),
+        )
+        rows.append(row)
+    progress = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+    progress["cohort"] = pd.to_numeric(progress["cohort"], errors="coerce").astype("Int64")
+    for column in ("baseline_value", "target_value", "latest_value", "expected_value",
+                   "projected_value"):
+        progress[column] = progress[column].astype("float64")
+    return progress
