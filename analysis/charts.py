@@ -1,0 +1,841 @@
+"""Plotly figures from the engine's frames: each function returns a go.Figure and never calls st.
+
+Drawn for a projector and a black-and-white print: large fonts, every status also told by its
+marker shape and its words, line styles that differ by dash as well as colour, periods written
+'2024/25 Spring 2' on a categorical axis in period order, and UK dates. Where `small_cohort` is
+set, a figure whose cohort is below it is never drawn: the chart says 'fewer than 5 pupils'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analysis import style
+from analysis.periods import format_period, period_index, period_of_date, try_parse_period
+from analysis.schema import MEASURES, measure_label
+
+# Line styles for the target chart: each differs by dash, not only colour, for grey prints.
+_ACTUAL_COLOUR = style.OKABE_ITO["black"]
+_PLAN_COLOUR = style.OKABE_ITO["blue"]
+_PROJECTION_COLOUR = style.OKABE_ITO["vermillion"]
+_NATIONAL_COLOUR = "#555555"
+_BAND_FILL = "rgba(230, 159, 0, 0.22)"  # Okabe-Ito orange, see-through: the At risk band
+_SUPPORT_FILL = "#BBBBBB"  # deployments shaded grey so they survive a black-and-white print
+
+_SUBGROUP_WORDS = {
+    "All": "all pupils",
+    "Disadvantaged": "disadvantaged pupils",
+    "Not disadvantaged": "pupils not disadvantaged",
+    "SEND": "pupils with SEND",
+    "No SEND": "pupils without SEND",
+}
+
+# Which pair a subgroup chart compares: (focus group, comparison group). Gap = comparison - focus.
+SUBGROUP_PAIRS = {
+    "disadvantaged": ("Disadvantaged", "Not disadvantaged"),
+    "send": ("SEND", "No SEND"),
+}
+
+# The old four-point scale, bottom to top. Report cards (from November 2025) are never mapped
+# onto it: they are drawn in their own grid.
+OLD_SCALE = ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+_OLD_SYMBOLS = {
+    "Inadequate": "x", "Requires improvement": "triangle-up", "Good": "circle", "Outstanding": "star",
+}
+REPORT_CARD_GRADES = [
+    "Urgent improvement", "Needs attention", "Expected standard", "Strong standard", "Exceptional",
+]
+_GRADE_STYLE = {  # grade -> (symbol, colour); shapes echo the status shapes they resemble
+    "Exceptional": ("star", style.OKABE_ITO["bluish_green"]),
+    "Strong standard": ("circle", style.OKABE_ITO["bluish_green"]),
+    "Expected standard": ("circle", style.OKABE_ITO["sky_blue"]),
+    "Needs attention": ("triangle-up", style.OKABE_ITO["orange"]),
+    "Urgent improvement": ("x", style.OKABE_ITO["vermillion"]),
+    "Met": ("circle", style.OKABE_ITO["bluish_green"]),
+    "Not met": ("x", style.OKABE_ITO["vermillion"]),
+}
+REPORT_CARD_AREAS = [
+    "Inclusion", "Curriculum and teaching", "Achievement", "Attendance and behaviour",
+    "Personal development and wellbeing", "Early years", "Sixth form",
+    "Leadership and governance", "Safeguarding",
+]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str | None = None, height: int = 560) -> None:
+    """Apply the shared projector-friendly look: big fonts, white background, legend below."""
+    top = 80 + (30 * (subtitle.count("<br>") + 1) if subtitle else 0)
+    fig.update_layout(
+        template="plotly_white",
+        title={
+            "text": title,
+            "font": {"size": style.TITLE_FONT_SIZE},
+            "subtitle": {"text": subtitle or "", "font": {"size": style.SMALL_FONT_SIZE + 1}},
+            "x": 0.01,
+            "xanchor": "left",
+        },
+        font={"family": style.FONT_FAMILY, "size": style.BASE_FONT_SIZE, "color": style.TEXT_COLOUR},
+        # The legend sits in the bottom margin, below the two-line period labels, whatever the
+        # plot's height.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01,
+                "x": 0, "font": {"size": 16}},
+        hoverlabel={"font": {"size": 16}},
+        margin={"l": 80, "r": 30, "t": top, "b": 180},
+        height=height,
+    )
+
+
+def _message(fig: go.Figure, text: str) -> go.Figure:
+    """Write a plain-words empty state in the middle of a figure."""
+    fig.add_annotation(
+        text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        font={"size": style.BASE_FONT_SIZE + 2},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _fmt(value: float, unit: str = "%") -> str:
+    """64.0 -> '64%', 94.3 -> '94.3%', gaps -> '12 pp': one decimal only where it says something."""
+    text = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+    return f"{text} pp" if unit == "pp" else f"{text}%"
+
+
+def _period_ticks(period: str) -> str:
+    """'2024/25 Spring 2' -> '2024/25<br>Spring 2', so tick labels stay level on a projector."""
+    year, _, half = period.partition(" ")
+    return f"{year}<br>{half}"
+
+
+def _period_axis(fig: go.Figure, periods: list[str], **axis) -> None:
+    """Make the x axis categorical, in period order, labelled in two lines."""
+    fig.update_xaxes(
+        type="category", categoryorder="array", categoryarray=periods,
+        tickmode="array", tickvals=periods, ticktext=[_period_ticks(p) for p in periods],
+        range=[-0.5, len(periods) - 0.5], **axis,
+    )
+
+
+def _canonical(series: pd.Series) -> pd.Series:
+    """Period labels in any accepted form -> canonical labels (None when unreadable)."""
+    return series.map(try_parse_period)
+
+
+def _hidden(cohort: object, small_cohort: int | None) -> bool:
+    """True when a figure must not be shown: its cohort is known and below the threshold."""
+    if small_cohort is None or cohort is None or pd.isna(cohort):
+        return False
+    return float(cohort) < small_cohort
+
+
+def _get(row: Mapping, key: str, default=None):
+    """A field of a row (dict or Series), with NA read as the default."""
+    value = row.get(key, default) if hasattr(row, "get") else default
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return default
+    return value
+
+
+def _to_date(value: object) -> dt.date | None:
+    """Any date-like cell -> datetime.date (None when blank or unreadable)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    stamp = pd.to_datetime(value, errors="coerce", dayfirst=True)
+    return None if pd.isna(stamp) else stamp.date()
+
+
+def _y_title(measure: str) -> str:
+    """The y axis words with units for a measure."""
+    spec = MEASURES.get(measure)
+    if spec is not None and spec.unit == "pp":
+        return "Gap (percentage points)"
+    if measure == "attendance":
+        return "% of sessions attended"
+    return "% of pupils"
+
+
+def _unit(measure: str) -> str:
+    spec = MEASURES.get(measure)
+    return spec.unit if spec is not None else "%"
+
+
+def _title(measure: str, subgroup: str | None) -> str:
+    """Measure label plus the pupils it counts: 'Reading at the expected standard: all pupils'."""
+    label = measure_label(measure)
+    if _unit(measure) == "pp":  # a gap already names its groups
+        return label
+    words = _SUBGROUP_WORDS.get(subgroup or "All", str(subgroup))
+    return f"{label}: {words}"
+
+
+def _hidden_note(fig: go.Figure, period: str, small_cohort: int, y: float = 0.1) -> None:
+    """Say 'fewer than 5 pupils' at a period whose figure is hidden (never the figure itself)."""
+    fig.add_annotation(
+        x=period, y=y, xref="x", yref="paper", showarrow=False,
+        text=style.small_cohort_text(small_cohort),
+        font={"size": style.SMALL_FONT_SIZE - 1, "color": style.TEXT_COLOUR},
+        bordercolor="#777777", borderwidth=1, bgcolor="white",
+    )
+
+
+# ----------------------------------------------------------------------------- target chart
+
+
+def target_chart(
+    target_row: Mapping,
+    actuals: pd.DataFrame,
+    expected: pd.DataFrame,
+    band: pd.DataFrame,
+    projection: pd.DataFrame | None,
+    deployments: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
+    national: float | tuple[str, float] | None = None,
+    small_cohort: int | None = None,
+) -> go.Figure:
+    """One target over time: plan line, At risk band, actuals, projection, target, support.
+
+    target_row: a `progress` row (measure, subgroup, baseline_value, baseline_period,
+    target_value, target_period, latest_period, projected_value, status, rule, cohort).
+    actuals: period, value, cohort. expected: period, expected. band: period, lower, upper.
+    projection: period, value (None: drawn from the row's latest actual to projected_value).
+    deployments: leader_name, leader_role, start_date, end_date. visits: visit_date.
+    national: a value, or (label, value) such as ("National 2024", 61.0).
+    """
+    measure = str(_get(target_row, "measure", ""))
+    unit = _unit(measure)
+    status = str(_get(target_row, "status", "No data yet"))
+    baseline_period = try_parse_period(_get(target_row, "baseline_period"))
+    target_period = try_parse_period(_get(target_row, "target_period"))
+    baseline_value = _get(target_row, "baseline_value")
+    target_value = _get(target_row, "target_value")
+
+    actuals = _sorted_periods(actuals, ["period", "value", "cohort"])
+    actuals = actuals[actuals["value"].notna()].reset_index(drop=True)
+    expected = _sorted_periods(expected, ["period", "expected"])
+    band = _sorted_periods(band, ["period", "lower", "upper"])
+    hidden_mask = actuals["cohort"].map(lambda c: _hidden(c, small_cohort)).astype(bool)
+    shown, hidden = actuals[~hidden_mask], actuals[hidden_mask]
+    latest_hidden = _latest_is_hidden(target_row, actuals, hidden_mask, small_cohort)
+
+    projection = _projection_frame(target_row, projection)
+    if latest_hidden:
+        # The projection starts from the latest figure: drawing it would give that figure away.
+        projection = projection.iloc[0:0]
+
+    # The axis covers everything the target is about; support and visits are clipped to it.
+    known = [p for p in (baseline_period, target_period) if p]
+    for frame in (actuals, expected, band, projection):
+        known += list(frame["period"])
+    if not known:
+        return _message(go.Figure(), "This target has no readable periods.")
+    first, last = min(known, key=period_index), max(known, key=period_index)
+    periods = [format_period(i) for i in range(period_index(first), period_index(last) + 1)]
+
+    fig = go.Figure()
+    if not band.empty:
+        # One closed shape: along the upper edge, back along the lower edge.
+        fig.add_trace(go.Scatter(
+            x=list(band["period"]) + list(band["period"])[::-1],
+            y=list(band["upper"].astype(float)) + list(band["lower"].astype(float))[::-1],
+            fill="toself", fillcolor=_BAND_FILL, line={"width": 0}, mode="lines",
+            name="At risk band", hoverinfo="skip",
+        ))
+
+    if expected.empty and baseline_period and target_period and None not in (
+        baseline_value, target_value
+    ):
+        expected = pd.DataFrame({
+            "period": [baseline_period, target_period],
+            "expected": [float(baseline_value), float(target_value)],
+        })
+    if not expected.empty:
+        fig.add_trace(go.Scatter(
+            x=list(expected["period"]), y=list(expected["expected"].astype(float)),
+            mode="lines", name="Planned line (expected)",
+            line={"color": _PLAN_COLOUR, "width": 3, "dash": "dash"},
+            hovertext=[f"{p}: expected {_fmt(v, unit)}" for p, v in
+                       zip(expected["period"], expected["expected"].astype(float), strict=True)],
+            hoverinfo="text",
+        ))
+
+    if national is not None:
+        label, value = national if isinstance(national, tuple) else ("National", national)
+        name = f"{label}: {_fmt(float(value), unit)}"
+        fig.add_trace(go.Scatter(
+            x=periods, y=[float(value)] * len(periods), mode="lines", name=name,
+            line={"color": _NATIONAL_COLOUR, "width": 2, "dash": "dashdot"},
+            hovertext=[name] * len(periods), hoverinfo="text",
+        ))
+
+    if not projection.empty:
+        fig.add_trace(go.Scatter(
+            x=list(projection["period"]), y=list(projection["value"].astype(float)),
+            mode="lines+markers", name="Projection at the current rate",
+            line={"color": _PROJECTION_COLOUR, "width": 3, "dash": "dot"},
+            marker={"size": 8, "symbol": "circle-open"},
+            hovertext=[f"{p}: projected {_fmt(v, unit)}" for p, v in
+                       zip(projection["period"], projection["value"].astype(float), strict=True)],
+            hoverinfo="text",
+        ))
+
+    if not shown.empty:
+        values = list(shown["value"].astype(float))
+        fig.add_trace(go.Scatter(
+            x=list(shown["period"]), y=values, mode="lines+markers+text", name="Actual",
+            line={"color": _ACTUAL_COLOUR, "width": 4}, marker={"size": 11, "color": _ACTUAL_COLOUR},
+            text=[_fmt(v, unit) for v in values], textposition="top center",
+            textfont={"size": style.BASE_FONT_SIZE},
+            hovertext=[_actual_hover(p, v, c, unit) for p, v, c in
+                       zip(shown["period"], values, shown["cohort"], strict=True)],
+            hoverinfo="text",
+        ))
+
+    if target_period and target_value is not None:
+        words = f"Target {_fmt(float(target_value), unit)}"
+        fig.add_trace(go.Scatter(
+            x=[target_period], y=[float(target_value)], mode="markers+text", name="Target",
+            marker={"symbol": "diamond", "size": 20, "color": "white",
+                    "line": {"color": _ACTUAL_COLOUR, "width": 3}},
+            text=[words], textposition="middle left", textfont={"size": style.BASE_FONT_SIZE},
+            hovertext=[f"{words} by {target_period}"], hoverinfo="text",
+        ))
+
+    if not shown.empty and not latest_hidden:
+        # The latest actual wears its status: shape and words, not colour alone.
+        latest = shown.iloc[-1]
+        fig.add_trace(go.Scatter(
+            x=[latest["period"]], y=[float(latest["value"])], mode="markers",
+            name=style.status_badge_text(status),
+            marker={"symbol": style.STATUS_SYMBOLS.get(status, "circle"), "size": 24,
+                    "color": style.STATUS_COLOURS.get(status, style.OKABE_ITO["grey"]),
+                    "line": {"color": _ACTUAL_COLOUR, "width": 2}},
+            hovertext=[f"Status: {status}"], hoverinfo="text",
+        ))
+
+    for period in hidden["period"]:
+        if small_cohort is not None:
+            _hidden_note(fig, period, small_cohort, y=0.14)
+    if actuals.empty:
+        fig.add_annotation(
+            text="No data yet: no results since the baseline", x=0.5, y=0.5, xref="paper",
+            yref="paper", showarrow=False, font={"size": style.BASE_FONT_SIZE + 2},
+        )
+
+    _support_bands(fig, deployments, periods)
+    _visit_marks(fig, visits, periods)
+
+    _layout(fig, _title(measure, _get(target_row, "subgroup", "All")),
+            _target_subtitle(target_row, unit, status, latest_hidden))
+    _period_axis(fig, periods, title={"text": "Half term"})
+    fig.update_yaxes(title={"text": _y_title(measure)}, ticksuffix="%" if unit == "%" else "",
+                     gridcolor=style.GRID_COLOUR, zeroline=unit == "pp")
+    return fig
+
+
+def _sorted_periods(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
+    """A frame's given columns, periods canonical, unreadable periods dropped, in period order."""
+    if frame is None or frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    out = frame.reindex(columns=columns).copy()
+    out["period"] = _canonical(out["period"])
+    out = out[out["period"].notna()]
+    out = out.assign(_order=out["period"].map(period_index)).sort_values("_order")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def _latest_is_hidden(
+    row: Mapping, actuals: pd.DataFrame, hidden_mask: pd.Series, small_cohort: int | None
+) -> bool:
+    """Whether the target's latest figure is hidden (by the row's cohort or the last actual's)."""
+    if _hidden(_get(row, "cohort"), small_cohort):
+        return True
+    return bool(len(actuals)) and bool(hidden_mask.iloc[-1])
+
+
+def _projection_frame(row: Mapping, projection: pd.DataFrame | None) -> pd.DataFrame:
+    """The projection as period, value; built from the row when no frame is given."""
+    if projection is not None and not projection.empty:
+        return _sorted_periods(projection, ["period", "value"])
+    latest_period = try_parse_period(_get(row, "latest_period"))
+    target_period = try_parse_period(_get(row, "target_period"))
+    latest_value, projected = _get(row, "latest_value"), _get(row, "projected_value")
+    if None in (latest_period, target_period, latest_value, projected):
+        return _sorted_periods(None, ["period", "value"])
+    if period_index(latest_period) >= period_index(target_period):
+        return _sorted_periods(None, ["period", "value"])
+    return pd.DataFrame({"period": [latest_period, target_period],
+                         "value": [float(latest_value), float(projected)]})
+
+
+def _actual_hover(period: str, value: float, cohort: object, unit: str) -> str:
+    """'2024/25 Spring 2: 64% (cohort 28 pupils)'."""
+    if cohort is None or pd.isna(cohort):
+        return f"{period}: {_fmt(value, unit)}"
+    return f"{period}: {_fmt(value, unit)} (cohort {int(cohort)} pupils)"
+
+
+def _target_subtitle(row: Mapping, unit: str, status: str, latest_hidden: bool) -> str:
+    """Status in words plus the rule, then baseline and target in words."""
+    line = f"<b>{style.status_badge_text(status)}</b>"
+    rule = _get(row, "rule")
+    # A rule sentence may quote the latest figure, so it is left out when that figure is hidden.
+    if rule and not latest_hidden:
+        line += ": " + "<br>".join(textwrap.wrap(str(rule), 110))
+    baseline, target = _get(row, "baseline_value"), _get(row, "target_value")
+    parts = []
+    if baseline is not None:
+        parts.append(f"Baseline {_fmt(float(baseline), unit)} in "
+                     f"{try_parse_period(_get(row, 'baseline_period')) or '?'}")
+    if target is not None:
+        parts.append(f"target {_fmt(float(target), unit)} by "
+                     f"{try_parse_period(_get(row, 'target_period')) or '?'}")
+    return line + ("<br>" + "; ".join(parts) if parts else "")
+
+
+def _support_bands(fig: go.Figure, deployments: pd.DataFrame | None, periods: list[str]) -> None:
+    """Shade each deployment's half terms, labelled with the leader and role."""
+    if deployments is None or deployments.empty:
+        return
+    position = {p: i for i, p in enumerate(periods)}
+    first, last = period_index(periods[0]), period_index(periods[-1])
+    drawn = 0
+    for _, dep in deployments.iterrows():
+        start, end = _to_date(dep.get("start_date")), _to_date(dep.get("end_date"))
+        if start is None:
+            continue
+        lo = period_index(period_of_date(start))
+        hi = period_index(period_of_date(end)) if end else last  # still running
+        lo, hi = max(lo, first), min(hi, last)
+        if lo > hi:
+            continue  # outside the chart's span
+        leader = _get(dep, "leader_name", "Leader")
+        role = _get(dep, "leader_role")
+        label = f"Support: {leader} ({role})" if role else f"Support: {leader}"
+        x0, x1 = position[format_period(lo)] - 0.5, position[format_period(hi)] + 0.5
+        fig.add_shape(
+            type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="paper", layer="below",
+            fillcolor=_SUPPORT_FILL, opacity=0.3, line={"width": 0},
+            name="Support deployed (shaded)", showlegend=drawn == 0,
+        )
+        # Stagger the labels so overlapping deployments stay readable.
+        fig.add_annotation(
+            x=x0, y=0.99 - 0.07 * drawn, xref="x", yref="paper", xanchor="left", yanchor="top",
+            text=label, showarrow=False, font={"size": style.SMALL_FONT_SIZE},
+        )
+        drawn += 1
+
+
+def _visit_marks(fig: go.Figure, visits: pd.DataFrame | None, periods: list[str]) -> None:
+    """Tick marks along the bottom: how many leader visits fell in each half term."""
+    if visits is None or visits.empty or "visit_date" not in visits:
+        return
+    dates = visits["visit_date"].map(_to_date).dropna()
+    if dates.empty:
+        return
+    in_period = dates.map(period_of_date)
+    counts = in_period[in_period.isin(periods)].value_counts()
+    shown = [p for p in periods if p in counts.index]
+    if not shown:
+        return
+    hover = []
+    for period in shown:
+        days = sorted(d for d, p in zip(dates, in_period, strict=True) if p == period)
+        hover.append(f"{period}: {len(days)} visit(s) on "
+                     + ", ".join(d.strftime(style.DATE_FORMAT) for d in days))
+    # A hidden second axis (0..1) keeps the marks at the bottom whatever the values' scale.
+    fig.add_trace(go.Scatter(
+        x=shown, y=[0.03] * len(shown), yaxis="y2", mode="markers+text",
+        name="Leader visits (number in the half term)",
+        marker={"symbol": "line-ns-open", "size": 18, "line": {"width": 3, "color": "#444444"}},
+        text=[str(int(counts[p])) for p in shown], textposition="top center",
+        textfont={"size": style.SMALL_FONT_SIZE}, hovertext=hover, hoverinfo="text",
+    ))
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False,
+                              "fixedrange": True})
+
+
+# ----------------------------------------------------------------------------- subgroups
+
+
+def subgroup_chart(
+    measures: pd.DataFrame,
+    urn: str,
+    measure: str,
+    small_cohort: int | None = None,
+    pair: str = "disadvantaged",
+) -> go.Figure:
+    """Two groups of one school over time with the gap between them annotated.
+
+    measures: urn, period, measure, subgroup, value, cohort. pair: 'disadvantaged'
+    (Disadvantaged vs Not disadvantaged) or 'send' (SEND vs No SEND).
+    """
+    focus, other = SUBGROUP_PAIRS[pair]
+    unit = _unit(measure)
+    fig = go.Figure()
+    groups = "pupils with and without SEND" if pair == "send" else "disadvantaged and other pupils"
+    title = f"{measure_label(measure)}: {groups}"
+    rows = measures[(measures["urn"].astype(str) == str(urn)) & (measures["measure"] == measure)
+                    & measures["subgroup"].isin([focus, other])] if not measures.empty else measures
+    rows = _sorted_periods(rows, ["period", "subgroup", "value", "cohort"]) if not rows.empty \
+        else rows
+    if rows.empty:
+        _layout(fig, title)
+        return _message(fig, f"No figures yet for {groups}.")
+
+    periods = [format_period(i) for i in range(period_index(rows["period"].iloc[0]),
+                                                period_index(rows["period"].iloc[-1]) + 1)]
+    hidden = rows["cohort"].map(lambda c: _hidden(c, small_cohort)).astype(bool)
+    styles = {
+        focus: {"color": style.OKABE_ITO["blue"], "dash": "solid", "symbol": "diamond"},
+        other: {"color": "#555555", "dash": "dash", "symbol": "circle-open"},
+    }
+    visible: dict[str, dict[str, float]] = {}
+    for group in (focus, other):
+        mine = rows[(rows["subgroup"] == group) & ~hidden]
+        values = list(mine["value"].astype(float))
+        visible[group] = dict(zip(mine["period"], values, strict=True))
+        look = styles[group]
+        fig.add_trace(go.Scatter(
+            x=list(mine["period"]), y=values, mode="lines+markers+text", name=group,
+            line={"color": look["color"], "width": 4, "dash": look["dash"]},
+            marker={"symbol": look["symbol"], "size": 13, "color": look["color"],
+                    "line": {"width": 2, "color": look["color"]}},
+            text=[_fmt(v, unit) for v in values],
+            textposition="top center" if group == other else "bottom center",
+            hovertext=[_actual_hover(p, v, c, unit) for p, v, c in
+                       zip(mine["period"], values, mine["cohort"], strict=True)],
+            hoverinfo="text",
+        ))
+
+    if small_cohort is not None:
+        for period in sorted(set(rows.loc[hidden, "period"]), key=period_index):
+            _hidden_note(fig, period, small_cohort)
+
+    # Gaps only where both figures are shown: a gap from a hidden figure would give it away.
+    both = [p for p in periods if p in visible[focus] and p in visible[other]]
+    subtitle = None
+    if both:
+        latest = both[-1]
+        gap = visible[other][latest] - visible[focus][latest]
+        low, high = sorted((visible[focus][latest], visible[other][latest]))
+        fig.add_shape(type="line", x0=latest, x1=latest, y0=low, y1=high, xref="x", yref="y",
+                      line={"color": style.TEXT_COLOUR, "width": 2, "dash": "dot"})
+        fig.add_annotation(
+            x=latest, y=(low + high) / 2, xref="x", yref="y", xanchor="left", xshift=12,
+            text=f"Gap {_fmt(abs(gap), 'pp')}", showarrow=False,
+            font={"size": style.BASE_FONT_SIZE}, bgcolor="white",
+        )
+        subtitle = _gap_words(focus, other, both, visible)
+    _layout(fig, title, subtitle)
+    _period_axis(fig, periods, title={"text": "Half term"})
+    fig.update_yaxes(title={"text": _y_title(measure)}, ticksuffix="%" if unit == "%" else "",
+                     gridcolor=style.GRID_COLOUR)
+    return fig
+
+
+def _gap_words(focus: str, other: str, both: list[str], visible: dict) -> str:
+    """'Gap in 2024/25 Spring 2: 12 pp (Disadvantaged below Not disadvantaged); was 18 pp ...'."""
+    def gap_at(period: str) -> float:
+        return visible[other][period] - visible[focus][period]
+
+    latest = both[-1]
+    gap = gap_at(latest)
+    side = "below" if gap > 0 else "above" if gap < 0 else "level with"
+    words = f"Gap in {latest}: {_fmt(abs(gap), 'pp')} ({focus} {side} {other})"
+    if len(both) > 1:
+        first = both[0]
+        change = abs(gap) - abs(gap_at(first))
+        trend = "narrower" if change < 0 else "wider" if change > 0 else "unchanged"
+        words += f"; {_fmt(abs(gap_at(first)), 'pp')} in {first}, so {trend}"
+    return words
+
+
+# ----------------------------------------------------------------------------- inspections
+
+
+def _old_grade(judgement: str) -> tuple[str, str] | None:
+    """An old-scale judgement -> (level on the axis, words to show); None when not old-scale."""
+    text = str(judgement).strip().lower()
+    if "special measures" in text:
+        return "Inadequate", "Inadequate (special measures)"
+    if "serious weakness" in text:
+        return "Inadequate", "Inadequate (serious weaknesses)"
+    for level in OLD_SCALE:
+        if level.lower() in text:
+            return level, level
+    return None
+
+
+def inspection_journey(inspections: pd.DataFrame) -> go.Figure:
+    """One school's inspections: old-scale judgements as steps over time, report cards as a grid.
+
+    inspections: urn, inspection_date, area, judgement. Rows with area 'Overall' are the old
+    four-point scale; any other area is a report-card grade (from November 2025), never
+    converted into the old scale.
+    """
+    title = "Inspection journey"
+    if inspections is None or inspections.empty:
+        fig = go.Figure()
+        _layout(fig, title, height=360)
+        return _message(fig, "No inspections recorded for this school.")
+    frame = inspections.copy()
+    frame["date"] = frame["inspection_date"].map(_to_date)
+    frame = frame[frame["date"].notna()].sort_values("date")
+    overall = frame["area"].astype(str).str.strip().str.lower() == "overall"
+    old, cards = frame[overall], frame[~overall]
+
+    parts = (["old"] if not old.empty else []) + (["cards"] if not cards.empty else [])
+    if not parts:
+        fig = go.Figure()
+        _layout(fig, title, height=360)
+        return _message(fig, "No inspections with readable dates.")
+    titles = {
+        "old": "Overall effectiveness (four-point scale, before November 2025)",
+        "cards": "Report card grades by area (from November 2025; not comparable with the "
+                 "four-point scale)",
+    }
+    n_areas = cards["area"].nunique() if not cards.empty else 0
+    heights = {"old": 360, "cards": 110 + 42 * n_areas}
+    specs = [[{"type": "xy"}] for _ in parts]
+    fig = make_subplots(
+        rows=len(parts), cols=1, specs=specs, subplot_titles=[titles[p] for p in parts],
+        row_heights=[heights[p] for p in parts], vertical_spacing=0.18 if len(parts) > 1 else 0.1,
+    )
+    row = 1
+    if "old" in parts:
+        _old_scale_trace(fig, old, row)
+        row += 1
+    if "cards" in parts:
+        _report_card_grid(fig, cards, row)
+    fig.update_annotations(font={"size": style.BASE_FONT_SIZE})  # the subplot titles
+    _layout(fig, title, height=sum(heights[p] for p in parts) + 200)
+    fig.update_layout(margin={"l": 320})  # report-card area names are long
+    return fig
+
+
+def _old_scale_trace(fig: go.Figure, old: pd.DataFrame, row: int) -> None:
+    """The four-point judgements as a step line over dates, words beside every point."""
+    graded = [(d, _old_grade(j), j) for d, j in zip(old["date"], old["judgement"], strict=True)]
+    known = [(d, g) for d, g, _ in graded if g is not None]
+    unknown = [f"{j} ({d.strftime(style.DATE_FORMAT)})" for d, g, j in graded if g is None]
+    if known:
+        dates = [d for d, _ in known]
+        fig.add_trace(go.Scatter(
+            x=dates, y=[g[0] for _, g in known], mode="lines+markers+text", line_shape="hv",
+            name="Overall judgement", line={"color": "#444444", "width": 3},
+            marker={"symbol": [_OLD_SYMBOLS[g[0]] for _, g in known], "size": 18,
+                    "color": style.OKABE_ITO["blue"], "line": {"width": 2, "color": "#222222"}},
+            text=[g[1] for _, g in known], textposition="top center",
+            hovertext=[f"{d.strftime(style.DATE_FORMAT)}: {g[1]}" for d, g in known],
+            hoverinfo="text", showlegend=False,
+        ), row=row, col=1)
+        pad = dt.timedelta(days=120)
+        fig.update_xaxes(type="date", tickformat=style.AXIS_DATE_FORMAT,
+                         range=[min(dates) - pad, max(dates) + pad],
+                         title={"text": "Inspection date"}, row=row, col=1)
+    if unknown:
+        fig.add_annotation(
+            text="Not on the four-point scale, not drawn: " + "; ".join(unknown),
+            x=0, y=-0.05, xref="x domain" if row == 1 else f"x{row} domain",
+            yref="y domain" if row == 1 else f"y{row} domain", showarrow=False,
+            xanchor="left", yanchor="top", font={"size": style.SMALL_FONT_SIZE},
+        )
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=OLD_SCALE,
+                     range=[-0.5, len(OLD_SCALE) - 0.3], row=row, col=1)
+
+
+def _report_card_grid(fig: go.Figure, cards: pd.DataFrame, row: int) -> None:
+    """Report cards as a grid: one column per inspection date, one row per area, grade in words."""
+    cards = cards.assign(when=cards["date"].map(lambda d: d.strftime(style.DATE_FORMAT)))
+    columns = list(dict.fromkeys(cards["when"]))  # already in date order
+    present = list(dict.fromkeys(cards["area"].astype(str)))
+    areas = [a for a in REPORT_CARD_AREAS if a in present] + \
+        sorted(a for a in present if a not in REPORT_CARD_AREAS)
+    grades = cards["judgement"].astype(str)
+    fig.add_trace(go.Scatter(
+        x=list(cards["when"]), y=list(cards["area"].astype(str)), mode="markers+text",
+        name="Report card grade", showlegend=False,
+        marker={"symbol": [_GRADE_STYLE.get(g, ("circle-open", ""))[0] for g in grades],
+                "color": [_GRADE_STYLE.get(g, ("", style.OKABE_ITO["grey"]))[1] for g in grades],
+                "size": 18, "line": {"width": 1, "color": "#222222"}},
+        text=list(grades), textposition="middle right",
+        hovertext=[f"{w} {a}: {g}" for w, a, g in
+                   zip(cards["when"], cards["area"], grades, strict=True)],
+        hoverinfo="text",
+    ), row=row, col=1)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=columns,
+                     range=[-0.3, len(columns) - 0.1], title={"text": "Report card date"},
+                     row=row, col=1)
+    # Areas read top to bottom in the order Ofsted lists them.
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=areas[::-1],
+                     row=row, col=1)
+
+
+# ----------------------------------------------------------------------------- portfolio
+
+
+def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
+    """Per school a stacked bar of its targets by status, counts written in, exceptions first.
+
+    progress_counts: school_name (or urn / client_urn) plus one count column per status.
+    """
+    fig = go.Figure()
+    label_column = next((c for c in ("school_name", "urn", "client_urn")
+                         if c in getattr(progress_counts, "columns", [])), None)
+    if progress_counts is None or progress_counts.empty or label_column is None:
+        _layout(fig, "Targets by status", height=300)
+        return _message(fig, "No targets to show yet.")
+    table = progress_counts.copy()
+    for status in style.STATUS_ORDER:
+        table[status] = pd.to_numeric(table.get(status, 0), errors="coerce")
+        table[status] = table[status].fillna(0).astype(int)
+    # Exceptions first; a stable sort keeps the caller's order among equals.
+    table = table.sort_values(["Off track", "Missed", "At risk"], ascending=False, kind="stable")
+    labels = list(table[label_column].astype(str))
+    for status in style.STATUS_ORDER:
+        counts = list(table[status])
+        fig.add_trace(go.Bar(
+            y=labels, x=counts, orientation="h", name=style.status_badge_text(status),
+            marker={"color": style.STATUS_COLOURS[status], "line": {"color": "white", "width": 1},
+                    "pattern": {"shape": style.STATUS_PATTERNS[status], "fgcolor": "#333333",
+                                "solidity": 0.15}},
+            text=[str(c) if c else "" for c in counts], textposition="inside",
+            insidetextanchor="middle", textfont={"size": style.BASE_FONT_SIZE, "color": "black"},
+            hovertext=[f"{s}: {c} target(s) {status.lower()}" for s, c in
+                       zip(labels, counts, strict=True)],
+            hoverinfo="text",
+        ))
+    _layout(fig, "Targets by status, exceptions first", height=220 + 46 * len(labels))
+    fig.update_layout(barmode="stack", bargap=0.25, margin={"l": 260})
+    fig.update_xaxes(title={"text": "Number of targets"}, dtick=1 if table[style.STATUS_ORDER]
+                     .sum(axis=1).max() <= 12 else None, gridcolor=style.GRID_COLOUR)
+    # The first school (most exceptions) at the top.
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def _deployment_label(dep: Mapping) -> str:
+    """'A. Khan (NLE), D001' for a deployment row."""
+    leader = _get(dep, "leader_name", "Leader")
+    role = _get(dep, "leader_role")
+    name = f"{leader} ({role})" if role else str(leader)
+    return f"{name}, {_get(dep, 'deployment_id', '')}"
+
+
+def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
+    """Days delivered (on focus and off focus) against days committed, per deployment.
+
+    deployment_summary: deployment_id, leader_name, leader_role, days_committed,
+    days_delivered, utilisation, creep_days, creep_share, creep_flag.
+    """
+    fig = go.Figure()
+    title = "Days delivered against days committed"
+    if deployment_summary is None or deployment_summary.empty:
+        _layout(fig, title, height=300)
+        return _message(fig, "No deployments to show yet.")
+    table = deployment_summary.reset_index(drop=True)
+    labels = [_deployment_label(r) for _, r in table.iterrows()]
+    committed = [float(v) for v in pd.to_numeric(table["days_committed"]).fillna(0)]
+    delivered = [float(v) for v in pd.to_numeric(table["days_delivered"]).fillna(0)]
+    creep = [float(v) for v in pd.to_numeric(table.get("creep_days", 0)).fillna(0)]
+    on_focus = [d - c for d, c in zip(delivered, creep, strict=True)]
+    shares = [c / d if d else 0.0 for c, d in zip(creep, delivered, strict=True)]
+    flags = list(table["creep_flag"].fillna(False).astype(bool)) if "creep_flag" in table \
+        else [False] * len(table)
+
+    fig.add_trace(go.Bar(
+        y=labels, x=committed, orientation="h", name="Days committed", offsetgroup="committed",
+        marker={"color": "white", "line": {"color": "#333333", "width": 2}},
+        text=[f"{c:g} committed" for c in committed], textposition="inside",
+        insidetextanchor="end", textfont={"color": "#333333"},
+        hovertext=[f"{lab}: {c:g} days committed" for lab, c in
+                   zip(labels, committed, strict=True)],
+        hoverinfo="text",
+    ))
+    fig.add_trace(go.Bar(
+        y=labels, x=on_focus, orientation="h", name="Days on the agreed focus",
+        offsetgroup="delivered", marker={"color": style.OKABE_ITO["blue"]},
+        text=[f"{d:g} delivered ({d / c:.0%})" if c else f"{d:g} delivered"
+              for d, c in zip(delivered, committed, strict=True)],
+        textposition="inside", insidetextanchor="start", textfont={"color": "white"},
+        hovertext=[f"{lab}: {o:g} days on the agreed focus" for lab, o in
+                   zip(labels, on_focus, strict=True)],
+        hoverinfo="text",
+    ))
+    # Creep sits on the end of the delivered bar (base = on-focus days), hatched for print.
+    fig.add_trace(go.Bar(
+        y=labels, x=creep, base=on_focus, orientation="h", name="Days off the agreed focus (creep)",
+        offsetgroup="delivered",
+        marker={"color": style.OKABE_ITO["vermillion"],
+                "pattern": {"shape": "x", "fgcolor": "white", "solidity": 0.3}},
+        text=[(f"{s:.0%} off focus" + (" ⚑ flagged" if f else "")) if c else ""
+              for c, s, f in zip(creep, shares, flags, strict=True)],
+        textposition="outside", textfont={"color": style.TEXT_COLOUR},
+        hovertext=[f"{lab}: {c:g} days off focus ({s:.0%} of days delivered)" for lab, c, s in
+                   zip(labels, creep, shares, strict=True)],
+        hoverinfo="text",
+    ))
+    _layout(fig, title, "Creep: days spent outside the deployment's agreed focus areas",
+            height=240 + 70 * len(labels))
+    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 300})
+    fig.update_xaxes(title={"text": "Days"}, gridcolor=style.GRID_COLOUR)
+    fig.update_yaxes(autorange="reversed", type="category")
+    return fig
+
+
+def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | None = None
+                           ) -> go.Figure:
+    """Leaders' Green/Amber/Red ratings per visit, one row per deployment, shape and word each.
+
+    visits: deployment_id, visit_date, progress. labels: optional deployment_id -> row label.
+    """
+    fig = go.Figure()
+    title = "Leaders' progress ratings at each visit"
+    if visits is None or visits.empty:
+        _layout(fig, title, height=300)
+        return _message(fig, "No visit records yet.")
+    frame = visits.assign(date=visits["visit_date"].map(_to_date))
+    frame = frame[frame["date"].notna()].sort_values(["deployment_id", "date"])
+    labels = labels or {}
+    frame = frame.assign(row=frame["deployment_id"].map(lambda d: labels.get(d, str(d))))
+    rows = list(dict.fromkeys(frame["row"]))
+    ratings = frame["progress"].astype(str).str.strip().str.capitalize()
+    for rating in ["Green", "Amber", "Red"]:
+        mine = frame[ratings == rating]
+        if mine.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=list(mine["date"]), y=list(mine["row"]), mode="markers+text",
+            name=style.rating_badge_text(rating),
+            marker={"symbol": style.RATING_SYMBOLS[rating], "size": 20,
+                    "color": style.RATING_COLOURS[rating],
+                    "line": {"width": 2, "color": "#222222"}},
+            text=[rating] * len(mine), textposition="top center",
+            textfont={"size": style.SMALL_FONT_SIZE},
+            hovertext=[f"{d.strftime(style.DATE_FORMAT)}: {rating}" for d in mine["date"]],
+            hoverinfo="text",
+        ))
+    unrated = frame[~ratings.isin(["Green", "Amber", "Red"])]
+    if not unrated.empty:
+        fig.add_trace(go.Scatter(
+            x=list(unrated["date"]), y=list(unrated["row"]), mode="markers",
+            name="○ No rating", marker={"symbol": "circle-open", "size": 16, "color": "#555555"},
+            hovertext=[f"{d.strftime(style.DATE_FORMAT)}: no rating" for d in unrated["date"]],
+            hoverinfo="text",
+        ))
+    _layout(fig, title, height=240 + 70 * len(rows))
+    fig.update_layout(margin={"l": 300})
+    fig.update_xaxes(type="date", tickformat=style.AXIS_DATE_FORMAT,
+                     title={"text": "Visit date"}, gridcolor=style.GRID_COLOUR)
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows[::-1],
+                     title={"text": "Deployment"})
+    return fig

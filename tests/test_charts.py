@@ -1,0 +1,410 @@
+"""Charts: the traces each figure draws, hidden small cohorts, period order, status shapes and words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from analysis import charts, style
+from analysis.periods import period_range
+
+BASELINE, TARGET = "2023/24 Summer 2", "2024/25 Summer 2"
+PERIODS = period_range(BASELINE, TARGET)
+HIDDEN_VALUE = 37.5  # a figure from a cohort of 4: must never reach the figure
+
+
+def everything_in(fig: go.Figure) -> tuple[list[float], list[str]]:
+    """Every number and every string anywhere in the figure's dict (data and layout)."""
+    numbers: list[float] = []
+    strings: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list | tuple | np.ndarray):
+            for value in list(node):
+                walk(value)
+        elif isinstance(node, str):
+            strings.append(node)
+        elif isinstance(node, int | float | np.number) and not isinstance(node, bool):
+            numbers.append(float(node))
+
+    figure = fig.to_dict()
+    figure["layout"].pop("template", None)  # the theme's own colours, not this chart's content
+    walk(figure)
+    return numbers, strings
+
+
+def trace(fig: go.Figure, name: str):
+    matches = [t for t in fig.data if t.name == name]
+    assert len(matches) == 1, f"expected one trace named {name!r}, got {[t.name for t in fig.data]}"
+    return matches[0]
+
+
+@pytest.fixture
+def at_risk_row() -> dict:
+    return {
+        "target_id": "T1", "client_urn": "100001", "measure": "reading_exs",
+        "subgroup": "Disadvantaged", "baseline_value": 50.0, "baseline_period": BASELINE,
+        "target_value": 70.0, "target_period": TARGET, "latest_period": "2024/25 Spring 2",
+        "latest_value": 58.0, "cohort": 20, "expected_value": 63.3, "projected_value": 66.0,
+        "status": "At risk", "rule": "Below the planned line, by no more than a quarter of the rise.",
+    }
+
+
+@pytest.fixture
+def expected_line() -> pd.DataFrame:
+    return pd.DataFrame({"period": PERIODS, "expected": [50 + 20 * i / 6 for i in range(7)]})
+
+
+@pytest.fixture
+def at_risk_band(expected_line) -> pd.DataFrame:
+    return pd.DataFrame({"period": PERIODS, "lower": expected_line["expected"] - 5,
+                         "upper": expected_line["expected"]})
+
+
+@pytest.fixture
+def actuals_with_small_cohort() -> pd.DataFrame:
+    # Written out of order and in other accepted forms: the chart must order and canonicalise.
+    return pd.DataFrame({
+        "period": ["Spring 2 2024/25", "2023/24 Summer 2", "2024/25 T3", "Autumn 2 2024/25"],
+        "value": [58.0, 50.0, HIDDEN_VALUE, 55.0],
+        "cohort": [20, 20, 4, 21],
+    })
+
+
+@pytest.fixture
+def support() -> pd.DataFrame:
+    return pd.DataFrame({
+        "deployment_id": ["D1"], "leader_name": ["A. Khan"], "leader_role": ["NLE"],
+        "start_date": [dt.date(2024, 9, 5)], "end_date": [pd.NaT],
+    })
+
+
+@pytest.fixture
+def leader_visits() -> pd.DataFrame:
+    return pd.DataFrame({"visit_date": pd.to_datetime(["2024-09-20", "2024-10-03", "2025-01-15"])})
+
+
+# ----------------------------------------------------------------------------- style
+
+
+def test_every_status_has_colour_shape_and_words():
+    assert style.STATUS_ORDER == ["Off track", "Missed", "At risk", "On track", "Achieved",
+                                  "No data yet"]
+    for table in (style.STATUS_COLOURS, style.STATUS_SYMBOLS, style.STATUS_GLYPHS):
+        assert list(table) == style.STATUS_ORDER
+        assert len(set(table.values())) == len(style.STATUS_ORDER)  # none shared
+    assert style.STATUS_SYMBOLS["Achieved"] == "star"
+    assert style.STATUS_SYMBOLS["Off track"] == "x"
+    assert style.STATUS_SYMBOLS["No data yet"] == "circle-open"
+    assert style.status_badge_text("At risk") == "▲ At risk"
+    assert style.status_badge_text("Achieved") == "★ Achieved"
+    assert style.status_badge_text("Something else") == "Something else"
+    assert style.rating_badge_text("Red") == "✖ Red"
+    assert style.small_cohort_text(5) == "fewer than 5 pupils"
+    assert style.BASE_FONT_SIZE >= 16
+
+
+# ----------------------------------------------------------------------------- target chart
+
+
+def test_target_chart_draws_plan_band_actuals_projection_and_target(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort, support, leader_visits
+):
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None, support, leader_visits,
+                              national=("National 2024", 61.0), small_cohort=5)
+
+    names = [t.name for t in fig.data]
+    assert names == ["At risk band", "Planned line (expected)", "National 2024: 61%",
+                     "Projection at the current rate", "Actual", "Target", "▲ At risk",
+                     "Leader visits (number in the half term)"]
+    assert list(fig.layout.xaxis.categoryarray) == PERIODS
+    assert fig.layout.xaxis.type == "category"
+
+    actual = trace(fig, "Actual")
+    assert list(actual.x) == ["2023/24 Summer 2", "2024/25 Autumn 2", "2024/25 Spring 2"]
+    assert list(actual.y) == [50.0, 55.0, 58.0]
+    assert list(actual.text) == ["50%", "55%", "58%"]
+
+    projection = trace(fig, "Projection at the current rate")
+    assert list(projection.x) == ["2024/25 Spring 2", TARGET]
+    assert list(projection.y) == [58.0, 66.0]
+    assert projection.line.dash == "dot"
+
+    target = trace(fig, "Target")
+    assert list(target.x) == [TARGET] and list(target.y) == [70.0]
+    assert list(target.text) == ["Target 70%"]
+
+    band = trace(fig, "At risk band")
+    assert band.fill == "toself"
+    assert len(band.x) == 2 * len(PERIODS)
+
+    status = trace(fig, "▲ At risk")
+    assert status.marker.symbol == "triangle-up"
+    assert status.marker.color == style.STATUS_COLOURS["At risk"]
+
+    assert fig.layout.title.text == "Reading at the expected standard: disadvantaged pupils"
+    subtitle = fig.layout.title.subtitle.text
+    assert "▲ At risk" in subtitle and "Below the planned line" in subtitle
+    assert "Baseline 50% in 2023/24 Summer 2; target 70% by 2024/25 Summer 2" in subtitle
+    assert fig.layout.yaxis.title.text == "% of pupils"
+
+
+def test_target_chart_shades_support_and_counts_visits_by_half_term(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort, support, leader_visits
+):
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None, support, leader_visits)
+
+    (shape,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    # Started September 2024 (Autumn 1, position 1), still running: shaded to the axis end.
+    assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
+    assert shape.name == "Support deployed (shaded)"
+    assert "Support: A. Khan (NLE)" in [a.text for a in fig.layout.annotations]
+
+    visits = trace(fig, "Leader visits (number in the half term)")
+    assert list(visits.x) == ["2024/25 Autumn 1", "2024/25 Spring 1"]
+    assert list(visits.text) == ["2", "1"]
+    assert visits.yaxis == "y2"
+    assert "20/09/2024" in visits.hovertext[0]  # UK dates
+
+
+def test_target_chart_never_shows_a_small_cohort_figure(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort
+):
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None, small_cohort=5)
+
+    numbers, strings = everything_in(fig)
+    assert HIDDEN_VALUE not in numbers
+    assert not [s for s in strings if "37.5" in s or "38%" in s]
+    notes = [a for a in fig.layout.annotations if a.text == "fewer than 5 pupils"]
+    assert [a.x for a in notes] == ["2024/25 Spring 1"]
+
+
+def test_target_chart_shows_small_cohorts_when_not_asked_to_hide(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort
+):
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None)
+
+    assert HIDDEN_VALUE in list(trace(fig, "Actual").y)
+    assert "fewer than 5 pupils" not in [a.text for a in fig.layout.annotations]
+
+
+def test_a_hidden_latest_figure_takes_its_projection_status_marker_and_rule_with_it(
+    at_risk_row, expected_line, at_risk_band
+):
+    row = {**at_risk_row, "latest_value": 41.25, "projected_value": 55.5, "cohort": 3,
+           "rule": "Latest 41.25% is below the planned 63%."}
+    actuals = pd.DataFrame({"period": [BASELINE, "2024/25 Spring 2"], "value": [50.0, 41.25],
+                            "cohort": [20, 3]})
+
+    fig = charts.target_chart(row, actuals, expected_line, at_risk_band, None, small_cohort=5)
+
+    numbers, strings = everything_in(fig)
+    assert 41.25 not in numbers and 55.5 not in numbers
+    assert not [s for s in strings if "41" in s]
+    names = [t.name for t in fig.data]
+    assert "Projection at the current rate" not in names and "▲ At risk" not in names
+    assert list(trace(fig, "Actual").y) == [50.0]
+    assert fig.layout.title.subtitle.text.startswith("<b>▲ At risk</b><br>Baseline 50%")
+
+
+def test_a_gap_target_is_in_percentage_points(at_risk_row):
+    row = {**at_risk_row, "measure": "disadvantaged_gap_reading_exs", "subgroup": "All",
+           "baseline_value": 20.0, "target_value": 10.0, "status": "On track",
+           "latest_value": 14.0, "projected_value": 9.0}
+    actuals = pd.DataFrame({"period": [BASELINE, "2024/25 Spring 2"], "value": [20.0, 14.0],
+                            "cohort": [30, 30]})
+
+    fig = charts.target_chart(row, actuals, pd.DataFrame(), pd.DataFrame(), None)
+
+    assert fig.layout.yaxis.title.text == "Gap (percentage points)"
+    assert list(trace(fig, "Actual").text) == ["20 pp", "14 pp"]
+    # No expected frame: the plan is the straight line from baseline to target.
+    assert list(trace(fig, "Planned line (expected)").y) == [20.0, 10.0]
+    assert trace(fig, "● On track").marker.symbol == "circle"
+    assert fig.layout.title.text == "Disadvantaged gap: reading at the expected standard"
+
+
+def test_a_target_with_no_results_says_no_data_yet(at_risk_row, expected_line, at_risk_band):
+    row = {**at_risk_row, "status": "No data yet", "latest_period": None, "latest_value": None,
+           "projected_value": None}
+
+    fig = charts.target_chart(row, pd.DataFrame(), expected_line, at_risk_band, None)
+
+    assert "Actual" not in [t.name for t in fig.data]
+    assert "No data yet: no results since the baseline" in [a.text for a in fig.layout.annotations]
+    assert fig.layout.title.subtitle.text.startswith("<b>○ No data yet</b>")
+
+
+# ----------------------------------------------------------------------------- subgroups
+
+
+@pytest.fixture
+def subgroup_measures() -> pd.DataFrame:
+    return pd.DataFrame({
+        "urn": "100001",
+        "period": ["2024/25 Summer 2", "2024/25 Summer 2", "2024/25 Autumn 2", "2024/25 Autumn 2",
+                   "2024/25 Spring 2", "2024/25 Spring 2"],
+        "measure": "reading_exs",
+        "subgroup": ["Disadvantaged", "Not disadvantaged"] * 3,
+        "value": [HIDDEN_VALUE, 64.0, 40.0, 60.0, 45.0, 62.0],
+        "cohort": [4, 20, 10, 20, 11, 20],
+    })
+
+
+def test_subgroup_chart_draws_both_groups_and_the_latest_gap(subgroup_measures):
+    fig = charts.subgroup_chart(subgroup_measures, "100001", "reading_exs", small_cohort=5)
+
+    assert [t.name for t in fig.data] == ["Disadvantaged", "Not disadvantaged"]
+    assert list(trace(fig, "Disadvantaged").y) == [40.0, 45.0]
+    assert list(trace(fig, "Not disadvantaged").x) == [
+        "2024/25 Autumn 2", "2024/25 Spring 2", "2024/25 Summer 2"]
+    assert list(fig.layout.xaxis.categoryarray) == period_range("2024/25 Autumn 2",
+                                                                "2024/25 Summer 2")
+    texts = [a.text for a in fig.layout.annotations]
+    # The latest period with both shown is Spring 2: Summer 2's gap would reveal the hidden figure.
+    assert "Gap 17 pp" in texts and "fewer than 5 pupils" in texts
+    assert fig.layout.title.subtitle.text == (
+        "Gap in 2024/25 Spring 2: 17 pp (Disadvantaged below Not disadvantaged); "
+        "20 pp in 2024/25 Autumn 2, so narrower")
+    numbers, strings = everything_in(fig)
+    assert HIDDEN_VALUE not in numbers and not [s for s in strings if "37.5" in s or "38%" in s]
+
+
+def test_subgroup_chart_compares_send_and_handles_no_figures(subgroup_measures):
+    send = subgroup_measures.assign(
+        subgroup=subgroup_measures["subgroup"].map({"Disadvantaged": "SEND",
+                                                    "Not disadvantaged": "No SEND"}))
+
+    fig = charts.subgroup_chart(send, "100001", "reading_exs", pair="send")
+
+    assert [t.name for t in fig.data] == ["SEND", "No SEND"]
+    assert list(trace(fig, "SEND").y) == [40.0, 45.0, HIDDEN_VALUE]
+    assert "pupils with and without SEND" in fig.layout.title.text
+
+    empty = charts.subgroup_chart(send, "999999", "reading_exs", pair="send")
+    assert len(empty.data) == 0
+    assert [a.text for a in empty.layout.annotations] == [
+        "No figures yet for pupils with and without SEND."]
+
+
+# ----------------------------------------------------------------------------- inspections
+
+
+@pytest.fixture
+def inspections() -> pd.DataFrame:
+    return pd.DataFrame({
+        "urn": "100001",
+        "inspection_date": ["01/02/2019", "12/03/2015", "10/10/2023", "15/01/2026", "15/01/2026",
+                            "15/01/2026"],
+        "area": ["Overall", "Overall", "Overall", "Achievement", "Safeguarding", "Inclusion"],
+        "judgement": ["Requires improvement", "Good", "Special measures", "Needs attention",
+                      "Met", "Expected standard"],
+    })
+
+
+def test_inspection_journey_keeps_the_two_scales_apart(inspections):
+    fig = charts.inspection_journey(inspections)
+
+    old = trace(fig, "Overall judgement")
+    assert list(old.x) == [dt.date(2015, 3, 12), dt.date(2019, 2, 1), dt.date(2023, 10, 10)]
+    assert list(old.y) == ["Good", "Requires improvement", "Inadequate"]
+    assert list(old.text) == ["Good", "Requires improvement", "Inadequate (special measures)"]
+    assert list(old.marker.symbol) == ["circle", "triangle-up", "x"]
+    assert old.line.shape == "hv"
+    assert list(fig.layout.yaxis.categoryarray) == charts.OLD_SCALE
+
+    cards = trace(fig, "Report card grade")
+    assert list(cards.text) == ["Needs attention", "Met", "Expected standard"]
+    assert set(cards.x) == {"15/01/2026"}
+    assert cards.yaxis == "y2"  # its own axis: never on the four-point scale
+    assert list(fig.layout.yaxis2.categoryarray) == ["Safeguarding", "Achievement", "Inclusion"]
+
+
+def test_inspection_journey_with_only_a_report_card_or_nothing(inspections):
+    fig = charts.inspection_journey(inspections[inspections["area"] != "Overall"])
+    assert [t.name for t in fig.data] == ["Report card grade"]
+
+    empty = charts.inspection_journey(inspections.iloc[0:0])
+    assert len(empty.data) == 0
+    assert "No inspections recorded for this school." in [a.text for a in empty.layout.annotations]
+
+
+# ----------------------------------------------------------------------------- portfolio
+
+
+def test_status_strip_stacks_statuses_exceptions_first_with_counts_written_in():
+    counts = pd.DataFrame({
+        "urn": ["1", "2", "3"], "school_name": ["Ash", "Beech", "Cedar"],
+        "Off track": [0, 2, 0], "Missed": [0, 0, 1], "At risk": [1, 1, 0],
+        "On track": [3, 1, 2], "Achieved": [1, 0, 0], "No data yet": [0, 0, 1],
+    })
+
+    fig = charts.status_strip(counts)
+
+    assert [t.name for t in fig.data] == [style.status_badge_text(s) for s in style.STATUS_ORDER]
+    assert fig.layout.barmode == "stack"
+    off = trace(fig, "✖ Off track")
+    assert list(off.y) == ["Beech", "Cedar", "Ash"]  # most off track, then missed, then at risk
+    assert list(off.x) == [2, 0, 0]
+    assert list(off.text) == ["2", "", ""]  # zero segments carry no label
+    assert off.marker.pattern.shape == "x"
+    assert list(trace(fig, "● On track").x) == [1, 2, 3]
+    assert fig.layout.yaxis.autorange == "reversed"  # the first school at the top
+    assert fig.layout.xaxis.title.text == "Number of targets"
+
+
+def test_days_chart_shows_committed_delivered_and_flagged_creep():
+    summary = pd.DataFrame({
+        "deployment_id": ["D1", "D2"], "leader_name": ["A. Khan", "B. Lee"],
+        "leader_role": ["NLE", "SLE"], "days_committed": [26.0, 10.0],
+        "days_delivered": [18.5, 10.0], "creep_days": [5.0, 0.0], "creep_share": [5 / 18.5, 0.0],
+        "creep_flag": [True, False],
+    })
+
+    fig = charts.days_chart(summary)
+
+    labels = ["A. Khan (NLE), D1", "B. Lee (SLE), D2"]
+    assert list(trace(fig, "Days committed").x) == [26.0, 10.0]
+    on_focus = trace(fig, "Days on the agreed focus")
+    assert list(on_focus.y) == labels and list(on_focus.x) == [13.5, 10.0]
+    assert list(on_focus.text) == ["18.5 delivered (71%)", "10 delivered (100%)"]
+    creep = trace(fig, "Days off the agreed focus (creep)")
+    assert list(creep.x) == [5.0, 0.0] and list(creep.base) == [13.5, 10.0]
+    assert list(creep.text) == ["27% off focus ⚑ flagged", ""]
+
+
+def test_progress_ratings_chart_uses_shapes_and_words():
+    visits = pd.DataFrame({
+        "deployment_id": ["D1", "D1", "D2", "D2"],
+        "visit_date": [dt.date(2024, 11, 2), dt.date(2024, 9, 20), dt.date(2024, 10, 1),
+                       dt.date(2024, 12, 1)],
+        "progress": ["Green", "Amber", "Red", None],
+    })
+
+    fig = charts.progress_ratings_chart(visits, {"D1": "A. Khan (NLE)"})
+
+    assert [t.name for t in fig.data] == ["● Green", "▲ Amber", "✖ Red", "○ No rating"]
+    amber = trace(fig, "▲ Amber")
+    assert amber.marker.symbol == "triangle-up" and list(amber.text) == ["Amber"]
+    assert list(amber.y) == ["A. Khan (NLE)"] and list(amber.x) == [dt.date(2024, 9, 20)]
+    assert list(trace(fig, "✖ Red").y) == ["D2"]
+    assert fig.layout.xaxis.tickformat == "%b %Y"
+
+
+@pytest.mark.parametrize("draw", [charts.status_strip, charts.days_chart,
+                                  charts.progress_ratings_chart, charts.inspection_journey])
+def test_empty_frames_give_a_figure_with_words(draw):
+    fig = draw(pd.DataFrame())
+    assert isinstance(fig, go.Figure) and len(fig.data) == 0
+    assert fig.layout.annotations[0].text.startswith("No ")
