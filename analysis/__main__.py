@@ -1,0 +1,251 @@
+"""The command line: `python -m analysis report|validate|import|history|undo|backup|restore|settings`.
+
+A thin shell over analysis/: read arguments, call one function, print. Anything a user can get
+wrong (a missing file, a bad row, an undo out of order) ends with exit status 2 and the problem
+in plain words on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import fields
+
+import pandas as pd
+
+from analysis.schema import Settings
+from analysis.store import Store, StoreError
+
+USAGE_ERROR = 2
+
+
+class CommandError(Exception):
+    """A problem to print on stderr before exiting with status 2."""
+
+
+def _problem_lines(problems: pd.DataFrame) -> list[str]:
+    """Each problem as `file, sheet, row R, column: message`."""
+    lines = []
+    for p in problems.to_dict("records"):
+        where = [str(p.get("file") or "")]
+        if p.get("sheet") is not None and not pd.isna(p.get("sheet")):
+            where.append(str(p["sheet"]))
+        if p.get("row") is not None and not pd.isna(p.get("row")):
+            where.append(f"row {int(p['row'])}")
+        if p.get("column") is not None and not pd.isna(p.get("column")):
+            where.append(str(p["column"]))
+        lines.append(f"{', '.join(w for w in where if w)}: {p.get('message')}")
+    return lines
+
+
+def _read_check_exists(path: str) -> None:
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError as exc:
+        raise CommandError(f"No such file: {path}") from exc
+    except IsADirectoryError as exc:
+        raise CommandError(f"{path} is a folder; give the spreadsheet files in it") from exc
+
+
+def _read(paths: list[str]):
+    """Read files into an Upload; CommandError listing every problem if any."""
+    for path in paths:
+        _read_check_exists(path)
+    from analysis.ingest import read_paths
+
+    upload = read_paths(paths)
+    if len(upload.problems):
+        raise CommandError("\n".join(
+            [f"{len(upload.problems)} problem(s) in the files:"] + _problem_lines(upload.problems)))
+    return upload
+
+
+def _store(args) -> Store:
+    return Store(args.db)
+
+
+# ---- subcommands: each takes the parsed arguments and returns the exit status ----------------
+
+def cmd_report(args) -> int:
+    from analysis.report import build_report, dataset_from_upload, render_text
+
+    if args.paths:
+        dataset, settings = dataset_from_upload(_read(args.paths)), Settings()
+    else:
+        store = _store(args)
+        dataset, settings = store.load(), store.get_settings()
+    report = build_report(dataset, settings)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        sys.stdout.write(render_text(report))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    for path in args.paths:
+        _read_check_exists(path)
+    from analysis.ingest import read_paths
+
+    upload = read_paths(args.paths)
+    for line in _problem_lines(upload.notices):
+        print(f"Note: {line}")
+    if len(upload.problems):
+        print(f"{len(upload.problems)} problem(s) found:", file=sys.stderr)
+        for line in _problem_lines(upload.problems):
+            print(line, file=sys.stderr)
+        return USAGE_ERROR
+    counts = ", ".join(f"{len(frame):,} {kind}" for kind, frame in upload.frames.items())
+    print(f"No problems found in {len(args.paths)} file(s): {counts or 'no records'}.")
+    return 0
+
+
+def cmd_import(args) -> int:
+    upload = _read(args.paths)
+    store = _store(args)
+    preview = store.preview(upload)
+    for line in preview["detail"]:
+        print(f"  {line}")
+    try:
+        result = store.import_upload(upload, args.user)
+    except StoreError as exc:
+        if exc.problems is not None and len(exc.problems):
+            raise CommandError("\n".join([exc.message] + _problem_lines(exc.problems))) from exc
+        raise
+    print(result.message)
+    return 0
+
+
+def cmd_history(args) -> int:
+    history = _store(args).history()
+    if history.empty:
+        print("No uploads yet.")
+        return 0
+    table = history.assign(
+        created_at=history["created_at"].dt.strftime("%d/%m/%Y %H:%M UTC"),
+        undone=history["undone"].map({True: "undone", False: ""}),
+    )
+    print(table.to_string(index=False))
+    return 0
+
+
+def cmd_undo(args) -> int:
+    print(_store(args).undo(args.batch))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    _store(args).export_backup(args.file)
+    print(f"Backed up the store to {args.file}.")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    _read_check_exists(args.file)
+    print(_store(args).restore_backup(args.file, replace=args.replace))
+    return 0
+
+
+def cmd_settings(args) -> int:
+    store = _store(args)
+    if args.set:
+        values = store.get_settings().as_dict()
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or key not in values:
+                names = ", ".join(f.name for f in fields(Settings))
+                raise CommandError(f"Unknown setting '{item}': write key=value, with key one of {names}")
+            try:
+                values[key] = int(value) if key == "small_cohort" else float(value)
+            except ValueError as exc:
+                raise CommandError(f"{key} must be a number, not '{value}'") from exc
+        store.save_settings(Settings(**values))
+    for key, value in store.get_settings().as_dict().items():
+        print(f"{key} = {value}")
+    return 0
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
+
+
+def _setup_report(p):
+    p.add_argument("paths", nargs="*", metavar="PATH", help="spreadsheets; none = the store")
+    p.add_argument("--format", choices=["json", "text"], default="json")
+    _add_db(p)
+
+
+def _setup_paths(p):
+    p.add_argument("paths", nargs="+", metavar="PATH", help="CSV or XLSX files")
+
+
+def _setup_import(p):
+    _setup_paths(p)
+    _add_db(p)
+    p.add_argument("--user", default=None, help="who is importing (default: your login name)")
+
+
+def _setup_undo(p):
+    p.add_argument("batch", type=int, metavar="BATCH", help="the upload number shown by history")
+    _add_db(p)
+
+
+def _setup_file(p):
+    p.add_argument("file", metavar="FILE")
+    _add_db(p)
+
+
+def _setup_restore(p):
+    _setup_file(p)
+    p.add_argument("--replace", action="store_true", help="replace a store that holds data")
+
+
+def _setup_settings(p):
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="change a setting")
+    _add_db(p)
+
+
+# name -> (help, add arguments, run). Another module may add to it before main() runs.
+COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "report": ("print targets, measures and deployments (JSON or text)", _setup_report, cmd_report),
+    "validate": ("check files and list every problem", _setup_paths, cmd_validate),
+    "import": ("import files into the store as one upload", _setup_import, cmd_import),
+    "history": ("list uploads", _add_db, cmd_history),
+    "undo": ("undo an upload", _setup_undo, cmd_undo),
+    "backup": ("write the whole store to one file", _setup_file, cmd_backup),
+    "restore": ("load a backup into an empty store", _setup_restore, cmd_restore),
+    "settings": ("show or change settings", _setup_settings, cmd_settings),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, setup, _run) in COMMANDS.items():
+        setup(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "user", "") is None:
+        args.user = getpass.getuser()
+    try:
+        return COMMANDS[args.command][2](args)
+    except (CommandError, StoreError) as exc:
+        print(str(exc), file=sys.stderr)
+    except FileNotFoundError as exc:
+        print(f"No such file: {exc.filename}", file=sys.stderr)
+    except OSError as exc:
+        print(f"Cannot use {exc.filename or 'the file'}: {exc.strerror or exc}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The command line: right output, exit status 2 with plain words (never a traceback) on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis.__main__ import main
+from analysis.store import Store
+from tests.test_store import deployments_frame, schools_frame, targets_frame, visits_frame
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data"
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+
+
+@pytest.fixture
+def filled_db(db, make_upload) -> str:
+    store = Store(db)
+    store.import_upload(make_upload({"schools": schools_frame(), "deployments": deployments_frame(),
+                                     "targets": targets_frame(), "visits": visits_frame()},
+                                    "trust.xlsx"), "alice")
+    store.import_upload(make_upload({"targets": targets_frame(75.0)}, "targets.xlsx"), "bob")
+    store.engine.dispose()
+    return db
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_report_from_the_store_as_json(capsys, filled_db):
+    status, out, err = run(capsys, "report", "--db", filled_db, "--format", "json")
+    assert (status, err) == (0, "")
+    report = json.loads(out)
+    assert [t["target_id"] for t in report["targets"]] == ["T07", "T08"]
+    assert report["deployments"][0]["last_visit_date"] == "2024-11-14"
+
+
+def test_report_as_text(capsys, filled_db):
+    status, out, _ = run(capsys, "report", "--db", filled_db, "--format", "text")
+    assert status == 0 and out.startswith("Targets needing attention (0)")
+    assert "All targets (2)" in out
+
+
+def test_history_and_undo(capsys, filled_db):
+    status, out, _ = run(capsys, "history", "--db", filled_db)
+    assert status == 0 and "targets.xlsx" in out and "bob" in out
+    status, out, err = run(capsys, "undo", "1", "--db", filled_db)
+    assert status == 2 and out == ""
+    assert err.strip() == ("Upload 1 cannot be undone yet: upload 2 replaced some of its rows. "
+                           "Undo upload 2 first.")
+    status, out, _ = run(capsys, "undo", "2", "--db", filled_db)
+    assert status == 0 and out.startswith("Undid upload 2 (targets.xlsx): removed 2 targets")
+    _, out, _ = run(capsys, "history", "--db", filled_db)
+    assert "undone" in out
+
+
+def test_settings_show_and_set(capsys, db):
+    status, out, _ = run(capsys, "settings", "--db", db, "--set", "small_cohort=8",
+                         "--set", "creep_threshold=0.3")
+    assert status == 0 and "small_cohort = 8" in out and "creep_threshold = 0.3" in out
+    assert Store(db).get_settings().small_cohort == 8
+    status, _, err = run(capsys, "settings", "--db", db, "--set", "colour=blue")
+    assert status == 2 and err.startswith("Unknown setting 'colour=blue'")
+    status, _, err = run(capsys, "settings", "--db", db, "--set", "small_cohort=lots")
+    assert status == 2 and "small_cohort must be a number, not 'lots'" in err
+    status, _, err = run(capsys, "settings", "--db", db, "--set", "status_tolerance=5")
+    assert status == 2 and "between 0 and 1" in err
+
+
+def test_backup_and_restore(capsys, filled_db, tmp_path):
+    backup = tmp_path / "b.zip"
+    assert run(capsys, "backup", str(backup), "--db", filled_db)[0] == 0
+    empty = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    status, out, _ = run(capsys, "restore", str(backup), "--db", empty)
+    assert status == 0 and "2 upload(s)" in out
+    _, a, _ = run(capsys, "report", "--db", filled_db)
+    _, b, _ = run(capsys, "report", "--db", empty)
+    assert a == b
+    status, _, err = run(capsys, "restore", str(backup), "--db", empty)
+    assert status == 2 and "already holds data" in err
+    status, _, err = run(capsys, "restore", str(tmp_path / "nope.zip"), "--db", empty)
+    assert status == 2 and err.strip() == f"No such file: {tmp_path / 'nope.zip'}"
+
+
+def test_missing_file_is_exit_2_in_plain_words(capsys, db):
+    for command in ("report", "validate", "import"):
+        status, out, err = run(capsys, command, "x.xlsx", *(["--db", db] if command != "validate" else []))
+        assert (status, out, err.strip()) == (2, "", "No such file: x.xlsx")
+
+
+def test_a_bad_database_url_is_exit_2(capsys):
+    status, _, err = run(capsys, "history", "--db", "nosuchdriver://x")
+    assert status == 2 and err.startswith("Cannot open the database")
+
+
+def test_validate_lists_every_problem(capsys):
+    status, out, err = run(capsys, "validate", str(SAMPLE / "broken" / "bad_periods.csv"))
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert lines[0].endswith("problem(s) found:") and len(lines) >= 2
+    assert all(line.startswith("bad_periods.csv") for line in lines[1:])
+    assert "row " in lines[1]
+
+
+def test_validate_a_good_workbook(capsys):
+    status, out, err = run(capsys, "validate", str(SAMPLE / "riverside_trust.xlsx"))
+    assert (status, err) == (0, "")
+    assert "No problems found in 1 file(s)" in out and "schools" in out
+
+
+def test_import_then_report_from_files_and_store_agree(capsys, db):
+    workbook = str(SAMPLE / "riverside_trust.xlsx")
+    status, out, err = run(capsys, "import", workbook, "--db", db, "--user", "carol")
+    assert (status, err) == (0, "") and "Imported as upload 1" in out
+    status, out, _ = run(capsys, "import", workbook, "--db", db)
+    assert status == 0 and "already imported as upload 1" in out
+    _, from_files, _ = run(capsys, "report", workbook)
+    _, from_store, _ = run(capsys, "report", "--db", db)
+    assert json.loads(from_files) == json.loads(from_store)
+
+
+def test_a_real_process_never_shows_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "undo", "7", "--db", f"sqlite:///{tmp_path / 'p.sqlite'}"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", "There is no upload 7.\n")
