@@ -9,6 +9,8 @@ set, a figure whose cohort is below it is never drawn: the chart says 'fewer tha
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import re
 import textwrap
 from collections.abc import Mapping
 
@@ -149,7 +151,11 @@ def _to_date(value: object) -> dt.date | None:
     """Any date-like cell -> datetime.date (None when blank or unreadable)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    stamp = pd.to_datetime(value, errors="coerce", dayfirst=True)
+    if isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    # Text is UK day-first, except ISO 'yyyy-mm-dd', which pandas would otherwise read day-first.
+    iso = isinstance(value, str) and re.match(r"\s*\d{4}-\d{1,2}-\d{1,2}", value) is not None
+    stamp = pd.to_datetime(value, errors="coerce", dayfirst=not iso)
     return None if pd.isna(stamp) else stamp.date()
 
 
@@ -195,10 +201,10 @@ def target_chart(
     actuals: pd.DataFrame,
     expected: pd.DataFrame,
     band: pd.DataFrame,
-    projection: pd.DataFrame | None,
+    projection: pd.DataFrame | None = None,
     deployments: pd.DataFrame | None = None,
     visits: pd.DataFrame | None = None,
-    national: float | tuple[str, float] | None = None,
+    national: float | tuple[str, float] | pd.DataFrame | pd.Series | None = None,
     small_cohort: int | None = None,
 ) -> go.Figure:
     """One target over time: plan line, At risk band, actuals, projection, target, support.
@@ -208,7 +214,8 @@ def target_chart(
     actuals: period, value, cohort. expected: period, expected. band: period, lower, upper.
     projection: period, value (None: drawn from the row's latest actual to projected_value).
     deployments: leader_name, leader_role, start_date, end_date. visits: visit_date.
-    national: a value, or (label, value) such as ("National 2024", 61.0).
+    national: a value, (label, value) such as ("National 2024", 61.0), or national figures by
+    year (frame academic_year, value[, approximate], or a Series indexed by academic year).
     """
     measure = str(_get(target_row, "measure", ""))
     unit = _unit(measure)
@@ -267,13 +274,14 @@ def target_chart(
             hoverinfo="text",
         ))
 
-    if national is not None:
-        label, value = national if isinstance(national, tuple) else ("National", national)
-        name = f"{label}: {_fmt(float(value), unit)}"
+    reference = _national_line(national, periods, unit)
+    if reference is not None:
+        name, xs, ys = reference
         fig.add_trace(go.Scatter(
-            x=periods, y=[float(value)] * len(periods), mode="lines", name=name,
+            x=xs, y=ys, mode="lines", name=name, line_shape="hv",
             line={"color": _NATIONAL_COLOUR, "width": 2, "dash": "dashdot"},
-            hovertext=[name] * len(periods), hoverinfo="text",
+            hovertext=[f"{p}: national {_fmt(v, unit)}" for p, v in zip(xs, ys, strict=True)],
+            hoverinfo="text",
         ))
 
     if not projection.empty:
@@ -374,6 +382,41 @@ def _projection_frame(row: Mapping, projection: pd.DataFrame | None) -> pd.DataF
         return _sorted_periods(None, ["period", "value"])
     return pd.DataFrame({"period": [latest_period, target_period],
                          "value": [float(latest_value), float(projected)]})
+
+
+def _national_line(
+    national: object, periods: list[str], unit: str
+) -> tuple[str, list[str], list[float]] | None:
+    """The national reference as (legend name, periods, values), or None when there is none.
+
+    A single figure runs the width of the chart; figures by academic year are drawn in the
+    half terms of their year, and the legend names the latest year shown.
+    """
+    if national is None:
+        return None
+    if isinstance(national, tuple | numbers.Real):
+        label, value = national if isinstance(national, tuple) else ("National", national)
+        if value is None or pd.isna(value):
+            return None
+        return f"{label}: {_fmt(float(value), unit)}", periods, [float(value)] * len(periods)
+    if isinstance(national, pd.Series):
+        national = pd.DataFrame({"academic_year": national.index.astype(str),
+                                 "value": national.to_numpy()})
+    if not isinstance(national, pd.DataFrame) or national.empty:
+        return None
+    by_year = {str(y): float(v) for y, v in zip(national["academic_year"], national["value"],
+                                                strict=True) if not pd.isna(v)}
+    approximate = set()
+    if "approximate" in national:
+        approximate = {str(y) for y, a in zip(national["academic_year"], national["approximate"],
+                                              strict=True) if a is True}
+    xs = [p for p in periods if p.split(" ")[0] in by_year]
+    if not xs:
+        return None
+    ys = [by_year[p.split(" ")[0]] for p in xs]
+    year = xs[-1].split(" ")[0]
+    note = " (approximate)" if year in approximate else ""
+    return f"National {year}{note}: {_fmt(by_year[year], unit)}", xs, ys
 
 
 def _actual_hover(period: str, value: float, cohort: object, unit: str) -> str:
@@ -796,7 +839,8 @@ def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | Non
                            ) -> go.Figure:
     """Leaders' Green/Amber/Red ratings per visit, one row per deployment, shape and word each.
 
-    visits: deployment_id, visit_date, progress. labels: optional deployment_id -> row label.
+    visits: deployment_id, visit_date, progress[, leader_name]. labels: optional
+    deployment_id -> row label (default 'leader_name (deployment_id)', else the id).
     """
     fig = go.Figure()
     title = "Leaders' progress ratings at each visit"
@@ -805,7 +849,12 @@ def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | Non
         return _message(fig, "No visit records yet.")
     frame = visits.assign(date=visits["visit_date"].map(_to_date))
     frame = frame[frame["date"].notna()].sort_values(["deployment_id", "date"])
-    labels = labels or {}
+    labels = dict(labels or {})
+    if "leader_name" in frame:
+        # The leader's name reads better than an id; the id keeps two deployments apart.
+        for dep_id, leader in zip(frame["deployment_id"], frame["leader_name"], strict=True):
+            if not pd.isna(leader):
+                labels.setdefault(dep_id, f"{leader} ({dep_id})")
     frame = frame.assign(row=frame["deployment_id"].map(lambda d: labels.get(d, str(d))))
     rows = list(dict.fromkeys(frame["row"]))
     ratings = frame["progress"].astype(str).str.strip().str.capitalize()

@@ -408,3 +408,41 @@ def test_empty_frames_give_a_figure_with_words(draw):
     fig = draw(pd.DataFrame())
     assert isinstance(fig, go.Figure) and len(fig.data) == 0
     assert fig.layout.annotations[0].text.startswith("No ")
+
+
+def test_target_chart_takes_the_progress_modules_frames_and_national_figures_by_year(
+    at_risk_row, actuals_with_small_cohort
+):
+    from analysis import progress
+
+    national = pd.DataFrame({"academic_year": ["2023/24", "2024/25"], "value": [74.0, 75.0],
+                             "approximate": [False, True]})
+
+    fig = charts.target_chart(
+        at_risk_row, actuals_with_small_cohort, progress.expected_line(at_risk_row),
+        progress.tolerance_band(at_risk_row), national=national, small_cohort=5,
+    )
+
+    plan = trace(fig, "Planned line (expected)")
+    assert list(plan.x) == PERIODS and plan.y[0] == 50.0 and plan.y[-1] == 70.0
+    band = trace(fig, "At risk band")
+    # Higher is better: the band lies below the line, 25% of the 20-point rise deep.
+    assert band.y[len(PERIODS) - 1] == 70.0 and band.y[len(PERIODS)] == 65.0
+    reference = trace(fig, "National 2024/25 (approximate): 75%")
+    assert list(reference.x) == PERIODS
+    assert list(reference.y) == [74.0] + [75.0] * 6
+    # No projection frame given: drawn from the row's latest figure to its projected value.
+    assert list(trace(fig, "Projection at the current rate").y) == [58.0, 66.0]
+
+
+def test_progress_ratings_rows_are_named_by_leader_when_given():
+    visits = pd.DataFrame({"deployment_id": ["D1", "D2", "D2"],
+                           "leader_name": ["A. Khan", "B. Lee", "B. Lee"],
+                           "visit_date": ["20/09/2024", "01/10/2024", "2024-11-05"],
+                           "progress": ["Green", "Amber", "Amber"]})
+
+    fig = charts.progress_ratings_chart(visits)
+
+    assert list(trace(fig, "● Green").y) == ["A. Khan (D1)"]
+    # UK text is day first (1 October); ISO text stays year-month-day (5 November).
+    assert list(trace(fig, "▲ Amber").x) == [dt.date(2024, 10, 1), dt.date(2024, 11, 5)]
