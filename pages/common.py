@@ -225,9 +225,15 @@ def target_figure(target: pd.Series, urn: str):
         progress_mod.tolerance_band(target, milestones, settings()),
         deployments=school_deployments,
         visits=visits,
-        national=national.national_reference_series(target["measure"], target["subgroup"]),
+        national=national_series(target["measure"], target["subgroup"]),
         small_cohort=small,
     )
+
+
+def national_series(measure: str, subgroup: str) -> pd.DataFrame:
+    """Published national figures by academic year for a measure (empty where there are none)."""
+    figures = national.national_figures()
+    return figures[(figures["measure"] == measure) & (figures["subgroup"] == subgroup)]
 
 
 def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:

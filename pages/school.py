@@ -36,7 +36,7 @@ if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
 st.caption(" · ".join(d for d in details if d))
 
-st.markdown(f"#### {narrative.describe_school(progress, summary, small_cohort=settings.small_cohort)}")
+st.markdown(f"#### {narrative.describe_school(progress, summary)}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(portfolio.STATUSES))
 for col, status in zip(cols, portfolio.STATUSES, strict=True):
