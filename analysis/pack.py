@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +83,10 @@ def _small(cohort, settings: Settings) -> bool:
     """A figure is hidden when its cohort is below the threshold or unknown (as narrative does:
     a figure without its denominator cannot be shown to be safe)."""
     return cohort is None or pd.isna(cohort) or int(cohort) < settings.small_cohort
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
 def _number(value) -> float | None:
@@ -522,12 +526,16 @@ def _box(pdf: PackPDF, x: float, y: float, w: float, h: float, big: str, small: 
     pdf.set_xy(x + 1, y + 12)
     pdf.set_font(FONT, "", 8)
     if status:
+        # Only the glyph is coloured: pale colours vanish in a grey print, black words do not.
+        glyph = STATUS_GLYPHS[status] + " "
+        width = pdf.get_string_width(glyph) + pdf.get_string_width(small)
+        pdf.set_x(x + (w - width) / 2)
         pdf.set_text_color(*STATUS_RGB[status])
-        label = f"{STATUS_GLYPHS[status]} {small}"
+        pdf.cell(pdf.get_string_width(glyph), 3.6, glyph)
+        pdf.set_text_color(0, 0, 0)
+        pdf.cell(pdf.get_string_width(small), 3.6, small)
     else:
-        label = small
-    pdf.multi_cell(w - 2, 3.6, label, align="C")
-    pdf.set_text_color(0, 0, 0)
+        pdf.multi_cell(w - 2, 3.6, small, align="C")
 
 
 def _answer_lines(summary: pd.Series, targets: pd.DataFrame, sustain: pd.DataFrame) -> list[str]:
@@ -624,7 +632,7 @@ def _chart_spec(target: pd.Series, measures: pd.DataFrame, facts: PackFacts,
                if period_index(p) >= period_index(target["Baseline period"])]
     projection = []
     projected, latest = _number(target["Projected"]), _number(target["Latest"])
-    if (projected is not None and latest is not None and not pd.isna(target["Latest period"])
+    if (projected is not None and latest is not None and not _missing(target["Latest period"])
             and period_index(target["Latest period"]) < period_index(target["Target period"])):
         projection = [(target["Latest period"], latest), (target["Target period"], projected)]
     own = deployments[deployments["Deployment"] == target["Deployment"]]
@@ -687,8 +695,9 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
                f"{target['Target period']}. Latest: {latest}{pupils_text}.")
     if target["Expected"] is not None and not pd.isna(target["Expected"]):
         numbers += f" Expected by now: {printed(target['Expected'], unit)}."
-    if target["Projected"] is not None and (isinstance(target["Projected"], str)
-                                            or not pd.isna(target["Projected"])):
+    before_deadline = not _missing(target["Latest period"]) and (
+        period_index(target["Latest period"]) < period_index(target["Target period"]))
+    if before_deadline and not _missing(target["Projected"]):
         numbers += f" Projected at the deadline: {printed(target['Projected'], unit)}."
     pdf.para(numbers, 9)
     pdf.para(target["Sentence"], 9.5)
@@ -876,7 +885,7 @@ def _trust_front(pdf: PackPDF, tables: dict):
                                  strict=True)],
         "Latest inspection": summary["Latest inspection"],
     })
-    _table(pdf, shown, (34, 12, 12, 12, 12, 14, 12, 20, 28, 34), size=7)
+    _table(pdf, shown, (33, 13, 13, 13, 13, 15, 13, 19, 23, 25), size=6.5)
     exceptions = targets[targets["Status"].isin(EXCEPTIONS)]
     pdf.heading("Targets that need attention", 12)
     if exceptions.empty:
@@ -891,42 +900,58 @@ def _trust_front(pdf: PackPDF, tables: dict):
 
 # ---- the command line -------------------------------------------------------------------------
 
-def add_pack_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The `pack` subcommand's options (for analysis/__main__.py)."""
+def add_pack_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `pack` subcommand's options, in analysis/__main__.py's style (`--db`, optional paths)."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="spreadsheets to build from; none = the store")
     parser.add_argument("--school", metavar="URN",
                         help="the client school's URN; leave out for the trust-wide pack")
     parser.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     parser.add_argument("--period", help="the period printed on every page (default: latest)")
     parser.add_argument("--tables", metavar="FILE.xlsx",
                         help="also write the tables behind the pack as a workbook")
-    parser.add_argument("--database", help="SQLAlchemy URL (default: $DATABASE_URL or SQLite)")
-    return parser
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
 
 
 def run_pack_command(args: argparse.Namespace) -> int:
-    """`python -m analysis pack --school URN --out F.pdf`: write the pack, say where and how long."""
-    from analysis.store import Store
-
+    """`python -m analysis pack --school URN --out F.pdf`: write the pack; 0, or 2 with a message."""
     started = time.perf_counter()
-    store = Store(getattr(args, "database", None) or os.environ.get("DATABASE_URL") or None)
-    dataset, settings = store.load(), store.get_settings()
-    period = try_parse_period(args.period) if getattr(args, "period", None) else None
-    if getattr(args, "period", None) and period is None:
-        print(f"'{args.period}' is not a period; write it like '2024/25 Spring 2'.")
-        return 2
+    if getattr(args, "paths", None):
+        from analysis.ingest import read_paths
+        from analysis.report import dataset_from_upload
+
+        upload = read_paths(args.paths)
+        if len(upload.problems):
+            print(f"{len(upload.problems)} problem(s) in the files; run `python -m analysis "
+                  "validate` on them to see each one.", file=sys.stderr)
+            return 2
+        dataset, settings = dataset_from_upload(upload), Settings()
+    else:
+        from analysis.store import Store
+
+        store = Store(getattr(args, "db", None))
+        dataset, settings = store.load(), store.get_settings()
+    period = None
+    if getattr(args, "period", None):
+        period = try_parse_period(args.period)
+        if period is None:
+            print(f"'{args.period}' is not a period; write it like '2024/25 Spring 2'.",
+                  file=sys.stderr)
+            return 2
+    urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
     try:
-        if args.school:
-            urn = str(args.school).strip().zfill(6)
+        if urn:
             data = build_school_pack(dataset, settings, urn, period)
         else:
-            urn, data = None, build_trust_pack(dataset, settings, period)
+            data = build_trust_pack(dataset, settings, period)
     except PackError as error:
-        print(f"Cannot build the pack: {error}.")
+        print(f"Cannot build the pack: {error}.", file=sys.stderr)
         return 2
     Path(args.out).write_bytes(data)
     if getattr(args, "tables", None):
         Path(args.tables).write_bytes(export_xlsx(pack_tables(dataset, settings, urn)))
         print(f"Tables written to {args.tables}")
-    print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB) in "
-          f"{time.perf_counter() - started:.1f} s")
+    print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB, "
+          f"{time.perf_counter() - started:.1f} s)")
     return 0

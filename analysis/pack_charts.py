@@ -71,13 +71,14 @@ def draw_target_chart(spec: TargetChart, width_in: float = 7.1, height_in: float
     points = [_x(p) for p, _ in spec.actuals] + [_x(spec.baseline_period), _x(spec.target_period)]
     points += [_x(p) for p, _ in spec.projection]
     first, last = min(points), max(points)
-    for start, end in spec.support:
-        first, last = min(first, _x(start)), max(last, _x(end))
     ax.set_xlim(first - 0.6, last + 0.6)
 
-    # Support periods: a pale fill with a label, so they read in grey as well as colour.
-    for i, (start, end) in enumerate(spec.support):
-        ax.axvspan(_x(start) - 0.5, _x(end) + 0.5, color="#dbe9f6", zorder=0,
+    # Support periods, clipped to the plan's span (a deployment may start long before the
+    # baseline): a pale fill that still reads as a lighter area in grey.
+    shaded = [(max(_x(a), first), min(_x(b), last)) for a, b in spec.support]
+    shaded = [(a, b) for a, b in shaded if a <= b]
+    for i, (start, end) in enumerate(shaded):
+        ax.axvspan(start - 0.5, end + 0.5, color="#dbe9f6", zorder=0,
                    label="Support period" if i == 0 else None)
 
     if spec.band:
