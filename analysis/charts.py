@@ -432,7 +432,8 @@ def _target_subtitle(row: Mapping, unit: str, status: str, latest_hidden: bool) 
     rule = _get(row, "rule")
     # A rule sentence may quote the latest figure, so it is left out when that figure is hidden.
     if rule and not latest_hidden:
-        line += ": " + "<br>".join(textwrap.wrap(str(rule), 110))
+        rule = str(rule).removeprefix(f"{status}:").strip()  # the badge already says it
+        line += ": " + "<br>".join(textwrap.wrap(rule, 110))
     baseline, target = _get(row, "baseline_value"), _get(row, "target_value")
     parts = []
     if baseline is not None:

@@ -53,7 +53,8 @@ def at_risk_row() -> dict:
         "subgroup": "Disadvantaged", "baseline_value": 50.0, "baseline_period": BASELINE,
         "target_value": 70.0, "target_period": TARGET, "latest_period": "2024/25 Spring 2",
         "latest_value": 58.0, "cohort": 20, "expected_value": 63.3, "projected_value": 66.0,
-        "status": "At risk", "rule": "Below the planned line, by no more than a quarter of the rise.",
+        "status": "At risk",
+        "rule": "At risk: below the planned line, by no more than a quarter of the rise.",
     }
 
 
@@ -152,7 +153,8 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
 
     assert fig.layout.title.text == "Reading at the expected standard: disadvantaged pupils"
     subtitle = fig.layout.title.subtitle.text
-    assert "▲ At risk" in subtitle and "Below the planned line" in subtitle
+    # The status is said once, as a badge, followed by the rule's reason.
+    assert subtitle.startswith("<b>▲ At risk</b>: below the planned line, by no more than")
     assert "Baseline 50% in 2023/24 Summer 2; target 70% by 2024/25 Summer 2" in subtitle
     assert fig.layout.yaxis.title.text == "% of pupils"
 
