@@ -130,9 +130,15 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
 
 
 def describe_school(
-    progress: pd.DataFrame, deployment_summary: pd.DataFrame | None = None
+    progress: pd.DataFrame,
+    deployment_summary: pd.DataFrame | None = None,
+    small_cohort: int | None = None,
 ) -> str:
-    """One school's progress rows + deployment_summary rows -> a short paragraph."""
+    """One school's progress rows + deployment_summary rows -> a short paragraph.
+
+    The paragraph counts targets and days, never pupils, so it is the same in governors'
+    views; small_cohort is accepted so every describe_* call can be made the same way.
+    """
     sentences = []
     if progress is None or progress.empty:
         sentences.append("No targets are recorded yet.")

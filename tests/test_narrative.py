@@ -136,6 +136,7 @@ def test_describe_school():
                                         "No data yet"]})
     summary = pd.DataFrame({"days_committed": [20.0, 6.0], "days_delivered": [10.0, 2.0],
                             "creep_flag": [True, False], "qa_pending": [2, 1]})
+    assert describe_school(progress, summary) == describe_school(progress, summary, small_cohort=5)
     assert describe_school(progress, summary) == (
         "Of 5 targets, 1 achieved, 2 on track, 1 at risk and 1 with no data yet. "
         "2 deployments have used 12 days of 26 days committed (46%). "
