@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields
 
 # Order matters: a kind is read after the kinds it refers to.
@@ -106,3 +107,249 @@ class Settings:
             if key in known and value is not None:
                 out[key] = int(value) if key == "small_cohort" else float(value)
         return cls(**out)
+
+
+# ---- how uploads are read: sheet names, headers, value types ---------------------------------
+# Sheet names, headers and choice values are compared after `normalise_name`: lower case,
+# '%' read as 'pct', everything but letters and digits removed. So 'Attendance %',
+# 'attendance_pct' and 'ATTENDANCE PCT' are one header.
+
+SHEET_ALIASES: dict[str, list[str]] = {
+    "schools": ["schools", "school", "school list", "schools list", "establishments"],
+    "deployments": [
+        "deployments", "deployment", "leader deployments", "system leader deployments",
+        "deployment log",
+    ],
+    "targets": ["targets", "target", "action plan targets", "action plan", "action plans"],
+    "milestones": ["milestones", "milestone", "target milestones", "interim targets"],
+    "outcomes": [
+        "outcomes", "pupil outcomes", "pupils", "pupil data", "pupil rows", "pupil level data",
+        "assessment", "assessments",
+    ],
+    "school_measures": [
+        "measures", "school measures", "school level measures", "school figures",
+        "school level data",
+    ],
+    "visits": [
+        "visits", "visit", "visit records", "visit record", "visit log", "progress visits",
+        "leader visits",
+    ],
+    "inspections": [
+        "inspections", "inspection", "ofsted", "ofsted judgements", "inspection judgements",
+        "report cards",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a record kind as the upload reads it.
+
+    type: text, id, urn, period, date, number, whole, percent, yesno, send, ta, grade,
+    year_group, choice (choices + values), measure, subgroup.
+    required: the column must be present and no cell in it blank.
+    values: extra accepted spellings (normalised) -> canonical choice.
+    """
+
+    type: str = "text"
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+    min: float | None = None
+    max: float | None = None
+    above_min: bool = False  # True: the value must be strictly greater than min
+    default: str | None = None  # used for blank cells and a missing column
+
+
+_URN_ALIASES = ("URN", "School URN", "Establishment URN", "DfE URN")
+_CLIENT_URN = Field("urn", True, ("client_urn", "Client URN", "Client school URN",
+                                  *_URN_ALIASES))
+_PERIOD_ALIASES = ("Period", "Term", "Half term", "Halfterm", "Assessment period", "Timepoint")
+_TA_ALIASES = ("{} TA", "{} teacher assessment", "{} assessment", "TA {}", "{} KS2 TA")
+
+
+def _ta(subject: str, *more: str) -> Field:
+    names = tuple(a.format(subject) for a in _TA_ALIASES)
+    return Field("ta", aliases=(subject, *names, *more))
+
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "schools": {
+        "urn": Field("urn", True, _URN_ALIASES),
+        # A schools sheet holds no pupils, so a plain 'Name' here is the school's name.
+        "school_name": Field("text", True, ("School name", "School", "Name",
+                                            "Establishment name")),
+        "phase": Field("choice", True, ("Phase", "Phase of education", "School phase"),
+                       choices=tuple(PHASES),
+                       values=(("allthrough", "All-through"), ("through", "All-through"),
+                               ("infant", "Primary"), ("junior", "Primary"),
+                               ("first", "Primary"), ("middledeemedprimary", "Primary"),
+                               ("middledeemedsecondary", "Secondary"),
+                               ("specialschool", "Special"))),
+        "local_authority": Field("text", False, ("Local authority", "LA", "LA name",
+                                                 "Local authority name")),
+        "role": Field("choice", True, ("Role", "School role", "Client or home"),
+                      choices=tuple(ROLES),
+                      values=(("clientschool", "Client"), ("supported", "Client"),
+                              ("supportedschool", "Client"), ("homeschool", "Home"),
+                              ("leadschool", "Home"))),
+    },
+    "deployments": {
+        "deployment_id": Field("id", True, ("Deployment ID", "Deployment", "Deployment ref",
+                                            "Deployment reference")),
+        "client_urn": _CLIENT_URN,
+        # Staff, not pupils: the system leader's name is kept (only under these headers).
+        "leader_name": Field("text", True, ("Leader name", "Leader", "System leader",
+                                            "System leader name")),
+        "leader_role": Field("choice", False, ("Leader role", "Role", "Designation"),
+                             choices=tuple(LEADER_ROLES),
+                             values=(("nationalleaderofeducation", "NLE"),
+                                     ("specialistleaderofeducation", "SLE"),
+                                     ("nationalleaderofgovernance", "NLG"),
+                                     ("localleaderofeducation", "LLE"),
+                                     ("deputy", "Deputy head"),
+                                     ("deputyheadteacher", "Deputy head"))),
+        "home_urn": Field("urn", False, ("Home URN", "Home school URN", "Lead school URN",
+                                         "Home school")),
+        "focus_areas": Field("text", False, ("Focus areas", "Focus area", "Focus")),
+        "start_date": Field("date", True, ("Start date", "Start", "From")),
+        "end_date": Field("date", False, ("End date", "End", "To")),
+        "days_committed": Field("number", True, ("Days committed", "Days", "Committed days",
+                                                 "Days agreed"), min=0, above_min=True),
+        "funding_source": Field("text", False, ("Funding source", "Funding", "Funded by")),
+        "funding_amount": Field("number", False, ("Funding amount", "Amount", "Funding GBP",
+                                                  "Cost"), min=0),
+    },
+    "targets": {
+        "target_id": Field("id", True, ("Target ID", "Target ref", "Target reference")),
+        "client_urn": _CLIENT_URN,
+        "deployment_id": Field("id", False, ("Deployment ID", "Deployment", "Deployment ref")),
+        "measure": Field("measure", True, ("Measure", "Indicator", "Metric")),
+        "subgroup": Field("subgroup", False, ("Subgroup", "Group", "Pupil group"),
+                          default="All"),
+        "baseline_value": Field("number", True, ("Baseline", "Baseline value")),
+        "baseline_period": Field("period", True, ("Baseline period", "Baseline term")),
+        "target_value": Field("number", True, ("Target value", "Goal")),
+        "target_period": Field("period", True, ("Target period", "Target term", "Deadline",
+                                                "By")),
+    },
+    "milestones": {
+        "target_id": Field("id", True, ("Target ID", "Target", "Target ref")),
+        "period": Field("period", True, (*_PERIOD_ALIASES, "Milestone period")),
+        "value": Field("number", True, ("Value", "Milestone", "Milestone value",
+                                        "Expected value")),
+    },
+    "outcomes": {
+        "urn": Field("urn", True, _URN_ALIASES),
+        "period": Field("period", True, _PERIOD_ALIASES),
+        "pupil_id": Field("id", True, ("Pupil ID", "UPN", "Pupil UPN", "Student ID",
+                                       "Pupil number", "Admission number", "Adno", "ID")),
+        "year_group": Field("year_group", False, ("Year group", "Year", "NC year",
+                                                  "National curriculum year", "Yr")),
+        "disadvantaged": Field("yesno", False, ("Disadvantaged", "PP", "Pupil premium",
+                                                "Pupil premium eligible", "PP eligible",
+                                                "Disadv")),
+        "send": Field("send", False, ("SEND", "SEN", "SEN status", "SEND status",
+                                      "SEN provision", "SEN code"), default="N"),
+        "reading": _ta("Reading"),
+        "writing": _ta("Writing"),
+        "maths": _ta("Maths", "Mathematics", "Mathematics TA", "Math"),
+        "english_grade": Field("grade", False, ("English grade", "English", "Eng grade",
+                                                "English working at")),
+        "maths_grade": Field("grade", False, ("Maths grade", "Mathematics grade",
+                                              "Maths working at")),
+        "sessions_possible": Field("whole", False, ("Sessions possible", "Possible sessions",
+                                                    "Possible"), min=0),
+        "sessions_attended": Field("whole", False, ("Sessions attended", "Attended sessions",
+                                                    "Attended", "Sessions present"), min=0),
+        "attendance_pct": Field("percent", False, ("Attendance %", "Attendance",
+                                                   "Attendance percentage", "% attendance",
+                                                   "Attendance pct"), min=0, max=100),
+        "suspensions": Field("whole", False, ("Suspensions", "Fixed term exclusions",
+                                              "Fixed-term exclusions", "FTE", "FTEs",
+                                              "Number of suspensions"), min=0),
+    },
+    "school_measures": {
+        "urn": Field("urn", True, _URN_ALIASES),
+        "period": Field("period", True, _PERIOD_ALIASES),
+        "measure": Field("measure", True, ("Measure", "Indicator", "Metric")),
+        "subgroup": Field("subgroup", False, ("Subgroup", "Group", "Pupil group"),
+                          default="All"),
+        "value": Field("number", True, ("Value", "Figure", "Result")),
+        "cohort": Field("whole", False, ("Cohort", "Cohort size", "Number of pupils", "Pupils",
+                                         "Denominator"), min=0),
+    },
+    "visits": {
+        "deployment_id": Field("id", True, ("Deployment ID", "Deployment", "Deployment ref")),
+        "visit_date": Field("date", True, ("Visit date", "Date", "Date of visit")),
+        "days": Field("number", True, ("Days", "Time days", "Days spent", "Duration days"),
+                      min=0),
+        "focus_area": Field("text", False, ("Focus area", "Focus", "Area of focus",
+                                            "Focus of visit")),
+        "progress": Field("choice", False, ("Progress", "RAG", "RAG rating", "Rating",
+                                            "Progress rating"),
+                          choices=tuple(PROGRESS_RATINGS),
+                          values=(("g", "Green"), ("a", "Amber"), ("r", "Red"))),
+        "summary": Field("text", False, ("Summary", "Notes", "Visit summary")),
+        "next_steps": Field("text", False, ("Next steps", "Actions", "Next actions")),
+        # A record nobody has checked yet is pending: blank means Pending.
+        "qa_status": Field("choice", False, ("QA status", "QA", "Quality assurance"),
+                           choices=tuple(QA_STATUSES),
+                           values=(("notchecked", "Pending"), ("unchecked", "Pending")),
+                           default="Pending"),
+    },
+    "inspections": {
+        "urn": Field("urn", True, _URN_ALIASES),
+        "inspection_date": Field("date", True, ("Inspection date", "Date",
+                                                "Date of inspection")),
+        "area": Field("text", False, ("Area", "Judgement area", "Aspect"), default="Overall"),
+        "judgement": Field("text", True, ("Judgement", "Grade", "Outcome", "Rating")),
+    },
+}
+
+REQUIRED: dict[str, list[str]] = {
+    kind: [col for col, f in fields_.items() if f.required] for kind, fields_ in FIELDS.items()
+}
+
+# Headers that identify a pupil: dropped as soon as the header row is read, never stored.
+# A header is matched when its normalised form contains one of these (so 'Legal surname',
+# 'Pupil name' and 'Address line 1' are caught). A header that is a known column of the
+# sheet's kind wins (a school's 'Name', a deployment's 'Leader name').
+PUPIL_IDENTIFYING: dict[str, tuple[str, ...]] = {
+    "pupil names": ("name",),
+    "dates of birth": ("dob", "dateofbirth", "birthdate", "birthday"),
+    "addresses": ("address", "postcode", "postalcode", "street"),
+    "contact details": ("email", "phone", "mobile"),
+}
+
+# Teacher assessments written out in words.
+TA_WORDS = {
+    "prekeystage": "PKS", "pks": "PKS",
+    "wts": "WTS", "wt": "WTS", "workingtowards": "WTS",
+    "workingtowardstheexpectedstandard": "WTS",
+    "exs": "EXS", "ex": "EXS", "expected": "EXS", "expectedstandard": "EXS",
+    "workingattheexpectedstandard": "EXS",
+    "gds": "GDS", "gd": "GDS", "greaterdepth": "GDS", "workingatgreaterdepth": "GDS",
+}
+SEND_WORDS = {
+    "n": "N", "no": "N", "none": "N", "nosen": "N", "nosend": "N",
+    "k": "K", "sensupport": "K", "support": "K", "sendsupport": "K",
+    "e": "E", "ehcp": "E", "ehc": "E", "ehcplan": "E", "statement": "E", "s": "E",
+}
+YES_WORDS = {"y", "yes", "true", "1", "10"}  # '1.0' normalises to '10'
+NO_WORDS = {"n", "no", "false", "0", "00"}
+SUBGROUP_WORDS = {
+    "all": "All", "allpupils": "All", "everyone": "All",
+    "disadvantaged": "Disadvantaged", "pp": "Disadvantaged", "pupilpremium": "Disadvantaged",
+    "notdisadvantaged": "Not disadvantaged", "nondisadvantaged": "Not disadvantaged",
+    "notpp": "Not disadvantaged", "nonpp": "Not disadvantaged", "other": "Not disadvantaged",
+    "send": "SEND", "sen": "SEND",
+    "nosend": "No SEND", "nonsend": "No SEND", "nosen": "No SEND", "notsend": "No SEND",
+}
+
+
+def normalise_name(text: object) -> str:
+    """'Attendance %' -> 'attendancepct': how sheet names, headers and choices are compared."""
+    t = str(text).lower().replace("%", "pct").replace("&", "and")
+    return re.sub(r"[^a-z0-9]", "", t)
