@@ -329,31 +329,33 @@ def contract_measures(outcomes: pd.DataFrame) -> pd.DataFrame:
         "SEND": o["send"].isin(["K", "E"]),
         "No SEND": o["send"] == "N",
     }
-    rows = []
-    keys = [o["urn"], o["period"]]
+    pieces = []
+    keys = [o["urn"].rename("urn"), o["period"].rename("period")]
     for subgroup, member in groups.items():
         for measure, (hit, counted) in parts.items():
             use = member & counted
-            num = (hit & use).astype(int).groupby(keys).sum()
-            den = use.astype(int).groupby(keys).sum()
-            frame = pd.DataFrame({"num": num, "den": den})
-            frame = frame[frame["den"] > 0]
-            for (urn, period), r in frame.iterrows():
-                rows.append((urn, period, measure, subgroup, 100 * r["num"] / r["den"],
-                             int(r["den"])))
+            sums = pd.DataFrame({"num": (hit & use).astype(int), "den": use.astype(int)})
+            sums = sums.groupby(keys).sum().reset_index()
+            sums = sums[sums["den"] > 0]
+            pieces.append(pd.DataFrame({
+                "urn": sums["urn"], "period": sums["period"], "measure": measure,
+                "subgroup": subgroup, "value": 100 * sums["num"] / sums["den"],
+                "cohort": sums["den"].astype(int)}))
+        # Attendance: sessions where a pupil has them, else the mean of the percentages.
         use = member & (possible > 0)
         sums = pd.DataFrame({"att": attended.where(use, 0), "pos": possible.where(use, 0),
-                             "n": use.astype(int), "pct": pct.where(member, np.nan),
-                             "urn": o["urn"], "period": o["period"]})
-        for (urn, period), g in sums.groupby(["urn", "period"]):
-            if g["n"].sum() > 0:
-                rows.append((urn, period, "attendance", subgroup,
-                             100 * g["att"].sum() / g["pos"].sum(), int(g["n"].sum())))
-            elif g["pct"].notna().any():
-                rows.append((urn, period, "attendance", subgroup, g["pct"].mean(),
-                             int(g["pct"].notna().sum())))
-    measures = pd.DataFrame(rows, columns=["urn", "period", "measure", "subgroup", "value",
-                                           "cohort"])
+                             "n": use.astype(int), "pct_sum": pct.where(member).fillna(0),
+                             "pct_n": (member & pct.notna()).astype(int)})
+        sums = sums.groupby(keys).sum().reset_index()
+        by_sessions = sums["n"] > 0
+        value = (100 * sums["att"] / sums["pos"].where(by_sessions)).where(
+            by_sessions, sums["pct_sum"] / sums["pct_n"].where(sums["pct_n"] > 0))
+        cohort = sums["n"].where(by_sessions, sums["pct_n"])
+        keep = cohort > 0
+        pieces.append(pd.DataFrame({
+            "urn": sums["urn"][keep], "period": sums["period"][keep], "measure": "attendance",
+            "subgroup": subgroup, "value": value[keep], "cohort": cohort[keep].astype(int)}))
+    measures = pd.concat(pieces, ignore_index=True)
     # Gaps: Not disadvantaged minus Disadvantaged, reported under All.
     dis = measures[measures["subgroup"] == "Disadvantaged"]
     rest = measures[measures["subgroup"] == "Not disadvantaged"]

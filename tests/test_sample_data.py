@@ -229,3 +229,73 @@ def test_broken_files_exist_and_are_documented():
     export = pd.read_excel(SAMPLE / "broken" / "title_rows_and_names.xlsx", header=None,
                            engine="calamine")
     assert list(export.iloc[3, :3]) == ["Forename", "Surname", "DOB"]
+
+
+# What each broken file must produce: (problem columns expected, or None for a whole-file
+# problem). title_rows_and_names.xlsx is valid and only gives notices.
+BROKEN_PROBLEMS = {
+    "missing_columns.xlsx": [None],
+    "bad_periods.csv": ["period"] * 5,
+    "attendance_over_100.xlsx": ["attendance_pct", "sessions_attended", "sessions_attended"],
+    "duplicate_pupils.csv": ["pupil_id"],
+    "not_a_spreadsheet.xlsx": [None],
+    "uk_dates_wrong.csv": ["visit_date"] * 5,
+    "empty.csv": [None],
+}
+
+
+@pytest.fixture(scope="module")
+def ingest():
+    return pytest.importorskip("analysis.ingest", reason="analysis.ingest is not written yet")
+
+
+def test_sample_files_read_cleanly_and_give_the_story_through_the_engine(ingest):
+    from analysis.measures import compute_measures
+    from analysis.progress import judge_progress
+
+    upload = ingest.read_paths([SAMPLE / "riverside_trust.xlsx"])
+    assert upload.problems.empty and upload.notices.empty
+    assert upload.check_references().empty
+    frames = upload.frames
+    progress = judge_progress(frames["targets"], frames["milestones"],
+                              compute_measures(frames["outcomes"]), Settings())
+    assert dict(zip(progress["target_id"], progress["status"], strict=True)) == MAIN_STATUS
+
+    nxt = ingest.read_paths(sorted((SAMPLE / "next_term").iterdir()))
+    assert nxt.problems.empty
+    assert set(nxt.frames) == {"outcomes", "visits"}
+    assert set(nxt.frames["outcomes"]["period"]) == {generate.NEXT_PERIOD}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_PROBLEMS))
+def test_each_broken_file_gives_the_documented_problems(ingest, name):
+    upload = ingest.read_paths([SAMPLE / "broken" / name])
+    columns = [None if pd.isna(c) else c for c in upload.problems["column"]]
+    assert sorted(columns, key=str) == sorted(BROKEN_PROBLEMS[name], key=str)
+
+
+def test_mis_export_drops_names_and_unknown_school_is_caught(ingest):
+    upload = ingest.read_paths([SAMPLE / "broken" / "title_rows_and_names.xlsx"])
+    assert upload.problems.empty
+    assert "Forename" not in upload.frames["outcomes"].columns
+    notices = " ".join(upload.notices["message"])
+    assert "'Forename', 'Surname'" in notices and "'DOB'" in notices
+    unknown = ingest.read_paths([SAMPLE / "broken" / "unknown_school.csv"])
+    known = {"urns": set(generate.build_schools()["urn"]), "deployment_ids": set(),
+             "target_ids": set()}
+    problems = unknown.check_references(known)
+    assert len(problems) == 1 and "990999" in problems["message"].iloc[0]
+
+
+def test_national_reference_uses_the_nearest_earlier_year():
+    from analysis.national import national_figures, national_reference
+
+    assert national_reference("rwm_exs", "2023/24") == 61.0
+    assert national_reference("rwm_exs", "2025/26 Spring 2") == 62.0  # latest published
+    assert national_reference("attendance", "2024/25") == 92.9  # 2024/25 not in the table
+    assert national_reference("rwm_exs", "2019/20") is None  # nothing that early
+    assert national_reference("eng_maths_5plus", "2023/24", "Disadvantaged") == 26.0
+    assert national_reference("suspension_rate", "2024/25") is None
+    figures = national_figures()
+    assert set(figures["measure"]) <= set(generate.MEASURES)
+    assert figures["source"].str.len().gt(10).all()
