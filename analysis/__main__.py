@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import fields
+from pathlib import Path
 
 import pandas as pd
 
@@ -42,13 +43,9 @@ def _problem_lines(problems: pd.DataFrame) -> list[str]:
 
 
 def _read_check_exists(path: str) -> None:
-    try:
-        with open(path, "rb"):
-            pass
-    except FileNotFoundError as exc:
-        raise CommandError(f"No such file: {path}") from exc
-    except IsADirectoryError as exc:
-        raise CommandError(f"{path} is a folder; give the spreadsheet files in it") from exc
+    # read_paths reads a folder's spreadsheets too, so only a path that is not there is an error.
+    if not Path(path).exists():
+        raise CommandError(f"No such file: {path}")
 
 
 def _read(paths: list[str]):
