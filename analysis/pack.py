@@ -520,9 +520,17 @@ def _box(pdf: PackPDF, x: float, y: float, w: float, h: float, big: str, small: 
     pdf.set_draw_color(120, 120, 120)
     pdf.set_fill_color(245, 245, 245)
     pdf.rect(x, y, w, h, style="DF")
-    pdf.set_xy(x, y + 2)
-    pdf.set_font(FONT, "B", 18 if len(big) < 8 else 12)
-    pdf.cell(w, 9, big, align="C")
+    # Shrink the big text until it fits; a long report-card line wraps onto two lines instead.
+    size = 18
+    pdf.set_font(FONT, "B", size)
+    while pdf.get_string_width(big) > w - 3 and size > 9:
+        size -= 1
+        pdf.set_font(FONT, "B", size)
+    pdf.set_xy(x + 1, y + 2)
+    if pdf.get_string_width(big) > w - 3:
+        pdf.multi_cell(w - 2, 4.2, big, align="C", max_line_height=4.2)
+    else:
+        pdf.cell(w - 2, 9, big, align="C")
     pdf.set_xy(x + 1, y + 12)
     pdf.set_font(FONT, "", 8)
     if status:
@@ -561,7 +569,8 @@ def _answer_lines(summary: pd.Series, targets: pd.DataFrame, sustain: pd.DataFra
     met = int(summary["Achieved"])
     judged = sustain[sustain["Verdict"].str.startswith(("Gains held", "Fell back"))]
     held = int((judged["Verdict"] == "Gains held").sum())
-    after = f"{met} target{'s' if met != 1 else ''} already met."
+    after = ("No target is met yet." if met == 0 else
+             f"{met} target{'s' if met != 1 else ''} already met.")
     if not judged.empty:
         after += (f" Where support has ended, gains held for {held} of {len(judged)} "
                   "targets with results since.")
@@ -595,8 +604,13 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
          f"{_money(summary['Spend to date (£)'])} / {_money(summary['Funding (£)'])}",
          "spend of funding")
     inspection = summary["Latest inspection"]
-    _box(pdf, 135, y, 58.5, 22, "–" if pd.isna(inspection) else str(inspection)[:28],
-         "latest inspection" + ("" if pd.isna(inspection) else f", {summary['Inspection date']}"))
+    if pd.isna(inspection):
+        headline, detail = "–", "no inspection recorded"
+    else:
+        # A report card shows as "Report card" here; its grades are in the answer below.
+        headline = str(inspection).partition(": ")[0]
+        detail = f"latest inspection, {summary['Inspection date']}"
+    _box(pdf, 135, y, 58.5, 22, headline, detail)
     pdf.set_xy(15, y + 26)
     pdf.heading("The answer", 12)
     for line in _answer_lines(summary, targets, sustain):
