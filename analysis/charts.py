@@ -859,14 +859,16 @@ def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | Non
     frame = frame.assign(row=frame["deployment_id"].map(lambda d: labels.get(d, str(d))))
     rows = list(dict.fromkeys(frame["row"]))
     ratings = frame["progress"].astype(str).str.strip().str.capitalize()
+    # Words beside each marker only while they fit; with many visits the shapes and legend carry it.
+    labelled = frame.groupby("row").size().max() <= 6
     for rating in ["Green", "Amber", "Red"]:
         mine = frame[ratings == rating]
         if mine.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=list(mine["date"]), y=list(mine["row"]), mode="markers+text",
+            x=list(mine["date"]), y=list(mine["row"]), mode="markers+text" if labelled else "markers",
             name=style.rating_badge_text(rating),
-            marker={"symbol": style.RATING_SYMBOLS[rating], "size": 20,
+            marker={"symbol": style.RATING_SYMBOLS[rating], "size": 20 if labelled else 14,
                     "color": style.RATING_COLOURS[rating],
                     "line": {"width": 2, "color": "#222222"}},
             text=[rating] * len(mine), textposition="top center",

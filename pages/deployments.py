@@ -17,10 +17,9 @@ settings = common.settings()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
-cols[1].metric(
-    "Days delivered",
-    f"{summary['days_delivered'].sum():,.1f} of {summary['days_committed'].sum():,.0f}",
-)
+delivered, committed = summary["days_delivered"].sum(), summary["days_committed"].sum()
+cols[1].metric(f"Days used: {delivered:,.1f} of {committed:,.0f}",
+               f"{delivered / committed:.0%}" if committed else "none committed")
 cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_threshold:.0%} of "
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
@@ -32,7 +31,6 @@ register, creep_tab, qa_tab, teams_tab = st.tabs(
 with register:
     st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch")
     st.plotly_chart(charts.days_chart(summary), width="stretch")
-    st.subheader("Leaders' progress ratings over time")
     st.plotly_chart(
         charts.progress_ratings_chart(
             data.visits.merge(summary[["deployment_id", "leader_name"]], on="deployment_id")

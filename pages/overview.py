@@ -47,15 +47,13 @@ cols[0].metric("Client schools", len(table))
 cols[1].metric("Targets off track or missed", int(totals["Off track"] + totals["Missed"]))
 cols[2].metric("Targets at risk", int(totals["At risk"]))
 cols[3].metric("Achieved or on track", int(totals["Achieved"] + totals["On track"]))
-cols[4].metric(
-    "Days delivered",
-    f"{table['days_delivered'].sum():,.1f} of {table['days_committed'].sum():,.0f}",
-)
-cols[5].metric(
-    "Spend to date", f"£{table['spend_to_date'].sum():,.0f} of £{table['funding'].sum():,.0f}"
-)
+delivered, committed = table["days_delivered"].sum(), table["days_committed"].sum()
+cols[4].metric(f"Days used: {delivered:,.1f} of {committed:,.0f}",
+               f"{delivered / committed:.0%}" if committed else "none committed")
+spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
+cols[5].metric(f"Spend: £{spend:,.0f} of £{funding:,.0f}",
+               f"{spend / funding:.0%}" if funding else "no funding recorded")
 
-st.subheader("Targets by status, exceptions first")
 st.caption(common.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
 
