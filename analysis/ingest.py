@@ -141,6 +141,7 @@ class _Log:
     def __init__(self) -> None:
         self.problems: list[pd.DataFrame] = []
         self.notices: list[pd.DataFrame] = []
+        self.recognised = 0  # sheets whose kind was recognised, rows or not
 
     def problem(self, file, sheet, row, column, message) -> None:
         self.problems.append(_one(file, sheet, row, column, message))
@@ -338,7 +339,7 @@ def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
                     f"password-protected or another kind of file?): {error}")
         return
     found_any = False
-    problems_before = len(log.problems)
+    problems_before, recognised_before = len(log.problems), log.recognised
     for sheet_name in reader.sheet_names:
         try:
             # Every cell as text: one type per column, and Excel's own numbers, dates and
@@ -358,7 +359,8 @@ def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
         if part is not None:
             found_any = True
             yield part
-    if not found_any and len(log.problems) == problems_before:
+    if (not found_any and len(log.problems) == problems_before
+            and log.recognised == recognised_before):
         log.problem(name, None, None, None,
                     f"{name} holds no records we recognise; name each sheet after its kind "
                     f"({', '.join(KINDS)}) or use the template's headers")
@@ -497,6 +499,7 @@ def _read_sheet(file: str, sheet: str | None, raw: pd.DataFrame, log: _Log) -> _
     if chosen is None:
         return None
     kind, header_at = chosen
+    log.recognised += 1
     header_row = header_at + 1  # as the spreadsheet numbers it
 
     # Map headers to columns. Pupil-identifying columns are dropped here, before any value
@@ -810,9 +813,12 @@ def _combine(parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
         for col in frame.columns:  # concat may widen a type when one part's column was blank
             frame[col] = frame[col].astype(parts[0].frame[col].dtype)
+    # object columns: a CSV's sheet stays None (pandas would otherwise read it as missing text)
     source = pd.DataFrame({
-        "file": np.concatenate([np.full(len(p.rows), p.file, dtype=object) for p in parts]),
-        "sheet": np.concatenate([np.full(len(p.rows), p.sheet, dtype=object) for p in parts]),
+        "file": pd.Series(np.concatenate([np.full(len(p.rows), p.file, dtype=object)
+                                          for p in parts]), dtype=object),
+        "sheet": pd.Series(np.concatenate([np.full(len(p.rows), p.sheet, dtype=object)
+                                           for p in parts]), dtype=object),
         "row": pd.array(np.concatenate([p.rows for p in parts]), dtype="Int64"),
     })
     return frame[COLUMNS[parts[0].kind]], source

@@ -39,8 +39,11 @@ def _academic_year(text: str) -> int | None:
 
 def _term_part(text: str) -> tuple[int, bool] | None:
     """'Autumn 1', 'Aut1', 'Spring', 'T2', 'HT3' -> (half-term 0..5, is_season_word)."""
-    t = text.strip().lower().replace("term", "").replace("half", "").strip()
-    m = re.fullmatch(r"(?:t|ht)\s*([1-6])", t)
+    lowered = text.strip().lower()
+    t = lowered.replace("term", "").replace("half", "").strip()
+    # 'T2', 'HT3', and 'Term 2' written out: the six terms numbered 1..6.
+    m = re.fullmatch(r"(?:t|ht)\s*([1-6])", t) or (
+        re.fullmatch(r"([1-6])", t) if "term" in lowered else None)
     if m:
         return int(m.group(1)) - 1, False
     m = re.fullmatch(r"([a-z]+)\s*\.?\s*([12])?", t)
@@ -59,7 +62,11 @@ def parse_period(label: object) -> str:
 
 def period_index(label: object) -> int:
     """Any accepted period label -> its ordering index (start_year * 6 + half term)."""
-    if label is None or (isinstance(label, float) and label != label):
+    try:
+        missing = label is None or bool(label != label)  # None, NaN
+    except TypeError:  # pd.NA refuses to be a bool: it is missing too
+        missing = True
+    if missing:
         raise PeriodError("a period is missing")
     text = re.sub(r"\s+", " ", str(label).strip())
     if not text:

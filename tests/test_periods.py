@@ -1,0 +1,97 @@
+"""analysis.periods: every accepted label form, ordering, and clear errors for the rest."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analysis.periods import (
+    PeriodError,
+    academic_year,
+    format_period,
+    parse_period,
+    period_end_date,
+    period_index,
+    period_of_date,
+    period_range,
+    period_start_date,
+    try_parse_period,
+)
+
+ACCEPTED = [
+    ("2024/25 Autumn", "2024/25 Autumn 2"),  # a termly label means the term's end
+    ("Autumn 2024/25", "2024/25 Autumn 2"),
+    ("2024-25 Aut 1", "2024/25 Autumn 1"),
+    ("Aut1 2024/25", "2024/25 Autumn 1"),
+    ("Autumn 2024", "2024/25 Autumn 2"),  # calendar year: autumn starts the academic year
+    ("Spring 2025", "2024/25 Spring 2"),
+    ("Summer 2025", "2024/25 Summer 2"),
+    ("2024/25 T2", "2024/25 Autumn 2"),
+    ("2024/25 T6", "2024/25 Summer 2"),
+    ("2024/25 HT3", "2024/25 Spring 1"),
+    ("2024/25 Term 4", "2024/25 Spring 2"),
+    ("Term 5 2024/25", "2024/25 Summer 1"),
+    ("2024/25 Spring 2", "2024/25 Spring 2"),
+    ("Spring 2 2024/25", "2024/25 Spring 2"),
+    ("spring 1 2025", "2024/25 Spring 1"),
+    ("2024/2025 Summer 1", "2024/25 Summer 1"),
+    ("24/25 Summer", "2024/25 Summer 2"),
+    ("Autumn term 2024/25", "2024/25 Autumn 2"),
+    ("  2024/25   autumn  ", "2024/25 Autumn 2"),
+    ("1999/00 Autumn 1", "1999/00 Autumn 1"),
+]
+
+
+@pytest.mark.parametrize(("label", "canonical"), ACCEPTED)
+def test_every_accepted_form_parses_to_its_canonical_label(label, canonical):
+    assert parse_period(label) == canonical
+
+
+BAD = ["2024/25", "Autumn", "Easter 2025", "2024/25 T7", "Spring 3 2024/25", "Summer 2025/27",
+       "2024/26 Autumn", "2024/25 Autumn 3", "13/09/2024", "Term 2"]
+
+
+@pytest.mark.parametrize("label", BAD)
+def test_bad_labels_are_errors_that_name_the_label(label):
+    with pytest.raises(PeriodError, match="is not a period we recognise") as error:
+        parse_period(label)
+    assert f"'{label}'" in str(error.value)
+    assert try_parse_period(label) is None
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, "", "   "])
+def test_missing_period_says_it_is_missing(missing):
+    with pytest.raises(PeriodError, match="a period is missing"):
+        parse_period(missing)
+
+
+def test_index_orders_half_terms_across_years():
+    labels = ["2024/25 Summer 2", "2024/25 Autumn 1", "2025/26 Autumn 1", "2024/25 Spring 1"]
+    assert sorted(labels, key=period_index) == [
+        "2024/25 Autumn 1", "2024/25 Spring 1", "2024/25 Summer 2", "2025/26 Autumn 1"]
+    assert period_index("2025/26 Autumn 1") - period_index("2024/25 Autumn 1") == 6
+    assert format_period(period_index("Spring 2025")) == "2024/25 Spring 2"
+
+
+def test_range_and_academic_year():
+    assert period_range("2024/25 Summer 1", "2025/26 Autumn 1") == [
+        "2024/25 Summer 1", "2024/25 Summer 2", "2025/26 Autumn 1"]
+    assert academic_year("Spring 2025") == "2024/25"
+
+
+@pytest.mark.parametrize(("day", "label"), [
+    (dt.date(2024, 9, 2), "2024/25 Autumn 1"),
+    (dt.date(2024, 11, 4), "2024/25 Autumn 2"),
+    (dt.date(2025, 2, 15), "2024/25 Spring 1"),
+    (dt.date(2025, 2, 16), "2024/25 Spring 2"),
+    (dt.date(2025, 4, 22), "2024/25 Summer 1"),
+    (dt.date(2025, 7, 18), "2024/25 Summer 2"),
+])
+def test_period_of_date(day, label):
+    assert period_of_date(day) == label
+
+
+def test_start_and_end_dates_bracket_the_half_term():
+    assert period_start_date("2024/25 Spring 2") == dt.date(2025, 2, 16)
+    assert period_end_date("2024/25 Spring 2") == dt.date(2025, 3, 31)
+    assert period_of_date(period_end_date("2024/25 Autumn 1")) == "2024/25 Autumn 1"
