@@ -755,6 +755,7 @@ class Store:
                 restored += conn.execute(
                     table.update().where(table.c.superseded_by == row.batch_id)
                     .values(superseded_by=None)).rowcount
+            self._refuse_orphans(conn, batch_id)
             conn.execute(batches.update().where(batches.c.batch_id == row.batch_id)
                          .values(undone_at=_now()))
             self._bump(conn)
@@ -764,6 +765,22 @@ class Store:
         if restored:
             message += f"; {restored:,} earlier row(s) are current again"
         return message + "."
+
+    def _refuse_orphans(self, conn: Connection, batch_id: int) -> None:
+        """After an undo's changes, inside its transaction: refuse if later rows lost their school,
+        deployment or target (e.g. visits uploaded later for a deployment this batch added)."""
+        from analysis.ingest import check_references
+
+        frames = {kind: self._current(conn, kind) for kind in KEYS}
+        outcomes = T["outcomes"]
+        frames["outcomes"] = pd.DataFrame.from_records(
+            conn.execute(sa.select(outcomes.c.urn).distinct()
+                         .where(outcomes.c.superseded_by.is_(None))).all(), columns=["urn"])
+        problems = check_references(frames, None)
+        if len(problems):
+            raise StoreError(
+                f"Upload {batch_id} cannot be undone yet: later uploads refer to what it added "
+                f"({problems['message'].iloc[0]}). Undo those uploads first.", problems)
 
     def clear(self) -> None:
         """Empty the store: every data row and the upload history. Settings and meta are kept."""

@@ -167,6 +167,17 @@ def test_undo_out_of_order_is_refused(store, base_upload, make_upload):
     assert set(store.counts().values()) - {2} == {0}  # only the two batches remain, as history
 
 
+def test_undo_is_refused_when_later_uploads_depend_on_it(store, base_upload, make_upload):
+    store.import_upload(base_upload, "alice")
+    later_visit = visits_frame().iloc[[0]].assign(visit_date=pd.Timestamp("2025-01-09"))
+    store.import_upload(make_upload({"visits": later_visit}, "visits.csv"), "bob")
+    counts = store.counts()
+    with pytest.raises(StoreError, match="later uploads refer to what it added") as caught:
+        store.undo(1)
+    assert "D01" in caught.value.message
+    assert store.counts() == counts and not store.history()["undone"].any()
+
+
 def test_reuploading_the_same_files_changes_nothing(store, base_upload):
     store.import_upload(base_upload, "alice")
     version, counts = store.version(), store.counts()
