@@ -115,6 +115,8 @@ def draw_target_chart(spec: TargetChart, width_in: float = 7.1, height_in: float
     if spec.baseline_value is not None:
         values.append(spec.baseline_value)
     low, high = min(values), max(values)
+    if not shown and not spec.plan and spec.unit == "%":
+        low, high = 0.0, 100.0  # only the target is drawn: a narrow axis round it says nothing
     pad = max((high - low) * 0.15, 2.0)
     ax.set_ylim(low - pad, high + pad)
 

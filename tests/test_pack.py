@@ -275,3 +275,40 @@ def test_pages_render_to_png_for_a_look(oak_pdf):
     pngs = _render(oak_pdf, "oakfield")
     assert len(pngs) == len(_pages(oak_pdf))
     assert all(p.stat().st_size > 5000 for p in pngs)
+
+
+# ---- the sample trust, read through the real upload path ---------------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def riverside():
+    from analysis.ingest import read_paths
+    from analysis.report import dataset_from_upload
+
+    upload = read_paths([SAMPLE / "riverside_trust.xlsx", *sorted((SAMPLE / "next_term").iterdir())])
+    assert upload.problems.empty
+    return dataset_from_upload(upload)
+
+
+def test_sample_school_pack_hides_the_small_send_cohort(riverside, settings):
+    # Little Fenwick's reading target is for 3 pupils with SEND: baseline 66.7% must never show.
+    data = pack.build_school_pack(riverside, settings, "990204")
+    text = _flat(" ".join(_pages(data)))
+    assert text.startswith("Little Fenwick Church of England Primary School (URN 990204)")
+    assert "66.7" not in text and "67%" not in text
+    assert "Baseline fewer than 5 pupils (2023/24 Summer 2)" in text
+    # Its deployment ended in March 2025: the verdict is withheld, not computed from 3 pupils.
+    assert "Not shown: fewer than 5 pupils" in text
+    _render(data, "sample-990204")
+
+
+def test_sample_trust_pack_totals_match_the_overview(riverside, settings):
+    tables = pack.pack_tables(riverside, settings)
+    summary = tables["summary"]
+    assert len(summary) == 8 and summary["Targets"].sum() == len(riverside.targets)
+    front = _flat(_pages(pack.build_trust_pack(riverside, settings))[0])
+    assert f"8 client schools · {len(riverside.targets)} targets" in front
+    kingfisher = summary.set_index("URN").loc["990201"]
+    assert f"{kingfisher['Days delivered']:g} of {kingfisher['Days committed']:g}" in front
