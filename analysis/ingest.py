@@ -783,11 +783,16 @@ def _parse_dates(values: pd.Series) -> pd.Series:
 def _check_rows(kind: str, frame: pd.DataFrame, columns: dict[str, _Column],
                 written: dict[str, str], file, sheet, rows: np.ndarray, log: _Log) -> None:
     """Rules between two columns of one row: attended <= possible, end after start, ..."""
+    def shown(col: str) -> pd.Series:
+        # Dates as a person writes them (an Excel date cell would read '2024-09-01 00:00:00').
+        if frame[col].dtype.kind == "M":
+            return frame[col].dt.strftime("%d/%m/%Y").astype("str")
+        return columns[col].rows_text().astype("str")
+
     def rule(mask: pd.Series, col: str, other: str, what: str) -> None:
         mask = mask.fillna(False).to_numpy(dtype=bool)
         if mask.any():
-            text = columns[col].rows_text()[mask].astype("str")
-            other_text = columns[other].rows_text()[mask].astype("str")
+            text, other_text = shown(col)[mask], shown(other)[mask]
             messages = f"{written[col]}: " + text + f" {what} {written[other]} (" + other_text + ")"
             log.cell_problems(file, sheet, rows[mask], written[col], messages)
 
