@@ -874,14 +874,15 @@ def _show(value) -> str:
 
 
 def _summary(added: dict[str, int], replaced: dict[str, int]) -> str:
+    """'14,880 new pupil rows, 11 new schools, 2 targets replaced'."""
     parts = []
     for kind in ["outcomes", *KEYS]:
         new, old = added.get(kind, 0), replaced.get(kind, 0)
-        if new or old:
-            bits = [f"{new:,} new"] if new else []
-            bits += [f"{old:,} replaced"] if old else []
-            parts.append(f"{NOUNS[kind][1]} {' and '.join(bits)}")
-    return "; ".join(parts) or "nothing"
+        if new:
+            parts.append(f"{new:,} new {_plural(new, kind).split(' ', 1)[1]}")
+        if old:
+            parts.append(f"{_plural(old, kind)} replaced")
+    return ", ".join(parts) or "nothing"
 
 
 def period_sort_key(series: pd.Series) -> pd.Series:

@@ -102,7 +102,8 @@ def test_import_stores_current_frames_with_types(store, base_upload):
     history = store.history()
     assert history.iloc[0][["batch_id", "user", "files", "undone"]].tolist() == [
         1, "alice", "trust.xlsx", False]
-    assert "2 new schools" in history.iloc[0]["summary"] or "schools 2 new" in history.iloc[0]["summary"]
+    assert history.iloc[0]["summary"] == (
+        "2 new schools, 1 new deployment, 2 new targets, 2 new visit records")
 
 
 def test_pupil_rows_become_measures_and_are_never_loaded(store, base_upload, make_upload):
