@@ -94,8 +94,11 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
     deadline = row["target_period"]
 
     if status == "No data yet":
+        # The baseline is a pupil figure whose cohort this row does not carry, so a governors'
+        # sentence leaves it out; the target is the school's own goal and is always shown.
+        since = "the baseline in" if small_cohort is not None else f"the baseline of {b} in"
         return (
-            f"{subject} has no figure yet since the baseline of {b} in {row['baseline_period']}; "
+            f"{subject} has no figure yet since {since} {row['baseline_period']}; "
             f"the target is {t} by {deadline}."
         )
 
@@ -144,13 +147,18 @@ def describe_school(
         sentences.append("No targets are recorded yet.")
     else:
         counts = progress["status"].value_counts()
-        words = {s: s.lower() for s in _SENTENCE_ORDER} | {"No data yet": "with no data yet"}
-        parts = [f"{counts[s]} {words[s]}" for s in _SENTENCE_ORDER if s in counts]
-        parts += [f"{n} {s.lower()}" for s, n in counts.items() if s not in _SENTENCE_ORDER]
-        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         total = len(progress)
-        noun = "target" if total == 1 else "targets"
-        sentences.append(f"Of {total} {noun}, {listed}.")
+        if total == 1:
+            status = str(progress["status"].iloc[0])
+            which = {"Achieved": "which has been achieved", "Missed": "which was missed",
+                     "No data yet": "which has no data yet"}.get(status, f"which is {status.lower()}")
+            sentences.append(f"The school has 1 target, {which}.")
+        else:
+            words = {s: s.lower() for s in _SENTENCE_ORDER} | {"No data yet": "with no data yet"}
+            parts = [f"{counts[s]} {words[s]}" for s in _SENTENCE_ORDER if s in counts]
+            parts += [f"{n} {s.lower()}" for s, n in counts.items() if s not in _SENTENCE_ORDER]
+            listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+            sentences.append(f"The school has {total} targets: {listed}.")
 
     if deployment_summary is None or deployment_summary.empty:
         sentences.append("No deployments are recorded.")
@@ -160,7 +168,7 @@ def describe_school(
         n = len(deployment_summary)
         noun = "deployment has" if n == 1 else "deployments have"
         used = f"{format_days(delivered)} of {format_days(committed)} committed"
-        share = f" ({delivered / committed:.0%})" if committed > 0 else ""
+        share = f" ({_number(100 * delivered / committed)}%)" if committed > 0 else ""
         sentences.append(f"{n} {noun} used {used}{share}.")
         flagged = int(deployment_summary["creep_flag"].fillna(False).astype(bool).sum())
         if flagged:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.narrative import format_change, format_value
-from analysis.periods import format_period, period_index
+from analysis.periods import format_period, period_index, try_parse_period
 from analysis.schema import MEASURES, Settings
 
 # Exceptions first: the order tables and charts list statuses in.
@@ -61,6 +61,18 @@ def _float(value: object) -> float:
     return math.nan if pd.isna(number) else float(number)
 
 
+def _unjudgeable(target: dict, b: float, t: float) -> str | None:
+    """Why a target cannot be judged (a missing value or unreadable period), or None."""
+    if math.isnan(b):
+        return "the target has no baseline value"
+    if math.isnan(t):
+        return "the target has no target value"
+    for column, words in (("baseline_period", "baseline period"), ("target_period", "target period")):
+        if try_parse_period(target.get(column)) is None:
+            return f"the {words} '{target.get(column)}' is not a period we recognise"
+    return None
+
+
 def _direction(measure: str) -> int:
     """+1 when higher is better, -1 when lower is better; an unknown measure counts as higher."""
     return MEASURES[measure].better if measure in MEASURES else 1
@@ -77,6 +89,8 @@ def _line_points(
         own = milestones[milestones["target_id"].astype(str) == str(target["target_id"])]
         points: dict[int, float] = {}
         for period, value in zip(own["period"], own["value"], strict=True):
+            if try_parse_period(period) is None:
+                continue  # ingest reports an unreadable milestone; the line goes without it
             index = period_index(period)
             # A milestone outside the plan's span would contradict the baseline or the target
             # itself; only those strictly between them reshape the line.
@@ -219,20 +233,20 @@ def judge_progress(
         target["subgroup"] = subgroup
         measure = str(target["measure"])
         d = _direction(measure)
-        p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
         b, t = _float(target["baseline_value"]), _float(target["target_value"])
-
         row = {c: target.get(c) for c in PROGRESS_COLUMNS[:9]}
-        if math.isnan(b) or math.isnan(t):
-            # Without both ends there is no line to judge against (ingest normally stops this).
-            missing = "baseline value" if math.isnan(b) else "target value"
+        # Without both ends there is no line to judge against. Ingest normally stops such a
+        # target; if one gets through, it is shown as not judged rather than breaking the page.
+        problem = _unjudgeable(target, b, t)
+        if problem:
             row.update(
                 latest_period=None, latest_value=math.nan, cohort=pd.NA, expected_value=math.nan,
                 projected_value=math.nan, status="No data yet",
-                rule=f"No data yet: the target has no {missing}, so progress cannot be judged.",
+                rule=f"No data yet: {problem}, so progress cannot be judged.",
             )
             rows.append(row)
             continue
+        p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
 
         xs, ys = _line_points(target, milestones)
         found = actuals.get((str(target["client_urn"]), measure, str(subgroup)))

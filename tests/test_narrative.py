@@ -117,6 +117,15 @@ def test_describe_target_no_data_yet():
     )
 
 
+def test_governor_safe_no_data_sentence_leaves_out_the_baseline():
+    row = progress_row(status="No data yet", latest_period=None, latest_value=math.nan,
+                       cohort=pd.NA, expected_value=math.nan)
+    assert describe_target(row, small_cohort=5) == (
+        "Maths at the expected standard has no figure yet since the baseline in 2023/24 Summer 2; "
+        "the target is 70% by 2024/25 Summer 2."
+    )
+
+
 def test_governor_safe_sentence_hides_small_cohorts():
     small = progress_row(cohort=4)
     text = describe_target(small, small_cohort=5)
@@ -138,14 +147,17 @@ def test_describe_school():
                             "creep_flag": [True, False], "qa_pending": [2, 1]})
     assert describe_school(progress, summary) == describe_school(progress, summary, small_cohort=5)
     assert describe_school(progress, summary) == (
-        "Of 5 targets, 1 achieved, 2 on track, 1 at risk and 1 with no data yet. "
-        "2 deployments have used 12 days of 26 days committed (46%). "
+        "The school has 5 targets: 1 achieved, 2 on track, 1 at risk and 1 with no data yet. "
+        "2 deployments have used 12 days of 26 days committed (46.2%). "
         "1 deployment is flagged for spending too much time outside the agreed focus. "
         "3 visit records await quality assurance."
     )
 
 
 def test_describe_school_with_nothing_recorded():
+    missed = pd.DataFrame({"status": ["Missed", "Missed"]})
+    assert describe_school(missed, None) == (
+        "The school has 2 targets: 2 missed. No deployments are recorded.")
     assert describe_school(pd.DataFrame(columns=["status"]), None) == (
         "No targets are recorded yet. No deployments are recorded."
     )
@@ -153,5 +165,6 @@ def test_describe_school_with_nothing_recorded():
     summary = pd.DataFrame({"days_committed": [10.0], "days_delivered": [0.0],
                             "creep_flag": [False], "qa_pending": [0]})
     assert describe_school(one, summary) == (
-        "Of 1 target, 1 off track. 1 deployment has used 0 days of 10 days committed (0%)."
+        "The school has 1 target, which is off track. "
+        "1 deployment has used 0 days of 10 days committed (0%)."
     )

@@ -205,10 +205,14 @@ def test_progress_frame_columns_and_empty_targets():
     assert progress["status"].tolist() == ["On track", "No data yet"]
 
 
-def test_a_target_without_a_baseline_value_is_not_judged():
+def test_a_target_without_a_baseline_value_or_a_readable_period_is_not_judged():
     row = judge(maths_target(baseline_value=None), figures([(3, 60.0)]))
     assert row["status"] == "No data yet"
-    assert "no baseline value" in row["rule"]
+    assert row["rule"] == (
+        "No data yet: the target has no baseline value, so progress cannot be judged.")
+    row = judge(maths_target(target_period="next summer"), figures([(3, 60.0)]))
+    assert row["rule"] == ("No data yet: the target period 'next summer' is not a period we "
+                           "recognise, so progress cannot be judged.")
 
 
 def test_expected_line_covers_every_half_term_and_the_band_lies_on_the_worse_side():
