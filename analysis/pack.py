@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from analysis import narrative, portfolio
+from analysis import exports, narrative, portfolio
 from analysis.pack_charts import TargetChart, chart_png
 from analysis.periods import period_index, period_of_date, try_parse_period
 from analysis.progress import judge_progress, status_rules, tolerance_band
@@ -40,9 +40,6 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 STATUS_RGB = {status: _rgb(colour) for status, colour in STATUS_COLOURS.items()}
-
-# Characters that make a spreadsheet treat a cell as a formula (or a DDE command).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def hidden_text(settings: Settings) -> str:
@@ -422,38 +419,19 @@ def pack_tables(dataset, settings: Settings, urn: str | None = None,
 
 # ---- exports ----------------------------------------------------------------------------------
 
-def escape_formula(value):
-    """A text cell starting with = + - @ tab or CR -> prefixed with ' so it is never a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _escaped(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    out.columns = [escape_formula(str(c)) for c in out.columns]
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(escape_formula).astype(object)
-    return out
+# The project's one implementation of formula-injection escaping lives in analysis.exports;
+# these names are the pack's interface to it.
+escape_formula = exports.escape_formula
 
 
 def export_csv(table: pd.DataFrame) -> bytes:
     """A table -> CSV bytes (UTF-8 with BOM so Excel shows £), formula-injection escaped."""
-    return _escaped(table).to_csv(index=False).encode("utf-8-sig")
+    return exports.to_csv_bytes(table)
 
 
 def export_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
     """Named tables -> one XLSX workbook, a sheet each, formula-injection escaped."""
-    buffer = io.BytesIO()
-    # Also tell xlsxwriter never to turn text into formulas or links, whatever it starts with.
-    options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
-        for name, table in tables.items():
-            sheet = str(name)[:31]
-            _escaped(table).to_excel(xl, sheet_name=sheet, index=False)
-            xl.sheets[sheet].set_column(0, max(len(table.columns) - 1, 0), 16)
-    return buffer.getvalue()
+    return exports.to_xlsx_bytes(tables)
 
 
 # ---- the PDF ----------------------------------------------------------------------------------
