@@ -135,7 +135,8 @@ def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
             number = pd.to_numeric(out[col], errors="coerce")
             out[col] = number.astype("int64") if number.notna().all() else number.astype("Int64")
         elif col in DATE_COLUMNS:
-            out[col] = pd.to_datetime(out[col], errors="coerce")
+            # ns like ingest (pandas 3 would infer seconds from datetime.date values).
+            out[col] = pd.to_datetime(out[col], errors="coerce").astype("datetime64[ns]")
         elif col in BOOL_COLUMNS:
             out[col] = out[col].astype("boolean")
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -345,3 +346,15 @@ def test_dates_round_trip_as_dates(sqlite_store, base_upload):
     sqlite_store.import_upload(base_upload, "alice")
     start = sqlite_store.load().deployments.iloc[0]["start_date"]
     assert start.date() == dt.date(2024, 9, 2)
+
+
+def test_load_gives_back_exactly_the_frames_ingest_read(store):
+    from analysis.ingest import read_paths
+
+    upload = read_paths([Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"])
+    store.import_upload(upload, "alice")
+    data = store.load()
+    for kind in ("schools", "deployments", "targets", "milestones", "visits", "inspections"):
+        expected = upload.frames[kind].reset_index(drop=True)
+        expected.attrs = {}
+        pd.testing.assert_frame_equal(getattr(data, kind), expected, obj=kind)
