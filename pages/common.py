@@ -273,7 +273,8 @@ def pack_download(urn: str) -> None:
     """One click: the governors' pack as PDF, built only when the button is pressed."""
     st.download_button(
         "Governors' pack (PDF)",
-        lambda: pack.build_school_pack(dataset(), settings(), urn),
+        lambda: pack.build_school_pack(dataset(), settings(), urn, progress=progress(),
+                                       deployment_summary=deployment_summary()),
         file_name=f"governors-pack-{urn}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
