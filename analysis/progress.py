@@ -7,6 +7,7 @@ plain-English sentence (`rule`) that says why, with the numbers, so nobody has t
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ PROGRESS_COLUMNS = [
     "latest_period", "latest_value", "cohort", "expected_value", "projected_value",
     "status", "rule",
 ]
+
+# The same few period labels are read thousands of times (every target, milestone and figure).
+_index = lru_cache(maxsize=4096)(period_index)
 
 # Values are percentages held at full precision: a figure typed as 63 and one computed as
 # 62.999999999 must compare equal, so every boundary allows this much.
@@ -55,12 +59,6 @@ def status_rules(settings: Settings | None = None) -> dict[str, str]:
 STATUS_RULES = status_rules(Settings())
 
 
-def _float(value: object) -> float:
-    """A cell -> float, with missing (None, NA, blank) as NaN."""
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return math.nan if pd.isna(number) else float(number)
-
-
 def _unjudgeable(target: dict, b: float, t: float) -> str | None:
     """Why a target cannot be judged (a missing value or unreadable period), or None."""
     if math.isnan(b):
@@ -78,27 +76,34 @@ def _direction(measure: str) -> int:
     return MEASURES[measure].better if measure in MEASURES else 1
 
 
+def _milestones_by_target(milestones: pd.DataFrame | None) -> dict[str, list[tuple[object, object]]]:
+    """milestones -> target_id -> its (period, value) pairs, grouped once for every target."""
+    grouped: dict[str, list[tuple[object, object]]] = {}
+    if milestones is None or milestones.empty:
+        return grouped
+    for target_id, period, value in zip(
+        milestones["target_id"], milestones["period"], milestones["value"], strict=True
+    ):
+        grouped.setdefault(str(target_id), []).append((period, value))
+    return grouped
+
+
 def _line_points(
-    target: pd.Series | dict, milestones: pd.DataFrame | None
+    target: pd.Series | dict, own_milestones: list[tuple[object, object]]
 ) -> tuple[list[int], list[float]]:
     """Target (+ its milestones) -> the (period index, value) points the expected line passes."""
-    p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
+    p0, p1 = _index(target["baseline_period"]), _index(target["target_period"])
     b, t = float(target["baseline_value"]), float(target["target_value"])
-    xs, ys = [p0], [b]
-    if milestones is not None and not milestones.empty:
-        own = milestones[milestones["target_id"].astype(str) == str(target["target_id"])]
-        points: dict[int, float] = {}
-        for period, value in zip(own["period"], own["value"], strict=True):
-            if try_parse_period(period) is None:
-                continue  # ingest reports an unreadable milestone; the line goes without it
-            index = period_index(period)
-            # A milestone outside the plan's span would contradict the baseline or the target
-            # itself; only those strictly between them reshape the line.
-            if p0 < index < p1 and pd.notna(value):
-                points[index] = float(value)
-        for index in sorted(points):
-            xs.append(index)
-            ys.append(points[index])
+    points: dict[int, float] = {}
+    for period, value in own_milestones:
+        if try_parse_period(period) is None:
+            continue  # ingest reports an unreadable milestone; the line goes without it
+        index = _index(period)
+        # A milestone outside the plan's span would contradict the baseline or the target
+        # itself; only those strictly between them reshape the line.
+        if p0 < index < p1 and pd.notna(value):
+            points[index] = float(value)
+    xs, ys = [p0, *sorted(points)], [b, *(points[i] for i in sorted(points))]
     if p1 > p0:
         xs.append(p1)
         ys.append(t)
@@ -114,7 +119,7 @@ def _expected_at(xs: list[int], ys: list[float], p: int, target_value: float) ->
 
 def expected_line(target: pd.Series | dict, milestones: pd.DataFrame | None = None) -> pd.DataFrame:
     """One target (+ milestones) -> period, expected for every half term from baseline to target."""
-    xs, ys = _line_points(target, milestones)
+    xs, ys = _line_points(target, _milestones_by_target(milestones).get(str(target["target_id"]), []))
     p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
     indices = list(range(p0, max(p0, p1) + 1))
     t = float(target["target_value"])
@@ -198,17 +203,29 @@ def _rule(
     return f"Off track: {value} is {gap} {worse} the {expected} expected by {when}, more than {limit}."
 
 
-def _actuals_index(measures: pd.DataFrame | None) -> dict[tuple[str, str, str], pd.DataFrame]:
-    """measures -> (urn, measure, subgroup) -> its rows with a period index, in time order."""
+def _actuals_index(
+    measures: pd.DataFrame | None, targets: pd.DataFrame
+) -> dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """measures -> (urn, measure, subgroup) -> (period indices, values, cohorts) in time order,
+    for the keys some target asks about only (a trust's measures run to tens of thousands)."""
     if measures is None or measures.empty:
         return {}
-    frame = measures[measures["value"].notna()].copy()
-    frame["p"] = frame["period"].map(period_index)
+    wanted = set(zip(targets["client_urn"].astype(str), targets["measure"].astype(str),
+                     targets["subgroup"].astype(str), strict=True))
+    keys = list(zip(measures["urn"].astype(str), measures["measure"].astype(str),
+                    measures["subgroup"].astype(str), strict=True))
+    keep = np.fromiter((k in wanted for k in keys), dtype=bool, count=len(keys))
+    frame = measures[keep & measures["value"].notna().to_numpy()].copy()
+    frame["p"] = frame["period"].map(_index)
     frame = frame.sort_values("p", kind="stable").drop_duplicates(
         ["urn", "measure", "subgroup", "p"], keep="last"
     )
     return {
-        (str(k[0]), str(k[1]), str(k[2])): group
+        (str(k[0]), str(k[1]), str(k[2])): (
+            group["p"].to_numpy(dtype="int64"),
+            group["value"].to_numpy(dtype="float64"),
+            group["cohort"].to_numpy(dtype=object),
+        )
         for k, group in frame.groupby(["urn", "measure", "subgroup"], sort=False)
     }
 
@@ -224,52 +241,51 @@ def judge_progress(
     settings = settings or Settings()
     if targets is None or targets.empty:
         return pd.DataFrame(columns=PROGRESS_COLUMNS)
-    actuals = _actuals_index(measures)
+    targets = targets.copy()
+    subgroup = targets["subgroup"] if "subgroup" in targets else pd.Series(pd.NA, index=targets.index)
+    # A target without a subgroup is about all pupils.
+    subgroup = subgroup.astype("object").where(subgroup.notna(), "All")
+    targets["subgroup"] = subgroup.map(lambda s: str(s).strip() or "All")
+    for column in ("baseline_value", "target_value"):
+        # Missing or unreadable values become NaN here, once, for the whole table.
+        targets[column] = pd.to_numeric(targets[column], errors="coerce").astype("float64")
+    actuals = _actuals_index(measures, targets)
+    own_milestones = _milestones_by_target(milestones)
     tolerance = settings.status_tolerance
     rows = []
     for target in targets.to_dict("records"):
-        subgroup = target.get("subgroup")
-        subgroup = "All" if subgroup is None or pd.isna(subgroup) or not str(subgroup) else subgroup
-        target["subgroup"] = subgroup
         measure = str(target["measure"])
         d = _direction(measure)
-        b, t = _float(target["baseline_value"]), _float(target["target_value"])
+        b, t = target["baseline_value"], target["target_value"]
         row = {c: target.get(c) for c in PROGRESS_COLUMNS[:9]}
+        not_judged = dict(latest_period=None, latest_value=math.nan, cohort=pd.NA,
+                          expected_value=math.nan, projected_value=math.nan, status="No data yet")
         # Without both ends there is no line to judge against. Ingest normally stops such a
         # target; if one gets through, it is shown as not judged rather than breaking the page.
         problem = _unjudgeable(target, b, t)
         if problem:
-            row.update(
-                latest_period=None, latest_value=math.nan, cohort=pd.NA, expected_value=math.nan,
-                projected_value=math.nan, status="No data yet",
-                rule=f"No data yet: {problem}, so progress cannot be judged.",
-            )
-            rows.append(row)
+            rows.append(row | not_judged | {"rule": f"No data yet: {problem}, so progress cannot be judged."})
             continue
-        p0, p1 = period_index(target["baseline_period"]), period_index(target["target_period"])
+        p0, p1 = _index(target["baseline_period"]), _index(target["target_period"])
 
-        xs, ys = _line_points(target, milestones)
-        found = actuals.get((str(target["client_urn"]), measure, str(subgroup)))
-        since = found[found["p"] > p0] if found is not None else None
-        if since is None or since.empty:
-            row.update(
-                latest_period=None, latest_value=math.nan, cohort=pd.NA, expected_value=math.nan,
-                projected_value=math.nan, status="No data yet",
-                rule=_rule("No data yet", measure, d, math.nan, math.nan, t, p0, p0, p1, 0.0, tolerance),
-            )
-            rows.append(row)
+        found = actuals.get((str(target["client_urn"]), measure, target["subgroup"]))
+        after = found[0] > p0 if found is not None else None
+        if after is None or not after.any():
+            rule = _rule("No data yet", measure, d, math.nan, math.nan, t, p0, p0, p1, 0.0, tolerance)
+            rows.append(row | not_judged | {"rule": rule})
             continue
 
-        latest = since.iloc[-1]
-        p, a = int(latest["p"]), float(latest["value"])
+        periods, values, cohorts = (column[after] for column in found)
+        p, a = int(periods[-1]), float(values[-1])
+        xs, ys = _line_points(target, own_milestones.get(str(target["target_id"]), []))
         e = _expected_at(xs, ys, p, t)
         status, allowance = _judge(d, a, e, b, t, p, p1, tolerance)
         row.update(
             latest_period=format_period(p),
             latest_value=a,
-            cohort=latest["cohort"],
+            cohort=cohorts[-1],
             expected_value=e,
-            projected_value=_projection(p0, b, since["p"].tolist(), since["value"].tolist(), p1),
+            projected_value=_projection(p0, b, periods.tolist(), values.tolist(), p1),
             status=status,
             rule=_rule(status, measure, d, a, e, t, p, p0, p1, allowance, tolerance),
         )
