@@ -45,7 +45,10 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame -> CSV bytes, escaped, UTF-8 with a BOM so Excel shows £ and accents correctly."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # CRLF line ends also make the csv writer quote any cell holding a bare CR. With pandas'
+    # default '\n' it does not, and Excel splits the row at that CR: 'x\r=1+1' would start a new
+    # line with a live formula that escaping the cell's first character never saw.
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:

@@ -380,9 +380,6 @@ def _column_number(letters: str) -> int:
 
 def _check_csv(name: str, data: bytes, limits: Limits) -> str | None:
     head = data[:_HEAD_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return (f"{_quoted(name)} is saved as UTF-16 text (Excel's 'Unicode Text'); save it as "
-                "'CSV UTF-8 (Comma delimited)' and upload it again.")
     if head.startswith(b"PK\x03\x04"):
         return (f"{_quoted(name)} is really an Excel workbook or other zip file, not a CSV; if it is a "
                 "workbook, rename it to .xlsx and upload it again.")
@@ -390,15 +387,19 @@ def _check_csv(name: str, data: bytes, limits: Limits) -> str | None:
     if what in ("a PDF document", "an old-format .xls workbook or a password-protected file"):
         return (f"{_quoted(name)} is not really a CSV: its contents are {what}; export the data "
                 "as CSV and upload that.")
-    if b"\x00" in data or not _looks_like_text(head):
-        return (f"{_quoted(name)} looks like a binary file, not a CSV; export the data from your "
-                "spreadsheet as CSV and upload that.")
+    # Excel's "Unicode Text" is UTF-16 with a byte order mark: the reader accepts it, so do we,
+    # and judge its text rather than its bytes (which are half NULs).
+    is_utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not is_utf16 and (b"\x00" in data or not _looks_like_text(head)):
+        return _binary(name)
     text = _decode(data)
     if text is None:
-        return (f"{_quoted(name)} is not readable text; save it as 'CSV UTF-8 (Comma delimited)' "
-                "and upload it again.")
+        return (f"{_quoted(name)} claims to be UTF-16 text but is not; save it as "
+                "'CSV UTF-8 (Comma delimited)' and upload it again.")
+    if is_utf16 and ("\x00" in text or not _looks_like_text(text[:_HEAD_BYTES].encode("utf-8"))):
+        return _binary(name)
     # Quoted line breaks inside cells make this an overcount, which only errs on the safe side.
-    rows = max(data.count(b"\n"), data.count(b"\r")) + (0 if data.endswith((b"\n", b"\r")) else 1)
+    rows = max(text.count("\n"), text.count("\r")) + (0 if text.endswith(("\n", "\r")) else 1)
     if rows > limits.max_rows:
         return (f"{_quoted(name)} has {rows:,} lines, more than the {limits.max_rows:,} rows we read; "
                 "split it into smaller files and upload them.")
@@ -409,14 +410,25 @@ def _check_csv(name: str, data: bytes, limits: Limits) -> str | None:
     return None
 
 
+def _binary(name: str) -> str:
+    return (f"{_quoted(name)} looks like a binary file, not a CSV; export the data from your "
+            "spreadsheet as CSV and upload that.")
+
+
 def _decode(data: bytes) -> str | None:
-    """CSV bytes -> text, read as UTF-8 (with or without a BOM) else Windows-1252; None if neither."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return codecs.decode(data, encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
+    """CSV bytes -> text as the reader decodes it: UTF-16 with a BOM, UTF-8, else Windows-1252.
+
+    Windows-1252 leaves five bytes undefined; the reader replaces them rather than refusing
+    (an old Mac's CSV writes 'è' as one of them), so they are not a reason to refuse here either.
+    """
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return codecs.decode(data, "utf-16")
+        return codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None
+        return codecs.decode(data, "cp1252", errors="replace")
 
 
 def _csv_columns(head: str) -> int:

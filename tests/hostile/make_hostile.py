@@ -182,7 +182,7 @@ def hostile_files() -> dict[str, bytes]:
     noise = bytes(rng.randrange(256) for _ in range(2048))
     files["binary_as_csv.csv"] = b"urn,school_name\n" + noise
     files["empty.csv"] = b""
-    files["utf16.csv"] = "urn\tschool_name\r\n100001\tAlpha Primary\r\n".encode("utf-16")
+    files["broken_utf16.csv"] = b"\xff\xfe" + "urn\r\n".encode("utf-16-le") + b"\x00\xd8\x41"
     files["xlsx_as_csv.csv"] = zip_bytes(workbook_parts())
     files["wide.csv"] = (",".join(f"c{i}" for i in range(250)) + "\n"
                          + ",".join("1" for _ in range(250)) + "\n").encode("ascii")
