@@ -39,19 +39,19 @@ def status_rules(settings: Settings | None = None) -> dict[str, str]:
     tolerance = f"{(settings or Settings()).status_tolerance:.0%}"
     return {
         "Off track": (
-            "Behind the expected line by more than the tolerance "
+            "Before the target date, behind the expected line by more than the tolerance "
             f"({tolerance} of the planned change from baseline to target)."
         ),
         "Missed": "The target date has passed and the target was not reached.",
         "At risk": (
-            "Behind the expected line, but by no more than the tolerance "
+            "Before the target date, behind the expected line but by no more than the tolerance "
             f"({tolerance} of the planned change from baseline to target)."
         ),
         "On track": (
-            "Not yet at the target, but at or better than the expected line "
+            "Not yet at the target, but at or better than the expected line for now "
             "(the straight line from baseline to target, or the agreed milestones)."
         ),
-        "Achieved": "The latest figure has reached the target (or is better than it).",
+        "Achieved": "The latest figure has reached the target or done better, at any date.",
         "No data yet": "There is no figure for this measure since the baseline period.",
     }
 
