@@ -42,7 +42,7 @@ def status_rules(settings: Settings | None = None) -> dict[str, str]:
             "Before the target date, behind the expected line by more than the tolerance "
             f"({tolerance} of the planned change from baseline to target)."
         ),
-        "Missed": "The target date has passed and the target was not reached.",
+        "Missed": "The latest figure is for the target period or later, and it did not reach the target.",
         "At risk": (
             "Before the target date, behind the expected line but by no more than the tolerance "
             f"({tolerance} of the planned change from baseline to target)."
