@@ -1,0 +1,372 @@
+"""Every page through Streamlit's AppTest: renders on the sample and on an empty store, the
+figures shown are the engine's, and the upload flow stores a good file and refuses a broken one.
+
+Each test gets its own SQLite store (DATABASE_URL) and clears Streamlit's caches, because
+pages/common.get_store is an st.cache_resource shared by every AppTest in this process.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from analysis import deployments as deployments_mod
+from analysis import ingest
+from analysis import progress as progress_mod
+from analysis.schema import Settings
+from analysis.store import Store
+from pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from tests.e2e.workbooks import AT_EXPECTED, COHORT, NEW_SCHOOL, NEW_URN, new_school_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "sample_data" / "broken"
+PAGES = ["overview", "school", "deployments", "present", "upload", "settings"]
+# What each page says on an empty store (st.info unless noted).
+EMPTY_MESSAGES = {
+    "overview": "No schools are stored yet.",
+    "school": "No client schools are stored yet.",
+    "deployments": "No deployments are stored yet.",
+    "present": "There are no action-plan targets to present yet.",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---- fixtures ----------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    """Run dashboard.py's st.navigation on every AppTest run, as the live server does after its first.
+
+    Streamlit treats an app with a `pages/` folder as an old-style multipage app until
+    st.navigation runs once; a live server remembers that it did, but AppTest forgets before
+    every run, so from the second run on it would run the page file alone (no dashboard.py,
+    no sidebar). Telling the PagesManager there is no pages folder keeps every run on the
+    app's own navigation.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    yield
+    PagesManager.uses_pages_directory = None
+
+
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory) -> Path:
+    """A store holding the sample trust, imported once; tests copy the file rather than re-import."""
+    path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
+    store = Store(f"sqlite:///{path}")
+    upload = ingest.read_paths([SAMPLE_WORKBOOK])
+    assert upload.ok, upload.problems
+    store.import_upload(upload, SAMPLE_USER)
+    store.set_meta("sample_state", "loaded")
+    store.engine.dispose()
+    return path
+
+
+def _use_store(url: str, monkeypatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return url
+
+
+@pytest.fixture
+def sample_url(sample_file, tmp_path, monkeypatch) -> str:
+    """DATABASE_URL of this test's own copy of the sample store."""
+    path = tmp_path / "impact.sqlite"
+    shutil.copy(sample_file, path)
+    yield _use_store(f"sqlite:///{path}", monkeypatch)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def empty_url(tmp_path, monkeypatch) -> str:
+    """DATABASE_URL of an empty store whose owner declined the sample, so it stays empty."""
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    store = Store(url)
+    store.set_meta("sample_state", "declined")
+    store.engine.dispose()
+    yield _use_store(url, monkeypatch)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def fresh_url(tmp_path, monkeypatch) -> str:
+    """DATABASE_URL of a store never opened before: the app's first start."""
+    yield _use_store(f"sqlite:///{tmp_path / 'fresh.sqlite'}", monkeypatch)
+    st.cache_resource.clear()
+
+
+def open_page(page: str, **query) -> AppTest:
+    """Run the dashboard on one page (the overview is the default), failing on any exception."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.query_params.update(query)
+    at.run()  # switch_page needs the pages st.navigation registers on the first run
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+        at.query_params.update(query)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert len(values) == 1, f"one metric labelled {label!r}, found {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert len(matches) == 1, f"one button {label!r}, found {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def engine_progress(url: str) -> pd.DataFrame:
+    store = Store(url)
+    data = store.load()
+    return progress_mod.judge_progress(data.targets, data.milestones, data.measures,
+                                       store.get_settings())
+
+
+def engine_summary(url: str) -> pd.DataFrame:
+    store = Store(url)
+    data = store.load()
+    return deployments_mod.summarise_deployments(data.deployments, data.visits, store.get_settings())
+
+
+# ---- first start, sample and empty stores ------------------------------------------------------
+
+def test_first_start_loads_the_sample_with_a_banner_and_can_start_empty(fresh_url):
+    at = open_page("overview")
+    assert any("Sample data" in w for w in texts(at.sidebar.warning))
+    assert SAMPLE_USER in set(Store(fresh_url).history()["user"])
+
+    button(at, "Start with an empty store").click()
+    at.run()
+    assert not at.exception
+    assert Store(fresh_url).counts()["schools"] == 0
+    assert any(EMPTY_MESSAGES["overview"] in m for m in texts(at.info))
+    assert not at.sidebar.warning  # the banner has gone with the sample
+
+
+def test_an_emptied_store_stays_empty_on_the_next_start(empty_url):
+    open_page("overview")
+    assert Store(empty_url).history().empty
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_sample(sample_url, page):
+    at = open_page(page)
+    assert at.title, f"{page} shows a title"
+    assert not at.error, texts(at.error)
+
+
+@pytest.mark.parametrize("page", sorted(EMPTY_MESSAGES))
+def test_every_page_says_what_to_do_on_an_empty_store(empty_url, page):
+    at = open_page(page)
+    assert any(EMPTY_MESSAGES[page] in m for m in texts(at.info)), texts(at.info)
+    assert not at.metric
+
+
+def test_upload_page_on_an_empty_store_says_nothing_imported(empty_url):
+    at = open_page("upload")
+    assert "Nothing has been imported yet." in texts(at.caption)
+    assert not [b for b in at.button if b.label == "Import"]
+
+
+def test_settings_page_on_an_empty_store_shows_the_defaults(empty_url):
+    at = open_page("settings")
+    defaults = Settings()
+    assert [s.value for s in at.slider] == [round(defaults.status_tolerance * 100),
+                                            round(defaults.creep_threshold * 100)]
+    assert at.number_input[0].value == defaults.small_cohort
+
+
+# ---- figures shown are the engine's ------------------------------------------------------------
+
+def test_overview_counts_match_the_engine(sample_url):
+    at = open_page("overview")
+    sample = pd.read_excel(SAMPLE_WORKBOOK, sheet_name="schools", dtype=str, engine="openpyxl")
+    status = engine_progress(sample_url)["status"].value_counts()
+
+    assert metric(at, "Client schools") == str((sample["role"] == "Client").sum())
+    assert metric(at, "Targets at risk") == str(status.get("At risk", 0))
+    assert metric(at, "Targets off track or missed") == str(
+        status.get("Off track", 0) + status.get("Missed", 0))
+    assert metric(at, "Achieved or on track") == str(
+        status.get("Achieved", 0) + status.get("On track", 0))
+    # the sample is made to show every status, so a zero here would hide a broken join
+    assert int(metric(at, "Targets at risk")) > 0
+
+
+def test_overview_filters_narrow_the_schools(sample_url):
+    at = open_page("overview")
+    at.multiselect[0].set_value(["Secondary"]).run()  # phase
+    assert not at.exception
+    sample = pd.read_excel(SAMPLE_WORKBOOK, sheet_name="schools", dtype=str, engine="openpyxl")
+    secondary = ((sample["role"] == "Client") & (sample["phase"] == "Secondary")).sum()
+    assert metric(at, "Client schools") == str(secondary)
+
+
+def test_deployments_counts_match_the_engine(sample_url):
+    at = open_page("deployments")
+    summary = engine_summary(sample_url)
+
+    assert metric(at, "Deployments") == str(len(summary))
+    assert metric(at, "Visit records awaiting QA") == str(int(summary["qa_pending"].sum()))
+    assert metric(at, "Creep flags") == str(int(summary["creep_flag"].sum()))
+    assert int(summary["qa_pending"].sum()) > 0
+
+
+def test_school_page_opens_the_school_in_the_address_with_one_chart_per_target(sample_url):
+    progress = engine_progress(sample_url)
+    urn = progress["client_urn"].value_counts().index[0]  # the school with most targets
+    name = Store(sample_url).load().schools.set_index("urn").loc[urn, "school_name"]
+
+    at = open_page("school", urn=urn)
+    assert texts(at.title) == [name]
+    assert at.selectbox[0].value == urn
+    mine = progress[progress["client_urn"] == urn]
+    shown = sum(int(m.value) for m in at.metric)
+    assert shown == len(mine)
+    assert len(at.tabs[0].get("plotly_chart")) == len(mine)
+
+
+def test_school_page_without_urn_opens_the_first_school_alphabetically(sample_url):
+    at = open_page("school")
+    clients = Store(sample_url).load().schools.query("role == 'Client'")
+    assert texts(at.title) == [clients.sort_values("school_name")["school_name"].iloc[0]]
+
+
+def test_presentation_mode_steps_through_the_targets(sample_url):
+    at = open_page("present")
+    first = texts(at.title)
+    count = len(engine_progress(sample_url).query("client_urn == @at.selectbox[0].value"))
+    assert any(f"Target 1 of {count}" in m for m in texts(at.markdown))
+
+    button(at, "Next ▶").click().run()
+    assert not at.exception
+    assert any(f"Target {min(2, count)} of {count}" in m for m in texts(at.markdown))
+    if count > 1:
+        assert texts(at.title) != first
+
+
+def test_settings_are_saved_to_the_store(sample_url):
+    at = open_page("settings")
+    at.slider[0].set_value(40)
+    at.number_input[0].set_value(8)
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    assert any("Settings saved" in s for s in texts(at.success))
+    saved = Store(sample_url).get_settings()
+    assert (saved.status_tolerance, saved.small_cohort) == (0.4, 8)
+
+
+# ---- upload ------------------------------------------------------------------------------------
+
+def choose_files(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="upload_files").set_value([(name, data, XLSX) for name, data in files])
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_upload_of_a_good_file_previews_then_imports(sample_url):
+    before = Store(sample_url).counts()
+    at = open_page("upload")
+    choose_files(at, ("test_valley.xlsx", new_school_workbook()))
+
+    assert "No problems found." in texts(at.success)
+    preview = at.dataframe[0].value
+    assert set(preview["kind"]) == {"schools", "deployments", "targets", "visits", "outcomes"}
+    assert Store(sample_url).counts() == before, "nothing is stored before Import"
+    assert button(at, "Import").disabled, "Import waits for a name"
+
+    at.text_input(key="upload_user").input("Tess Tester").run()
+    at.checkbox[0].uncheck().run()  # keep the sample: add the new school beside it
+    button(at, "Import").click().run()
+    assert not at.exception
+    assert any(s.startswith("Imported as upload") for s in texts(at.success)), texts(at.success)
+
+    after = Store(sample_url).counts()
+    assert after["schools"] == before["schools"] + 1
+    assert after["outcomes"] == before["outcomes"] + 2 * COHORT
+    assert Store(sample_url).history()["user"].iloc[0] == "Tess Tester"
+
+    at.switch_page("pages/school.py")
+    at.query_params["urn"] = NEW_URN
+    at.run()
+    assert texts(at.title) == [NEW_SCHOOL]
+    latest = engine_progress(sample_url).set_index("client_urn").loc[NEW_URN]
+    assert latest["latest_value"] == pytest.approx(100 * AT_EXPECTED["2024/25 Spring 2"] / COHORT)
+
+
+def test_upload_replacing_the_sample_leaves_only_the_new_school(sample_url):
+    at = open_page("upload")
+    choose_files(at, ("test_valley.xlsx", new_school_workbook()))
+    assert at.checkbox[0].value, "a workbook with a schools list replaces the sample by default"
+    at.text_input(key="upload_user").input("Tess Tester").run()
+    button(at, "Import").click().run()
+    assert not at.exception
+
+    assert list(Store(sample_url).load().schools["school_name"]) == [NEW_SCHOOL]
+    at.switch_page("pages/overview.py").run()
+    assert metric(at, "Client schools") == "1"
+    assert not at.sidebar.warning
+
+
+def test_upload_of_a_broken_file_lists_the_problems_and_stores_nothing(sample_url):
+    before = Store(sample_url).counts()
+    at = open_page("upload")
+    at.text_input(key="upload_user").input("Tess Tester").run()
+    choose_files(at, ("attendance_over_100.xlsx", (BROKEN / "attendance_over_100.xlsx").read_bytes()))
+
+    assert any("Nothing has been stored" in e for e in texts(at.error)), texts(at.error)
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["File", "Sheet", "Row", "Column", "Problem"]
+    assert set(problems["File"]) == {"attendance_over_100.xlsx"}
+    assert sorted(zip(problems["Row"], problems["Column"], strict=True)) == [
+        (3, "sessions_attended"), (4, "attendance_pct"), (5, "sessions_attended")]
+    assert not [b for b in at.button if b.label == "Import"]
+    assert Store(sample_url).counts() == before
+
+
+def test_upload_of_a_file_that_is_not_a_spreadsheet(sample_url):
+    before = Store(sample_url).counts()
+    at = open_page("upload")
+    choose_files(at, ("not_a_spreadsheet.xlsx", (BROKEN / "not_a_spreadsheet.xlsx").read_bytes()))
+    problems = at.dataframe[0].value
+    assert len(problems) == 1 and pd.isna(problems["Row"].iloc[0])
+    assert "not_a_spreadsheet.xlsx" in problems["Problem"].iloc[0]
+    assert Store(sample_url).counts() == before
+
+
+def test_undo_from_the_upload_page(sample_url):
+    at = open_page("upload")
+    choose_files(at, ("test_valley.xlsx", new_school_workbook()))
+    at.text_input(key="upload_user").input("Tess Tester").run()
+    at.checkbox[0].uncheck().run()
+    button(at, "Import").click().run()
+    added = Store(sample_url).counts()
+
+    at.file_uploader(key="upload_files").set_value(None).run()
+    assert at.selectbox[0].value == Store(sample_url).history()["batch_id"].iloc[0]
+    button(at, "Undo this upload").click().run()
+    assert not at.exception
+    assert Store(sample_url).counts()["schools"] == added["schools"] - 1
+    assert NEW_URN not in set(Store(sample_url).load().schools["urn"])
