@@ -1,4 +1,4 @@
-"""The command line: `python -m analysis report|validate|import|history|undo|backup|restore|settings`.
+"""The command line: `python -m analysis report|validate|import|history|undo|backup|restore|settings|pack`.
 
 A thin shell over analysis/: read arguments, call one function, print. Anything a user can get
 wrong (a missing file, a bad row, an undo out of order) ends with exit status 2 and the problem
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import pack
 from analysis.schema import Settings
 from analysis.store import Store, StoreError
 
@@ -218,6 +219,8 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "backup": ("write the whole store to one file", _setup_file, cmd_backup),
     "restore": ("load a backup into an empty store", _setup_restore, cmd_restore),
     "settings": ("show or change settings", _setup_settings, cmd_settings),
+    "pack": ("build the governors' pack PDF (one school with --school, else trust-wide)",
+             pack.add_pack_arguments, pack.run_pack_command),
 }
 
 
@@ -235,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         args.user = getpass.getuser()
     try:
         return COMMANDS[args.command][2](args)
-    except (CommandError, StoreError) as exc:
+    except (CommandError, StoreError, pack.PackError) as exc:
         print(str(exc), file=sys.stderr)
     except FileNotFoundError as exc:
         print(f"No such file: {exc.filename}", file=sys.stderr)
