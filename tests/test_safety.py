@@ -312,6 +312,9 @@ def test_xlsx_export_holds_no_formula_and_keeps_numbers_as_numbers():
 # ---- properties: arbitrary input gives an answer, never an exception --------------------------
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example writes and reads a whole workbook: fewer of them keeps the suite quick.
+# benchmarks/fuzz_readers.py runs the same properties for minutes.
+WORKBOOK_ROUND_TRIP = settings(QUICK, max_examples=40)
 PART_NAMES = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
               "xl/vbaProject.bin", "xl/sharedStrings.xml", "docProps/core.xml"]
 
@@ -376,7 +379,7 @@ def test_parse_period_gives_a_canonical_label_or_a_period_error(label):
     assert parse_period(canonical) == canonical
 
 
-@QUICK
+@WORKBOOK_ROUND_TRIP
 @given(values=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                                min_size=1, max_size=20), min_size=1, max_size=10))
 def test_no_export_ever_holds_a_cell_that_starts_a_formula(values):
@@ -406,7 +409,7 @@ def test_read_files_gives_an_upload_for_any_bytes(name, data):
     assert list(upload.problems.columns) == ["file", "sheet", "row", "column", "message"]
 
 
-@QUICK
+@WORKBOOK_ROUND_TRIP
 @given(cells=st.lists(st.lists(XML_TEXT, min_size=1, max_size=4), min_size=1, max_size=6))
 def test_read_files_gives_an_upload_for_any_workbook_cells(cells):
     ingest = _ingest()
