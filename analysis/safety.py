@@ -182,6 +182,9 @@ def _not_a_workbook(name: str, what: str | None) -> str:
         advice = "if it is a CSV, rename it to .csv, otherwise " + _SAVE_AS_XLSX
     elif what.startswith("an old-format"):
         advice = "open it in Excel, remove any password, then " + _SAVE_AS_XLSX
+    elif what.startswith(("a web page", "an XML file")):
+        # Some school systems export an HTML or XML table with an Excel name; Excel opens those.
+        advice = "open it in Excel, then " + _SAVE_AS_XLSX
     else:
         advice = "upload the original .xlsx file instead"
     return f"{_quoted(name)} is not really an Excel workbook: its contents are {what}; {advice}."

@@ -152,6 +152,23 @@ def test_plain_names_pass_whatever_their_case_and_spaces():
         assert check_name(name) is None, name
 
 
+@pytest.mark.parametrize("name, data, sentence", [
+    ("a.xlsx", b"<html><table><tr><td>1</td></tr></table></html>",
+     "'a.xlsx' is not really an Excel workbook: its contents are a web page (HTML); open it in Excel, "
+     f"then {SAVE_AS}."),
+    ("a.xlsx", b'<?xml version="1.0"?><Workbook/>',
+     "'a.xlsx' is not really an Excel workbook: its contents are an XML file (perhaps an Excel 2003 XML "
+     f"spreadsheet); open it in Excel, then {SAVE_AS}."),
+    ("a.xlsx", bytes(range(256)),
+     "'a.xlsx' is not really an Excel workbook: its contents are not a .xlsx file (it may be a renamed "
+     "PDF, CSV or old .xls file)."),
+    ("a.csv", b"%PDF-1.4 hello",
+     "'a.csv' is not really a CSV: its contents are a PDF document; export the data as CSV and upload that."),
+])
+def test_other_renamed_files_are_named_for_what_they_are(name, data, sentence):
+    assert check_file(name, data) == sentence
+
+
 # ---- the limits, tried with small Limits so the files stay small ------------------------------
 
 def test_a_file_over_the_size_limit_is_refused_before_anything_else():
