@@ -257,7 +257,9 @@ def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:
         "Awaiting QA": summary["qa_pending"],
         "Last visit": pd.to_datetime(summary["last_visit_date"]).dt.strftime("%d/%m/%Y"),
     })
-    return table.fillna("")
+    text = table.select_dtypes(exclude="number").columns
+    table[text] = table[text].fillna("")
+    return table
 
 
 def visit_table(visits: pd.DataFrame) -> pd.DataFrame:
