@@ -839,30 +839,39 @@ def _check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,
     repeat = (frame.duplicated(keys, keep="first") & complete).to_numpy()
     if not repeat.any():
         return
-    # Only the rows involved are looked at one by one: duplicates are few.
-    involved = (frame.duplicated(keys, keep=False) & complete).to_numpy()
-    first_at: dict[tuple, tuple] = {}
-    for values, origin in zip(frame.loc[involved, keys].astype(object).itertuples(index=False),
-                              source[involved].itertuples(index=False), strict=True):
-        first_at.setdefault(tuple(values), tuple(origin))
+    # Vectorised, because a term's file uploaded twice makes every pupil row a duplicate.
+    involved = frame.duplicated(keys, keep=False) & complete
+    group = frame.loc[involved, keys].groupby(keys, sort=False).ngroup()
+    first_of_group = pd.Series(group.index, index=group.index).groupby(group.to_numpy()).transform(
+        "first")
+    repeats = np.flatnonzero(repeat)
+    first = first_of_group.loc[repeats].to_numpy()
+    here, there = source.iloc[repeats].reset_index(drop=True), source.iloc[first].reset_index(
+        drop=True)
+    values = frame.iloc[repeats][keys].astype("str").reset_index(drop=True)
     col = {"milestones": "target_id", "school_measures": "measure"}.get(kind, keys[-1])
-    for values, (file, sheet, row) in zip(
-        frame.loc[repeat, keys].astype(object).itertuples(index=False),
-        source[repeat].itertuples(index=False), strict=True,
-    ):
-        values = tuple(values)
-        label = headers.get((file, sheet), {}).get(col, col)
-        f_file, f_sheet, f_row = first_at[values]
-        at = f"row {f_row}"
-        if (f_file, f_sheet) != (file, sheet):
-            at += f" of sheet '{f_sheet}' in {f_file}" if f_sheet is not None else f" of {f_file}"
-        if kind == "outcomes":
-            what = f"'{values[2]}' appears more than once for URN {values[0]} in {values[1]}"
-        elif kind == "milestones":
-            what = f"'{values[0]}' has more than one milestone for {values[1]}"
-        elif kind == "school_measures":
-            what = (f"'{values[2]}' ({values[3]}) appears more than once for URN {values[0]} "
-                    f"in {values[1]}")
-        else:
-            what = f"'{values[0]}' appears more than once"
-        log.problem(file, sheet, int(row), label, f"{label}: {what} (first at {at})")
+    # The header as written in each repeated row's own sheet.
+    parts = {(f, sh): headers.get((f, sh), {}).get(col, col) for f, sh in
+             here[["file", "sheet"]].drop_duplicates().itertuples(index=False)}
+    labels = pd.Series([parts[(f, sh)] for f, sh in zip(here["file"], here["sheet"],
+                                                          strict=True)], dtype="str")
+    if kind == "outcomes":
+        what = ("'" + values["pupil_id"] + "' appears more than once for URN " + values["urn"]
+                + " in " + values["period"])
+    elif kind == "milestones":
+        what = "'" + values["target_id"] + "' has more than one milestone for " + values["period"]
+    elif kind == "school_measures":
+        what = ("'" + values["measure"] + "' (" + values["subgroup"]
+                + ") appears more than once for URN " + values["urn"] + " in " + values["period"])
+    else:
+        what = "'" + values[keys[0]] + "' appears more than once"
+    elsewhere = ((here["file"] != there["file"])
+                 | (here["sheet"].fillna("") != there["sheet"].fillna(""))).to_numpy()
+    of_file = " of " + there["file"].astype("str")
+    of_sheet = " of sheet '" + there["sheet"].fillna("").astype("str") + "' in " + there["file"]
+    away = np.where(~elsewhere, "", np.where(there["sheet"].isna(), of_file, of_sheet))
+    at = "row " + there["row"].astype("str") + away
+    messages = labels + ": " + what + " (first at " + at + ")"
+    problems = pd.DataFrame({"file": here["file"], "sheet": here["sheet"], "row": here["row"],
+                             "column": labels.astype(object), "message": messages.astype(object)})
+    log.problems.append(problems)

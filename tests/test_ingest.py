@@ -632,3 +632,39 @@ def test_twenty_thousand_pupil_rows_are_checked_quickly():
     assert upload.ok
     assert len(upload.frames["outcomes"]) == 20000
     assert elapsed < 2.0
+
+
+def test_hidden_sheets_are_skipped_with_a_notice():
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    shown = book.add_worksheet("Schools")
+    for r, row in enumerate(SCHOOLS):
+        shown.write_row(r, 0, row)
+    lists = book.add_worksheet("Lists")  # drop-down lists in a template: not records
+    lists.write_row(0, 0, ["URN", "Phase"])
+    lists.write_row(1, 0, ["not a urn", "Primary"])
+    lists.hide()
+    book.close()
+    upload = read_files([("trust.xlsx", buffer.getvalue())])
+    assert upload.ok
+    assert list(upload.frames) == ["schools"]
+    assert upload.notices["message"].tolist() == ["Sheet 'Lists' is hidden and was skipped."]
+
+
+def test_a_blank_template_has_no_problems_only_notices():
+    upload = read_xlsx({"Schools": SCHOOLS[:1], "Visits": VISITS[:1]})
+    assert upload.ok
+    assert upload.frames == {}
+    assert upload.notices["message"].tolist() == [
+        "Sheet 'Schools' has a header but no rows.", "Sheet 'Visits' has a header but no rows."]
+
+
+def test_a_sheet_named_for_a_kind_without_a_header_is_a_problem():
+    upload = read_xlsx({"Outcomes": [["a", "b"], [1, 2]]})
+    assert messages(upload) == [
+        "Sheet 'Outcomes' has no header row: none of its first 20 rows names the columns "
+        "(expected urn, period, pupil_id)"]
