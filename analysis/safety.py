@@ -67,12 +67,13 @@ _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # The same markers as UTF-16 text, since an XML part may legally be UTF-16 encoded.
 _DTD_UTF16 = [
     re.compile(re.escape(word.encode(codec)), re.IGNORECASE)
-    for word in ("<!DOCTYPE", "<!doctype", "<!ENTITY", "<!entity")
+    for word in ("<!DOCTYPE", "<!ENTITY")
     for codec in ("utf-16-le", "utf-16-be")
 ]
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
-_READABLE_XML_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii",
-                           "iso-8859-1", "latin-1", "latin1"}
+# Declared encodings that keep ASCII bytes as ASCII, so the byte search above stays valid. (A part
+# that really is UTF-16 starts with a BOM or '<\0' and is searched as UTF-16 instead.)
+_READABLE_XML_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref\s*=\s*["']([A-Za-z$0-9:]+)["']""")
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,9})")
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -283,7 +284,10 @@ def _inspect_part(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> str |
     is_xml = member.filename.lower().endswith((".xml", ".rels", ".vml"))
     is_sheet = member.filename.lower().startswith("xl/worksheets/") and is_xml
     inflater = zlib.decompressobj(-15) if member.compress_type == zipfile.ZIP_DEFLATED else None
-    produced, head, tail, position, patterns = 0, b"", b"", 0, [_DTD]
+    # Any part can be declared XML by [Content_Types].xml whatever its name, so every part is
+    # searched; parts not named as XML are searched for both the UTF-8 and the UTF-16 markers.
+    patterns = [_DTD] if is_xml else [_DTD, *_DTD_UTF16]
+    produced, head, tail, position = 0, b"", b"", 0
     while True:
         if inflater is not None:
             # Feed the compressed bytes a chunk at a time; max_length bounds what one call returns.
@@ -303,19 +307,18 @@ def _inspect_part(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> str |
         produced += len(chunk)
         if produced > member.file_size:
             return "lies"
-        if is_xml:
-            if not head and chunk:
-                flavour = _xml_flavour(chunk)
-                if flavour is None:
-                    return "encoding"
-                patterns = _DTD_UTF16 if flavour == "utf-16" else [_DTD]
-            if len(head) < _HEAD_BYTES:
-                head += chunk[:_HEAD_BYTES - len(head)]
-            # Keep a little of the previous chunk so a marker split across two chunks is still found.
-            window = tail + chunk
-            if any(p.search(window) for p in patterns):
-                return "dtd"
-            tail = window[-32:]
+        if is_xml and not head and chunk:
+            flavour = _xml_flavour(chunk)
+            if flavour is None:
+                return "encoding"
+            patterns = _DTD_UTF16 if flavour == "utf-16" else [_DTD]
+        if len(head) < _HEAD_BYTES:
+            head += chunk[:_HEAD_BYTES - len(head)]
+        # Keep a little of the previous chunk so a marker split across two chunks is still found.
+        window = tail + chunk
+        if any(p.search(window) for p in patterns):
+            return "dtd"
+        tail = window[-32:]
         if finished:
             break
     if is_xml:

@@ -254,6 +254,13 @@ def test_a_doctype_split_across_two_inflated_chunks_is_still_found():
     assert "contains an XML document type declaration" in check_file("s.xlsx", buffer.getvalue())
 
 
+def test_a_dtd_in_a_part_not_named_as_xml_is_still_found():
+    # [Content_Types].xml can declare any extension to be XML, so the name proves nothing.
+    parts = make_hostile.workbook_parts()
+    parts["xl/worksheets/sheet1.dat"] = make_hostile.BILLION_LAUGHS.encode("utf-16-le")
+    assert "contains an XML document type declaration" in check_file("d.xlsx", make_hostile.zip_bytes(parts))
+
+
 def test_a_part_in_an_encoding_excel_never_writes_is_refused():
     utf7 = make_hostile.PLAIN_SHEET.replace('encoding="UTF-8"', 'encoding="UTF-7"')
     data = make_hostile.zip_bytes(make_hostile.workbook_parts(utf7))
