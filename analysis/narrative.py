@@ -19,7 +19,7 @@ _SUBGROUP_WORDS = {
 }
 
 # The order a sentence lists statuses in: good news first reads naturally in a paragraph
-# (tables list exceptions first instead: see progress.STATUS_ORDER).
+# (tables list exceptions first instead: see schema.STATUS_ORDER).
 _SENTENCE_ORDER = ["Achieved", "On track", "At risk", "Off track", "Missed", "No data yet"]
 
 

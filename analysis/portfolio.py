@@ -7,8 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.periods import period_index
-
-STATUSES = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
+from analysis.schema import STATUS_ORDER
 
 # Report cards (from November 2025) are never converted into the old four-point scale;
 # the overview summarises a report card by its weakest grades instead.
@@ -52,9 +51,9 @@ def _report_card_line(card: pd.DataFrame) -> str:
 def status_counts(progress: pd.DataFrame) -> pd.DataFrame:
     """progress -> client_urn plus one count column per status (all six, zero-filled)."""
     if progress is None or progress.empty:
-        return pd.DataFrame(columns=["client_urn", *STATUSES])
+        return pd.DataFrame(columns=["client_urn", *STATUS_ORDER])
     counts = pd.crosstab(progress["client_urn"], progress["status"])
-    counts = counts.reindex(columns=STATUSES, fill_value=0).reset_index()
+    counts = counts.reindex(columns=STATUS_ORDER, fill_value=0).reset_index()
     counts.columns.name = None
     return counts
 
@@ -86,8 +85,8 @@ def school_overview(
 
     counts = status_counts(progress).rename(columns={"client_urn": "urn"})
     table = table.merge(counts, on="urn", how="left")
-    table[STATUSES] = table[STATUSES].fillna(0).astype(int)
-    table["targets"] = table[STATUSES].sum(axis=1)
+    table[STATUS_ORDER] = table[STATUS_ORDER].fillna(0).astype(int)
+    table["targets"] = table[STATUS_ORDER].sum(axis=1)
 
     table = table.merge(
         latest_inspection(inspections)[["urn", "inspection"]], on="urn", how="left"

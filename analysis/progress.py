@@ -14,10 +14,7 @@ import pandas as pd
 
 from analysis.narrative import format_change, format_value
 from analysis.periods import format_period, period_index, try_parse_period
-from analysis.schema import MEASURES, Settings
-
-# Exceptions first: the order tables and charts list statuses in.
-STATUS_ORDER = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
+from analysis.schema import MEASURES, STATUS_ORDER, Settings  # noqa: F401 (STATUS_ORDER re-exported)
 
 PROGRESS_COLUMNS = [
     "target_id", "client_urn", "deployment_id", "measure", "subgroup",

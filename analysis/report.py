@@ -11,8 +11,8 @@ import pandas as pd
 from analysis.deployments import summarise_deployments
 from analysis.measures import combine_measures, compute_measures
 from analysis.periods import period_index
-from analysis.progress import STATUS_ORDER, judge_progress
-from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
+from analysis.progress import judge_progress
+from analysis.schema import COLUMNS, MEASURE_COLUMNS, STATUS_ORDER, Settings
 from analysis.store import Dataset
 
 TARGET_FIELDS = [

@@ -46,6 +46,8 @@ MEASURE_COLUMNS = ["urn", "period", "measure", "subgroup", "value", "cohort"]
 PHASES = ["Primary", "Secondary", "All-through", "Special"]
 ROLES = ["Client", "Home"]
 LEADER_ROLES = ["NLE", "SLE", "NLG", "LLE", "Deputy head", "Other"]
+# Target statuses, exceptions first: every table and chart lists them in this order.
+STATUS_ORDER = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
 SUBGROUPS = ["All", "Disadvantaged", "Not disadvantaged", "SEND", "No SEND"]
 PROGRESS_RATINGS = ["Green", "Amber", "Red"]
 QA_STATUSES = ["Checked", "Pending"]

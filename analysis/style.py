@@ -7,6 +7,8 @@ marker symbol and a text glyph) and its words, so a black-and-white print still 
 
 from __future__ import annotations
 
+from analysis.schema import STATUS_ORDER  # noqa: F401  (re-exported: one order for every chart)
+
 # The Okabe-Ito palette (Okabe & Ito 2008), by name.
 OKABE_ITO = {
     "black": "#000000",
@@ -19,9 +21,6 @@ OKABE_ITO = {
     "reddish_purple": "#CC79A7",
     "grey": "#999999",
 }
-
-# Exceptions first: the order statuses are listed, stacked and sorted in everywhere.
-STATUS_ORDER = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
 
 STATUS_COLOURS = {
     "Off track": OKABE_ITO["vermillion"],

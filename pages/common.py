@@ -14,7 +14,7 @@ import streamlit as st
 from analysis import charts, ingest, national, pack, style
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
-from analysis.schema import Settings
+from analysis.schema import STATUS_ORDER, Settings
 from analysis.store import Dataset, Store
 
 SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"
@@ -200,7 +200,7 @@ def status_badge(status: str) -> str:
 
 
 def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
-    order = {status: i for i, status in enumerate(progress_mod.STATUS_ORDER)}
+    order = {status: i for i, status in enumerate(STATUS_ORDER)}
     ranked = progress.assign(_rank=progress["status"].map(order))
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
 

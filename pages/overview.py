@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import charts, portfolio
 from analysis.periods import academic_year
+from analysis.schema import STATUS_ORDER
 from pages import common
 
 st.title("Impact across our client schools")
@@ -41,7 +42,7 @@ if table.empty:
     st.info("No client schools match these filters.")
     st.stop()
 
-totals = table[portfolio.STATUSES].sum()
+totals = table[STATUS_ORDER].sum()
 cols = st.columns(6)
 cols[0].metric("Client schools", len(table))
 cols[1].metric("Targets off track or missed", int(totals["Off track"] + totals["Missed"]))
@@ -67,7 +68,7 @@ chosen = st.dataframe(
     selection_mode="single-row",
     key="overview_table",
     column_order=[
-        "school_name", "phase", "local_authority", *portfolio.STATUSES, "inspection",
+        "school_name", "phase", "local_authority", *STATUS_ORDER, "inspection",
         "active_deployments", "days_delivered", "days_committed", "spend_to_date", "funding",
         "creep_flags", "qa_pending",
     ],

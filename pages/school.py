@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import charts, narrative, portfolio
-from analysis.schema import measure_label
+from analysis.schema import STATUS_ORDER, measure_label
 from pages import common
 
 data = common.dataset()
@@ -38,8 +38,8 @@ st.caption(" · ".join(d for d in details if d))
 
 st.markdown(f"#### {narrative.describe_school(progress, summary)}")
 counts = portfolio.status_counts(progress)
-cols = st.columns(len(portfolio.STATUSES))
-for col, status in zip(cols, portfolio.STATUSES, strict=True):
+cols = st.columns(len(STATUS_ORDER))
+for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
     col.metric(common.status_badge(status), value)
 common.pack_download(urn)
