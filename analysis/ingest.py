@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
+from analysis.safety import check_file
 from analysis.schema import (
     COLUMNS,
     FIELDS,
@@ -46,7 +47,8 @@ PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "message"]
 SOURCE_COLUMNS = ["file", "sheet", "row"]
 # MIS exports put title rows above the header: look this far down for it.
 HEADER_SEARCH_ROWS = 20
-EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# Only plain .xlsx: analysis.safety refuses macro-enabled, legacy and other spreadsheet formats.
+EXCEL_EXTENSIONS = {".xlsx"}
 # Cells that mean "nothing here" (after trimming spaces).
 BLANK_TOKENS = ["", "-", "–", "—", "n/a", "N/A", "N/a", "#N/A", "null", "NULL"]
 # Keys that must be unique within an upload, per kind.
@@ -190,6 +192,11 @@ def read_files(files: list[tuple[str, bytes]]) -> Upload:
         data = bytes(data or b"")
         info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
         infos.append(info)
+        # Refuse dangerous or disguised files (zip bombs, macros, DTDs, odd names) before parsing.
+        refusal = check_file(name, data)
+        if refusal:
+            log.problem(name, None, None, None, refusal)
+            continue
         try:
             for part in _read_file(name, data, log):
                 parts[part.kind].append(part)

@@ -530,16 +530,16 @@ def test_end_before_start_and_target_before_baseline():
 
 # ---- files that are not spreadsheets -------------------------------------------------------
 
+# The refusal sentences come from analysis.safety, which every file passes before parsing.
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("report.xlsx", b"%PDF-1.7\n...", "report.xlsx is a PDF, not a spreadsheet; save the data "
-                                      "as .xlsx or .csv"),
-    ("outcomes.xlsx", bytes(range(256)) * 4, "outcomes.xlsx is not an Excel workbook, although "
-                                             "its name ends .xlsx; open it in Excel and save it "
-                                             "as .xlsx, or upload a .csv"),
-    ("empty.csv", b"", "empty.csv is empty"),
-    ("empty.xlsx", b"", "empty.xlsx is empty"),
-    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "photo.csv is not a spreadsheet or CSV "
-                                                     "file; upload .xlsx or .csv"),
+    ("report.xlsx", b"%PDF-1.7\n...", "'report.xlsx' is not really an Excel workbook: its "
+     "contents are a PDF document; upload the original .xlsx file instead."),
+    ("outcomes.xlsx", bytes(range(256)) * 4, "'outcomes.xlsx' is not really an Excel workbook: "
+     "its contents are not a .xlsx file (it may be a renamed PDF, CSV or old .xls file)."),
+    ("empty.csv", b"", "'empty.csv' is empty; check you chose the right file and upload it again."),
+    ("empty.xlsx", b"", "'empty.xlsx' is empty; check you chose the right file and upload it again."),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "'photo.csv' looks like a binary file, not "
+     "a CSV; export the data from your spreadsheet as CSV and upload that."),
 ])
 def test_not_a_spreadsheet_is_one_problem_never_an_exception(name, data, message):
     upload = read_files([(name, data)])
@@ -559,8 +559,9 @@ def test_a_zip_that_is_not_a_workbook_is_a_problem():
         z.writestr("word/document.xml", "<w/>")
     upload = read_files([("letter.xlsx", buffer.getvalue())])
     assert len(upload.problems) == 1
-    assert upload.problems["message"].iloc[0].startswith(
-        "letter.xlsx could not be read as an Excel workbook")
+    assert upload.problems["message"].iloc[0] == (
+        "'letter.xlsx' is not really an Excel workbook: its contents are a Word document; "
+        "upload the original .xlsx file instead.")
 
 
 def test_a_broken_file_does_not_stop_the_others():
