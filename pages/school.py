@@ -80,9 +80,14 @@ with subgroup_tab:
     if not measures:
         st.info("No pupil outcomes are stored for this school yet.")
     else:
-        measure = st.selectbox("Measure", measures, format_func=measure_label)
+        left, right = st.columns([2, 1])
+        measure = left.selectbox("Measure", measures, format_func=measure_label)
+        pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
+                           format_func={"disadvantaged": "Disadvantaged vs not",
+                                        "send": "SEND vs no SEND"}.get)
         st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort),
+            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
+                                  pair=pair),
             width="stretch",
         )
         st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
