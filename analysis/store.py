@@ -59,6 +59,8 @@ BLOCK_KEY = ["urn", "period"]
 DATA_KINDS = ["schools", "deployments", "targets", "milestones", "school_measures", "visits",
               "inspections"]
 ALL_DATA_TABLES = DATA_KINDS + ["outcomes", "measures"]
+# The rows an upload brought in (its batches.row_count): everything but the computed measures.
+ROW_COUNT_TABLES = DATA_KINDS + ["outcomes"]
 
 FLOAT_COLUMNS = {
     "days_committed", "funding_amount", "baseline_value", "target_value", "value",
@@ -190,17 +192,56 @@ def _schema_v1(metadata: sa.MetaData) -> None:
              sa.Column("value", sa.Text))
 
 
+def _schema_v2(metadata: sa.MetaData) -> None:
+    """What migration 2 adds to the v1 tables: how many rows each upload wrote."""
+    # NULL when not known: an upload undone before version 2 has no rows left to count.
+    metadata.tables["batches"].append_column(sa.Column("row_count", sa.Integer, nullable=True))
+
+
 def _migration_1(conn: Connection) -> None:
     metadata = sa.MetaData()
     _schema_v1(metadata)
     metadata.create_all(conn)
 
 
-# Applied in order; the store records how many have run. Append, never edit or reorder.
-MIGRATIONS = [_migration_1]
+def _migration_2(conn: Connection) -> None:
+    """batches.row_count, backfilled from the rows each live upload wrote."""
+    conn.execute(sa.text("ALTER TABLE batches ADD COLUMN row_count INTEGER"))
+    _backfill_row_counts(conn)
 
+
+def _backfill_row_counts(conn: Connection) -> None:
+    """Set row_count where it is NULL for uploads not undone: the rows they wrote, current or replaced.
+
+    One GROUP BY per table rather than a count per upload: outcomes has no index on batch_id
+    (it would slow every import), so a per-upload count would scan millions of rows each time.
+    """
+    batches = sa.table("batches", sa.column("batch_id"), sa.column("row_count"),
+                       sa.column("undone_at"))
+    todo = set(conn.execute(sa.select(batches.c.batch_id).where(
+        batches.c.row_count.is_(None), batches.c.undone_at.is_(None))).scalars())
+    if not todo:
+        return
+    totals = dict.fromkeys(todo, 0)
+    for kind in ROW_COUNT_TABLES:  # what a person uploaded; measures are computed from pupil rows
+        table = sa.table(kind, sa.column("batch_id"))
+        for batch_id, rows in conn.execute(
+                sa.select(table.c.batch_id, sa.func.count()).group_by(table.c.batch_id)):
+            if batch_id in totals:
+                totals[batch_id] += rows
+    conn.execute(batches.update().where(batches.c.batch_id == sa.bindparam("b_id"))
+                 .values(row_count=sa.bindparam("b_rows")),
+                 [{"b_id": b, "b_rows": n} for b, n in sorted(totals.items())])
+
+
+# Applied in order; the store records how many have run. Append, never edit or reorder: a store
+# made by any earlier version is brought up to date by running the ones it has not had.
+MIGRATIONS = [_migration_1, _migration_2]
+
+# The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()
 _schema_v1(METADATA)
+_schema_v2(METADATA)
 T = METADATA.tables
 SCHEMA_VERSION = sa.Table(
     "schema_version", sa.MetaData(),
@@ -503,16 +544,19 @@ class Store:
         return out
 
     def history(self) -> pd.DataFrame:
-        """batch_id, created_at (UTC Timestamp), user, files (names), summary, undone: newest first."""
+        """batch_id, created_at (UTC Timestamp), user, files (names), summary, undone, rows
+        (rows the upload wrote; <NA> if undone before that was recorded): newest first."""
         with self._reading() as conn:
             rows = conn.execute(sa.select(T["batches"]).order_by(T["batches"].c.batch_id.desc())).all()
         out = pd.DataFrame.from_records(
             [(r.batch_id, pd.Timestamp(r.created_at), r.user,
-              ", ".join(f["name"] for f in json.loads(r.files)), r.summary, r.undone_at is not None)
+              ", ".join(f["name"] for f in json.loads(r.files)), r.summary, r.undone_at is not None,
+              r.row_count)
              for r in rows],
-            columns=["batch_id", "created_at", "user", "files", "summary", "undone"],
+            columns=["batch_id", "created_at", "user", "files", "summary", "undone", "rows"],
         )
         out["batch_id"] = out["batch_id"].astype("int64")
+        out["rows"] = pd.to_numeric(out["rows"]).astype("Int64")
         out["created_at"] = pd.to_datetime(out["created_at"], utc=True)
         out["undone"] = out["undone"].astype(bool)
         return out
@@ -678,7 +722,8 @@ class Store:
             summary = _summary(added, replaced)
             conn.execute(T["batches"].insert().values(
                 batch_id=batch, created_at=_now(), user=user or "unknown",
-                files=json.dumps(files), summary=summary, undone_at=None))
+                files=json.dumps(files), summary=summary, undone_at=None,
+                row_count=sum(added.values()) + sum(replaced.values())))
             self._bump(conn)
         return BatchResult(batch, added, replaced, False, f"Imported as upload {batch}: {summary}.")
 
@@ -846,6 +891,7 @@ class Store:
                         self._insert_rows(conn, name, cols, rows)
                     elif rows:
                         conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in rows])
+                _backfill_row_counts(conn)  # a backup made before version 2 has no row counts
                 self._bump(conn)
         total = sum(manifest["tables"].get(k, 0) for k in ALL_DATA_TABLES)
         return (f"Restored {total:,} rows and {manifest['tables'].get('batches', 0)} upload(s) "

@@ -97,3 +97,39 @@ def make_upload(frames: dict[str, pd.DataFrame], name: str = "upload.xlsx",
         notices=pd.DataFrame([], columns=PROBLEM_COLUMNS),
         files=[FakeFile(name, digest, 1234, sorted(frames))],
     )
+
+
+# ---- several fresh stores in one test, on either backend (reliability and migration tests) --------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_urls(request, tmp_path):
+    """make() -> the URL of another fresh, empty store on this test's backend (`.backend` says which).
+
+    SQLite: a new file in tmp_path. PostgreSQL: a new schema on TEST_DATABASE_URL, dropped after.
+    """
+    backend = request.param
+    base = os.environ.get("TEST_DATABASE_URL")
+    if backend == "postgresql" and not base:
+        pytest.skip("TEST_DATABASE_URL is not set: run `bash .ci/run` to start PostgreSQL")
+    schemas: list[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / name}.sqlite"
+        admin = sa.create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+        admin.dispose()
+        schemas.append(name)
+        url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
+        return url.render_as_string(hide_password=False)
+
+    make.backend = backend
+    yield make
+    if schemas:
+        admin = sa.create_engine(base)
+        with admin.begin() as conn:
+            for name in schemas:
+                conn.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()

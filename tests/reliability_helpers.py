@@ -1,0 +1,164 @@
+"""Real files and real processes for tests/test_reliability.py.
+
+As a module: write pupil-outcomes and schools CSVs of any size (seeded), start the command line
+in a subprocess, read back the stored pupil rows. As a script, it runs the command line with
+two extras a test needs and a person never does:
+
+    python tests/reliability_helpers.py [--go FILE] [--pause-at locked|committing] -- import ...
+
+`--go FILE` prints `ready`, then waits until FILE exists, so several processes that have already
+paid Python's start-up cost begin importing at the same moment. `--pause-at` prints a marker at
+that point of the import's transaction and sleeps there, so a test can SIGKILL the process at an
+exact phase: `locked` (write transaction open, no row written) or `committing` (every row and the
+upload record written, COMMIT not yet sent). Markers are printed at both points either way.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parent.parent
+HELPER = Path(__file__).resolve()
+FIRST_URN = 900000
+PERIODS = ["2022/23 Autumn 2", "2022/23 Spring 2", "2022/23 Summer 2", "2023/24 Autumn 2",
+           "2023/24 Spring 2", "2023/24 Summer 2", "2024/25 Autumn 2", "2024/25 Spring 2",
+           "2024/25 Summer 2", "2025/26 Autumn 2"]
+TEACHER_ASSESSMENTS = np.array(["PKS", "WTS", "EXS", "GDS", ""])
+
+
+def urns(first: int, count: int) -> list[str]:
+    return [str(FIRST_URN + i) for i in range(first, first + count)]
+
+
+def write_schools_csv(path: Path, school_urns: list[str]) -> Path:
+    """urn, school_name, phase, local_authority, role: primaries the outcomes files refer to."""
+    pd.DataFrame({
+        "urn": school_urns,
+        "school_name": [f"Reliability Primary {u}" for u in school_urns],
+        "phase": "Primary", "local_authority": "Testshire", "role": "Client",
+    }).to_csv(path, index=False)
+    return path
+
+
+def outcomes_frame(school_urns: list[str], periods: list[str], pupils: int, seed: int,
+                   tag: str = "P") -> pd.DataFrame:
+    """Pupil rows as an MIS export gives them (template columns), one block per school and period."""
+    rng = np.random.default_rng(seed)
+    blocks = len(school_urns) * len(periods)
+    n = blocks * pupils
+    return pd.DataFrame({
+        "urn": np.repeat(school_urns, len(periods) * pupils),
+        "period": np.tile(np.repeat(periods, pupils), len(school_urns)),
+        # Unique within a block; the tag says which file a stored row came from.
+        "pupil_id": [f"{tag}{i:07d}" for i in range(n)],
+        "year_group": "6",
+        "disadvantaged": np.where(rng.random(n) < 0.3, "Y", "N"),
+        "send": rng.choice(["N", "K", "E"], size=n, p=[0.82, 0.15, 0.03]),
+        "reading": TEACHER_ASSESSMENTS[rng.integers(0, 5, n)],
+        "writing": TEACHER_ASSESSMENTS[rng.integers(0, 5, n)],
+        "maths": TEACHER_ASSESSMENTS[rng.integers(0, 5, n)],
+        "sessions_possible": 120,
+        "sessions_attended": rng.integers(80, 121, n),
+        "suspensions": (rng.random(n) < 0.03).astype(int),
+    })
+
+
+def write_outcomes_csv(path: Path, frame: pd.DataFrame) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m analysis ARGS` in a real process, from the repository; waits for it."""
+    return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def start(args: list[str], go: Path | None = None, pause_at: str | None = None) -> subprocess.Popen:
+    """The command line in a real process that has not finished: plain, or through this script."""
+    if go is None and pause_at is None:
+        command = [sys.executable, "-m", "analysis", *args]
+    else:
+        command = [sys.executable, str(HELPER)]
+        command += ["--go", str(go)] if go else []
+        command += ["--pause-at", pause_at] if pause_at else []
+        command += ["--", *args]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, bufsize=1)
+
+
+def wait_for_line(process: subprocess.Popen, marker: str, timeout: float = 60) -> float:
+    """Read the process's stdout until a line equals marker; the seconds waited. Fails if it ends."""
+    began = time.monotonic()
+    for line in process.stdout:
+        if line.strip() == marker:
+            return time.monotonic() - began
+        if time.monotonic() - began > timeout:
+            break
+    process.kill()
+    out, err = process.communicate()
+    raise AssertionError(f"never printed {marker!r} (exit {process.returncode}): {err[-2000:]}")
+
+
+# ---- the script ----------------------------------------------------------------------------------
+
+def _mark(name: str, pause_at: str | None) -> None:
+    print(name, flush=True)
+    if name == pause_at:
+        time.sleep(300)  # the test kills us here; never reached COMMIT
+
+
+def _install_markers(pause_at: str | None) -> None:
+    """Print (and maybe pause at) the two phases of Store.import_upload's transaction."""
+    from analysis.store import Store
+
+    writing, bump = Store._writing, Store._bump
+
+    @contextmanager
+    def marked_writing(self):
+        with writing(self) as conn:
+            _mark("locked", pause_at)
+            yield conn
+
+    def marked_bump(self, conn):
+        bump(self, conn)  # the last statement of every write transaction
+        _mark("committing", pause_at)
+
+    Store._writing = marked_writing
+    Store._bump = marked_bump
+
+
+def main(argv: list[str]) -> int:
+    split = argv.index("--")
+    ours, theirs = argv[:split], argv[split + 1:]
+    go = Path(ours[ours.index("--go") + 1]) if "--go" in ours else None
+    pause_at = ours[ours.index("--pause-at") + 1] if "--pause-at" in ours else None
+    sys.path.insert(0, str(REPO))
+    from analysis.__main__ import main as analysis_main
+
+    _install_markers(pause_at)
+    if go is not None:
+        print("ready", flush=True)
+        deadline = time.monotonic() + 120
+        while not go.exists():
+            if time.monotonic() > deadline:
+                print("no go file", file=sys.stderr)
+                return 3
+            time.sleep(0.005)
+        print(f"started {time.time():.3f}", flush=True)
+    status = analysis_main(theirs)
+    print(f"finished {time.time():.3f}", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    sys.exit(main(sys.argv[1:]))
