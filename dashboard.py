@@ -1,8 +1,13 @@
-"""The frame: page config, navigation over pages/, the shared sidebar. No calculations here."""
+"""The frame: page config, navigation over app_pages/, the shared sidebar. No calculations here.
+
+The pages live in app_pages/, not pages/: Streamlit runs any pages/ folder as an old-style
+multipage app until st.navigation has run once, which broke a bookmarked link as the first
+request after a restart (tests/e2e/test_first_request.py).
+"""
 
 import streamlit as st
 
-from pages import common
+from app_pages import common
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -15,14 +20,15 @@ common.ensure_sample_or_empty()
 navigation = st.navigation(
     {
         "Impact": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/school.py", title="School", icon=":material/school:"),
-            st.Page("pages/deployments.py", title="Deployments", icon=":material/groups:"),
-            st.Page("pages/present.py", title="Presentation mode", icon=":material/slideshow:"),
+            st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:",
+                    default=True),
+            st.Page("app_pages/school.py", title="School", icon=":material/school:"),
+            st.Page("app_pages/deployments.py", title="Deployments", icon=":material/groups:"),
+            st.Page("app_pages/present.py", title="Presentation mode", icon=":material/slideshow:"),
         ],
         "Administration": [
-            st.Page("pages/upload.py", title="Upload", icon=":material/upload:"),
-            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+            st.Page("app_pages/upload.py", title="Upload", icon=":material/upload:"),
+            st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
         ],
     }
 )

@@ -2,7 +2,7 @@
 figures shown are the engine's, and the upload flow stores a good file and refuses a broken one.
 
 Each test gets its own SQLite store (DATABASE_URL) and clears Streamlit's caches, because
-pages/common.get_store is an st.cache_resource shared by every AppTest in this process.
+app_pages/common.get_store is an st.cache_resource shared by every AppTest in this process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from analysis import deployments as deployments_mod
@@ -21,7 +20,7 @@ from analysis import ingest
 from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Store
-from pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e.workbooks import AT_EXPECTED, COHORT, NEW_SCHOOL, NEW_URN, new_school_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,27 +37,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---- fixtures ----------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Run dashboard.py's st.navigation on every AppTest run, as the live server does after its first.
-
-    Streamlit treats an app with a `pages/` folder as an old-style multipage app until
-    st.navigation runs once; a live server remembers that it did, but AppTest forgets before
-    every run, so from the second run on it would run the page file alone (no dashboard.py,
-    no sidebar). Telling the PagesManager there is no pages folder keeps every run on the
-    app's own navigation.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    yield
-    PagesManager.uses_pages_directory = None
-
 
 @pytest.fixture(scope="module")
 def sample_file(tmp_path_factory) -> Path:
@@ -113,7 +91,7 @@ def open_page(page: str, **query) -> AppTest:
     at.query_params.update(query)
     at.run()  # switch_page needs the pages st.navigation registers on the first run
     if page != "overview":
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
         at.query_params.update(query)
         at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -308,7 +286,7 @@ def test_upload_of_a_good_file_previews_then_imports(sample_url):
     assert after["outcomes"] == before["outcomes"] + 2 * COHORT
     assert Store(sample_url).history()["user"].iloc[0] == "Tess Tester"
 
-    at.switch_page("pages/school.py")
+    at.switch_page("app_pages/school.py")
     at.query_params["urn"] = NEW_URN
     at.run()
     assert texts(at.title) == [NEW_SCHOOL]
@@ -325,7 +303,7 @@ def test_upload_replacing_the_sample_leaves_only_the_new_school(sample_url):
     assert not at.exception
 
     assert list(Store(sample_url).load().schools["school_name"]) == [NEW_SCHOOL]
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert metric(at, "Client schools") == "1"
     assert not at.sidebar.warning
 

@@ -15,13 +15,9 @@ from tests.e2e.helpers import open_path
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit treats an app with a pages/ folder as an old-style multipage app until "
-    "st.navigation has run once in the process: the first request for /school runs "
-    "pages/school.py alone (no dashboard.py: no sample, a menu listing 'common' and "
-    "'dashboard'). Fixed by renaming the folder (e.g. app_pages/); then remove this mark.",
-)
+# The page folder is app_pages/, not pages/: a folder named pages/ makes Streamlit treat the
+# app as an old-style multipage app until st.navigation has run once in the process, so this
+# very first request would run app_pages/school.py alone (no frame, no sample, a stray menu).
 def test_a_school_link_works_as_the_first_request_after_a_restart(page, server):
     open_path(page, server.base, "school?urn=990201")
     expect(page.get_by_role("heading", name="Kingfisher Primary School", exact=True)).to_be_visible()

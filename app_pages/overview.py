@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import charts, portfolio
 from analysis.periods import academic_year
 from analysis.schema import STATUS_ORDER
-from pages import common
+from app_pages import common
 
 st.title("Impact across our client schools")
 data = common.dataset()
@@ -88,7 +88,7 @@ chosen = st.dataframe(
 )
 if chosen.selection.rows:
     urn = table.iloc[chosen.selection.rows[0]]["urn"]
-    st.switch_page("pages/school.py", query_params={"urn": urn})
+    st.switch_page("app_pages/school.py", query_params={"urn": urn})
 st.caption(
     "Spend to date counts each deployment's funding in proportion to the days delivered. "
     "Deployment creep: more than "

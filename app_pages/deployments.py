@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import charts
 from analysis import deployments as deployments_mod
-from pages import common
+from app_pages import common
 
 st.title("Deployments")
 data = common.dataset()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import charts, narrative, portfolio
 from analysis.schema import STATUS_ORDER, measure_label
-from pages import common
+from app_pages import common
 
 data = common.dataset()
 clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")

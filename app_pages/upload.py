@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.store import StoreError
-from pages import common
+from app_pages import common
 
 st.title("Upload termly spreadsheets")
 st.write(

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.schema import Settings
-from pages import common
+from app_pages import common
 
 st.title("Settings")
 current = common.settings()

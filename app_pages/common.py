@@ -79,7 +79,7 @@ def school_names() -> dict[str, str]:
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
     st.info(message)
-    st.page_link("pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
+    st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
 
 
 STATUS_LEGEND = (

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import narrative
 from analysis.schema import measure_label
-from pages import common
+from app_pages import common
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -27,7 +27,7 @@ names = common.school_names()
 urns = sorted(progress["client_urn"].unique(), key=lambda u: names.get(u, u))
 top = st.columns([3, 1])
 urn = top[0].selectbox("School", urns, format_func=lambda u: names.get(u, u), key="present_urn")
-top[1].page_link("pages/overview.py", label="Leave presentation mode", icon=":material/close:")
+top[1].page_link("app_pages/overview.py", label="Leave presentation mode", icon=":material/close:")
 
 targets = common.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
 position_key = f"present_position_{urn}"
