@@ -137,13 +137,44 @@ def read_uploaded(files) -> ingest.Upload:
 
 
 def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
-    """Problems as the administrator reads them: file, sheet, row, column, what is wrong."""
+    """Problems as the administrator reads them, in spreadsheet order: file, sheet, row, column."""
     table = problems.rename(
         columns={"file": "File", "sheet": "Sheet", "row": "Row", "column": "Column",
                  "message": "Problem"}
     )
     table["Row"] = table["Row"].astype("Int64")
-    return table
+    return table.sort_values(["File", "Sheet", "Row"], na_position="first", kind="stable")
+
+
+KIND_WORDS = {
+    "outcomes": "Pupil outcomes", "schools": "Schools", "deployments": "Deployments",
+    "targets": "Targets", "milestones": "Milestones", "visits": "Visit records",
+    "inspections": "Inspections", "school_measures": "School-level figures", "batch": "Upload",
+}
+CHANGE_WORDS = {"new": "Add", "replace": "Replace", "changed": "Change", "unchanged": "No change",
+                "duplicate": "Already imported"}
+
+
+def preview_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """Store.preview's lines in words: what kind of record, what happens, the detail."""
+    return pd.DataFrame({
+        "Records": changes["kind"].map(lambda k: KIND_WORDS.get(k, k)),
+        "Change": changes["what"].map(lambda w: CHANGE_WORDS.get(w, w)),
+        "Detail": changes["detail"],
+    })
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """Upload history with UK local times and plain column names."""
+    when = pd.to_datetime(history["created_at"], utc=True).dt.tz_convert("Europe/London")
+    return pd.DataFrame({
+        "Upload": history["batch_id"],
+        "When": when.dt.strftime("%d/%m/%Y %H:%M"),
+        "Who": history["user"],
+        "Files": history["files"],
+        "What it did": history["summary"],
+        "Undone": history["undone"].map({True: "Undone", False: ""}),
+    })
 
 
 def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
@@ -161,7 +192,8 @@ def undo(batch_id) -> str:
 def batch_label(batch_id) -> str:
     history = get_store().history()
     row = history[history["batch_id"] == batch_id].iloc[0]
-    return f"Upload {batch_id}: {row['created_at']:%d/%m/%Y %H:%M} by {row['user']}: {row['summary']}"
+    when = pd.Timestamp(row["created_at"]).tz_convert("Europe/London")
+    return f"Upload {batch_id}: {when:%d/%m/%Y %H:%M} by {row['user']}: {row['summary']}"
 
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
@@ -260,6 +292,13 @@ def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:
     text = table.select_dtypes(exclude="number").columns
     table[text] = table[text].fillna("")
     return table
+
+
+# Wide enough that "Deputy head" and UK dates are not cut off.
+DEPLOYMENT_COLUMNS = {
+    "Role": st.column_config.TextColumn("Role", width=110),
+    "Focus": st.column_config.TextColumn("Focus", width="medium"),
+}
 
 
 def visit_table(visits: pd.DataFrame) -> pd.DataFrame:

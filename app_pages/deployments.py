@@ -18,8 +18,9 @@ flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
 delivered, committed = summary["days_delivered"].sum(), summary["days_committed"].sum()
-cols[1].metric(f"Days used: {delivered:,.1f} of {committed:,.0f}",
-               f"{delivered / committed:.0%}" if committed else "none committed")
+cols[1].metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
+               f"{delivered / committed:.0%} of the days committed" if committed else None,
+               delta_color="off")
 cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_threshold:.0%} of "
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
@@ -29,7 +30,8 @@ register, creep_tab, qa_tab, teams_tab = st.tabs(
 )
 
 with register:
-    st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch")
+    st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
+                 column_config=common.DEPLOYMENT_COLUMNS)
     st.plotly_chart(charts.days_chart(summary), width="stretch")
     st.plotly_chart(
         charts.progress_ratings_chart(
@@ -71,7 +73,8 @@ with teams_tab:
     for urn, team in teams.groupby("client_urn"):
         st.markdown(f"**{common.school_names().get(urn, urn)}**: {len(team)} leaders, "
                     f"{team['days_delivered'].sum():.1f} of {team['days_committed'].sum():.0f} days")
-        st.dataframe(common.deployment_table(team), hide_index=True, width="stretch")
+        st.dataframe(common.deployment_table(team), hide_index=True, width="stretch",
+                     column_config=common.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
     st.dataframe(

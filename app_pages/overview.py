@@ -43,17 +43,19 @@ if table.empty:
     st.stop()
 
 totals = table[STATUS_ORDER].sum()
-cols = st.columns(6)
-cols[0].metric("Client schools", len(table))
-cols[1].metric("Targets off track or missed", int(totals["Off track"] + totals["Missed"]))
-cols[2].metric("Targets at risk", int(totals["At risk"]))
-cols[3].metric("Achieved or on track", int(totals["Achieved"] + totals["On track"]))
+top = st.columns(3)
+top[0].metric("Targets off track or missed", int(totals["Off track"] + totals["Missed"]))
+top[1].metric("Targets at risk", int(totals["At risk"]))
+top[2].metric("Targets achieved or on track", int(totals["Achieved"] + totals["On track"]))
+bottom = st.columns(3)
+bottom[0].metric("Client schools", len(table))
 delivered, committed = table["days_delivered"].sum(), table["days_committed"].sum()
-cols[4].metric(f"Days used: {delivered:,.1f} of {committed:,.0f}",
-               f"{delivered / committed:.0%}" if committed else "none committed")
+bottom[1].metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
+                 f"{delivered / committed:.0%} of the days committed" if committed else None,
+                 delta_color="off")
 spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
-cols[5].metric(f"Spend: £{spend:,.0f} of £{funding:,.0f}",
-               f"{spend / funding:.0%}" if funding else "no funding recorded")
+bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
+                 f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
 st.caption(common.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})

@@ -68,7 +68,8 @@ with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch")
+        st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
+                     column_config=common.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
             st.plotly_chart(charts.progress_ratings_chart(visits.merge(

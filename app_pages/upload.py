@@ -38,7 +38,7 @@ if files:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = common.get_store().preview(upload)
         st.subheader("What this upload will change")
-        st.dataframe(changes, hide_index=True, width="stretch")
+        st.dataframe(common.preview_table(changes), hide_index=True, width="stretch")
         replace_sample = False
         if common.sample_loaded():
             replace_sample = st.checkbox(
@@ -61,7 +61,7 @@ history = common.get_store().history()
 if history.empty:
     st.caption("Nothing has been imported yet.")
 else:
-    st.dataframe(history, hide_index=True, width="stretch")
+    st.dataframe(common.history_table(history), hide_index=True, width="stretch")
     live = history[~history["undone"]]
     if not live.empty:
         batch = st.selectbox("Undo an upload", live["batch_id"], format_func=common.batch_label)

@@ -186,7 +186,7 @@ def test_overview_counts_match_the_engine(sample_url):
     assert metric(at, "Targets at risk") == str(status.get("At risk", 0))
     assert metric(at, "Targets off track or missed") == str(
         status.get("Off track", 0) + status.get("Missed", 0))
-    assert metric(at, "Achieved or on track") == str(
+    assert metric(at, "Targets achieved or on track") == str(
         status.get("Achieved", 0) + status.get("On track", 0))
     # the sample is made to show every status, so a zero here would hide a broken join
     assert int(metric(at, "Targets at risk")) > 0
@@ -271,7 +271,9 @@ def test_upload_of_a_good_file_previews_then_imports(sample_url):
 
     assert "No problems found." in texts(at.success)
     preview = at.dataframe[0].value
-    assert set(preview["kind"]) == {"schools", "deployments", "targets", "visits", "outcomes"}
+    assert set(preview["Records"]) == {"Schools", "Deployments", "Targets", "Visit records",
+                                       "Pupil outcomes"}
+    assert "Test Valley Primary, 2024/25 Autumn 2: 20 pupil rows (new)" in set(preview["Detail"])
     assert Store(sample_url).counts() == before, "nothing is stored before Import"
     assert button(at, "Import").disabled, "Import waits for a name"
 
