@@ -437,7 +437,8 @@ class Store:
             for number, migration in enumerate(MIGRATIONS[done:], start=done + 1):
                 migration(conn)
                 conn.execute(SCHEMA_VERSION.insert().values(version=number, applied_at=_now()))
-            self._bump(conn)
+            if done < len(MIGRATIONS):  # another process starting at once may have done it all
+                self._bump(conn)
 
     def schema_version(self) -> int:
         """How many migrations this database has had (0 for an empty database)."""

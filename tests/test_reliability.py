@@ -309,6 +309,23 @@ def test_four_processes_importing_at_once_do_not_interleave(fresh_urls, tmp_path
           f"{max(ends) - min(starts):.1f} s; {len(pupils):,} stored pupil rows checked one by one.")
 
 
+# ---- two dashboard processes on one store ----------------------------------------------------
+
+def test_a_running_dashboard_sees_what_another_process_changes(fresh_urls):
+    """A dashboard keeps one Store open and caches by version(); other processes write."""
+    url = fresh_urls()
+    dashboard = Store(url)  # as pages/common.py holds it, for the life of the process
+    empty = dashboard.version()
+    assert cli("import", str(SAMPLE), "--db", url).returncode == 0
+    imported = dashboard.version()
+    assert imported != empty and len(dashboard.load().schools) == 11
+    assert cli("settings", "--set", "small_cohort=8", "--db", url).returncode == 0
+    assert dashboard.version() != imported and dashboard.get_settings().small_cohort == 8
+    assert cli("undo", "1", "--db", url).returncode == 0
+    assert dashboard.version() not in (empty, imported) and dashboard.load().schools.empty
+    dashboard.engine.dispose()
+
+
 # ---- undo and re-upload ------------------------------------------------------------------------
 
 def test_undo_from_the_command_line_restores_exactly(fresh_urls, tmp_path):
@@ -383,10 +400,9 @@ def test_backup_and_restore_from_the_command_line_give_identical_figures(fresh_u
     assert_exactly_as_before(after, snapshot(empty))
 
 
-def test_a_sqlite_store_moves_to_postgresql_by_backup_and_restore(fresh_urls, tmp_path, request):
-    if fresh_urls.backend != "postgresql":
-        pytest.skip("the move goes from SQLite to PostgreSQL")
-    sqlite_url, pg_url = f"sqlite:///{tmp_path / 'one_machine.sqlite'}", fresh_urls()
+def test_a_sqlite_store_moves_to_postgresql_by_backup_and_restore(pg_url, tmp_path):
+    """A trust outgrowing one machine: back up the SQLite file, restore into PostgreSQL."""
+    sqlite_url = f"sqlite:///{tmp_path / 'one_machine.sqlite'}"
     _filled_store(sqlite_url, tmp_path)
     backup = tmp_path / "move.zip"
     assert cli("backup", str(backup), "--db", sqlite_url).returncode == 0
