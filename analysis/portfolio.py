@@ -142,3 +142,28 @@ def deployments_in_year(deployments: pd.DataFrame, academic_year: str | None) ->
     start = pd.to_datetime(deployments["start_date"], errors="coerce")
     end = pd.to_datetime(deployments["end_date"], errors="coerce")
     return deployments[(start.isna() | (start <= last)) & (end.isna() | (end >= first))]
+
+
+def compare_progress(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Two progress frames -> the targets whose status or latest figure changed (or are new).
+
+    Returns target_id, client_urn, measure, subgroup, status_before, status_after,
+    latest_period_before, latest_period_after, latest_value_before, latest_value_after, cohort.
+    """
+    keep = ["target_id", "status", "latest_period", "latest_value"]
+    merged = after.merge(
+        before[keep] if not before.empty else pd.DataFrame(columns=keep),
+        on="target_id", how="left", suffixes=("_after", "_before"),
+    )
+    # Missing periods may arrive as None, NaN or NA: compare them all as "".
+    def text(column: str) -> pd.Series:
+        return merged[column].astype(object).where(merged[column].notna(), "").astype(str)
+
+    moved = (text("status_after") != text("status_before")) | (
+        text("latest_period_after") != text("latest_period_before"))
+    columns = [
+        "target_id", "client_urn", "measure", "subgroup", "status_before", "status_after",
+        "latest_period_before", "latest_period_after", "latest_value_before", "latest_value_after",
+        "cohort",
+    ]
+    return merged.loc[moved, columns].reset_index(drop=True)

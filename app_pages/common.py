@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, ingest, national, pack, style
+from analysis import charts, ingest, narrative, national, pack, portfolio, style
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
-from analysis.schema import STATUS_ORDER, Settings
+from analysis.schema import STATUS_ORDER, Settings, measure_label
 from analysis.store import Dataset, Store
 
 SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"
@@ -178,11 +178,43 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
+    """Import, then remember what it did and which targets moved, for the next run to show."""
     store = get_store()
+    before = progress()
     if replace_sample:
         store.clear()
         store.set_meta("sample_state", "declined")
-    return store.import_upload(upload, user)
+    result = store.import_upload(upload, user)
+    st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
+    st.session_state["uploads_done"] = st.session_state.get("uploads_done", 0) + 1
+    return result
+
+
+def show_last_import() -> None:
+    """The result of the import just made, with the targets whose status or figure moved."""
+    if "last_import" not in st.session_state:
+        return
+    message, moved = st.session_state["last_import"]
+    st.success(message, icon=":material/check_circle:")
+    if moved.empty:
+        st.caption("No target's status or latest figure changed.")
+        return
+    names = school_names()
+    small = settings().small_cohort
+    st.markdown(f"**{len(moved)} target(s) moved**")
+    st.dataframe(pd.DataFrame({
+        "School": moved["client_urn"].map(lambda u: names.get(u, u)),
+        "Target": moved["measure"].map(measure_label) + " (" + moved["subgroup"] + ")",
+        "Was": moved["status_before"].fillna("new target").map(
+            lambda s: status_badge(s) if s != "new target" else s),
+        "Now": moved["status_after"].map(status_badge),
+        "Latest figure": [
+            f"fewer than {small} pupils" if pd.notna(c) and c < small
+            else narrative.format_value(v, m) + f" in {p}"
+            for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],
+                                  moved["latest_period_after"], moved["cohort"], strict=True)
+        ],
+    }), hide_index=True, width="stretch")
 
 
 def undo(batch_id) -> str:

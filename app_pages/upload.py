@@ -15,10 +15,12 @@ st.write(
 with st.expander("Blank templates", icon=":material/download:"):
     common.template_downloads()
 
+common.show_last_import()
+
 user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
 files = st.file_uploader(
     "Spreadsheets (.xlsx or .csv)", type=["xlsx", "csv"], accept_multiple_files=True,
-    key="upload_files",
+    key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
 )
 
 if files:
@@ -48,11 +50,11 @@ if files:
             )
         if st.button("Import", type="primary", disabled=not user.strip()):
             try:
-                result = common.import_upload(upload, user.strip(), replace_sample)
+                common.import_upload(upload, user.strip(), replace_sample)
             except StoreError as error:
                 st.error(str(error), icon=":material/error:")
             else:
-                st.success(result.message, icon=":material/check_circle:")
+                st.rerun()  # a fresh uploader, and the result shown at the top
         if not user.strip():
             st.caption("Enter your name to enable Import.")
 

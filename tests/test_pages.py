@@ -258,7 +258,8 @@ def test_settings_are_saved_to_the_store(sample_url):
 # ---- upload ------------------------------------------------------------------------------------
 
 def choose_files(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
-    at.file_uploader(key="upload_files").set_value([(name, data, XLSX) for name, data in files])
+    # The uploader's key changes after each import so the next upload starts empty.
+    at.file_uploader[0].set_value([(name, data, XLSX) for name, data in files])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -282,6 +283,10 @@ def test_upload_of_a_good_file_previews_then_imports(sample_url):
     button(at, "Import").click().run()
     assert not at.exception
     assert any(s.startswith("Imported as upload") for s in texts(at.success)), texts(at.success)
+    moved = at.dataframe[0].value  # the targets that moved: here the new school's new target
+    assert list(moved["School"]) == [NEW_SCHOOL]
+    assert list(moved["Was"]) == ["new target"]
+    assert at.file_uploader[0].value in (None, []), "a fresh uploader after the import"
 
     after = Store(sample_url).counts()
     assert after["schools"] == before["schools"] + 1
@@ -344,7 +349,6 @@ def test_undo_from_the_upload_page(sample_url):
     button(at, "Import").click().run()
     added = Store(sample_url).counts()
 
-    at.file_uploader(key="upload_files").set_value(None).run()
     assert at.selectbox[0].value == Store(sample_url).history()["batch_id"].iloc[0]
     button(at, "Undo this upload").click().run()
     assert not at.exception
