@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, ingest, narrative, national, pack, portfolio, style
+from analysis import charts, exports, ingest, narrative, national, pack, portfolio, style
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis.schema import STATUS_ORDER, Settings, measure_label
@@ -342,16 +342,38 @@ def visit_table(visits: pd.DataFrame) -> pd.DataFrame:
     return table[columns].rename(columns=lambda c: c.replace("_", " ").capitalize())
 
 
-def pack_download(urn: str) -> None:
-    """One click: the governors' pack as PDF, built only when the button is pressed."""
-    st.download_button(
-        "Governors' pack (PDF)",
-        lambda: pack.build_school_pack(dataset(), settings(), urn, progress=progress(),
-                                       deployment_summary=deployment_summary()),
-        file_name=f"governors-pack-{urn}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        key=f"pack_{urn}",
+def pack_downloads(urn: str | None = None) -> None:
+    """The governors' pack (one school, or trust-wide for the board) and the tables behind it.
+
+    Each file is made only when its button is pressed (a callable download), so pages stay fast.
+    """
+    def pdf() -> bytes:
+        if urn:
+            return pack.build_school_pack(dataset(), settings(), urn, progress=progress(),
+                                          deployment_summary=deployment_summary())
+        return pack.build_trust_pack(dataset(), settings(), progress=progress(),
+                                     deployment_summary=deployment_summary())
+
+    def tables() -> dict[str, pd.DataFrame]:
+        return pack.pack_tables(dataset(), settings(), urn, progress=progress(),
+                                deployment_summary=deployment_summary())
+
+    stem = f"governors-pack-{urn}" if urn else "trust-pack"
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
+        file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+        key=f"pack_pdf_{stem}", type="primary",
+    )
+    cols[1].download_button(
+        "Tables behind the pack (XLSX)", lambda: exports.to_xlsx_bytes(tables()),
+        file_name=f"{stem}-tables.xlsx", icon=":material/table:", key=f"pack_xlsx_{stem}",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    cols[2].download_button(
+        "Targets table (CSV)", lambda: exports.to_csv_bytes(tables()["targets"]),
+        file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
+        key=f"pack_csv_{stem}",
     )
 
 

@@ -57,6 +57,7 @@ spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
+common.pack_downloads()
 st.caption(common.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
 

@@ -42,7 +42,7 @@ cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
     col.metric(common.status_badge(status), value)
-common.pack_download(urn)
+common.pack_downloads(urn)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
     ["Targets", "Support received", "Subgroups", "Inspection journey"]
