@@ -397,8 +397,15 @@ class Store:
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """One read transaction that sees one snapshot of the store throughout."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                # READ COMMITTED takes a new snapshot per statement, so a load or a backup reading
+                # table after table could mix before and after an import that commits meanwhile.
+                # SQLite's WAL already gives a read transaction one snapshot.
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -326,6 +326,19 @@ def test_a_running_dashboard_sees_what_another_process_changes(fresh_urls):
     dashboard.engine.dispose()
 
 
+def test_a_load_or_backup_reads_one_snapshot_while_another_process_imports(fresh_urls):
+    """load() and backups read table after table; an import committing meanwhile must not show."""
+    url = fresh_urls()
+    reader = Store(url)
+    with reader._reading() as conn:  # the transaction load() and export_backup() read in
+        before = conn.execute(sa.text("SELECT count(*) FROM schools")).scalar()
+        assert cli("import", str(SAMPLE), "--db", url).returncode == 0  # commits meanwhile
+        assert conn.execute(sa.text("SELECT count(*) FROM schools")).scalar() == before == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM batches")).scalar() == 0
+    assert len(reader.load().schools) == 11  # the next read sees it all
+    reader.engine.dispose()
+
+
 # ---- undo and re-upload ------------------------------------------------------------------------
 
 def test_undo_from_the_command_line_restores_exactly(fresh_urls, tmp_path):
