@@ -9,9 +9,9 @@ set, a figure whose cohort is below it is never drawn: the chart says 'fewer tha
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 import re
-import textwrap
 from collections.abc import Mapping
 
 import pandas as pd
@@ -112,10 +112,15 @@ def _fmt(value: float, unit: str = "%") -> str:
     return f"{text} pp" if unit == "pp" else f"{text}%"
 
 
+_SHORT_HALVES = {"Autumn": "Aut", "Spring": "Spr", "Summer": "Sum"}
+
+
 def _period_ticks(period: str) -> str:
-    """'2024/25 Spring 2' -> '2024/25<br>Spring 2', so tick labels stay level on a projector."""
+    """'2024/25 Spring 2' -> 'Spr 2<br>24/25': short and two lines, so ticks stay level."""
     year, _, half = period.partition(" ")
-    return f"{year}<br>{half}"
+    term, _, number = half.partition(" ")
+    start, _, end = year.partition("/")
+    return f"{_SHORT_HALVES.get(term, term)} {number}".strip() + f"<br>{start[-2:]}/{end}"
 
 
 def _period_axis(fig: go.Figure, periods: list[str], **axis) -> None:
@@ -123,7 +128,7 @@ def _period_axis(fig: go.Figure, periods: list[str], **axis) -> None:
     fig.update_xaxes(
         type="category", categoryorder="array", categoryarray=periods,
         tickmode="array", tickvals=periods, ticktext=[_period_ticks(p) for p in periods],
-        range=[-0.5, len(periods) - 0.5], **axis,
+        range=[-0.5, len(periods) - 0.5], tickangle=0, **axis,
     )
 
 
@@ -183,17 +188,65 @@ def _title(measure: str, subgroup: str | None) -> str:
     return f"{label}: {words}"
 
 
-def _hidden_note(fig: go.Figure, period: str, small_cohort: int, y: float = 0.1) -> None:
+def _hidden_note(
+    fig: go.Figure, period: str, small_cohort: int, y: float = 0.1, yref: str = "paper",
+    size: int = style.SMALL_FONT_SIZE - 1,
+) -> None:
     """Say 'fewer than 5 pupils' at a period whose figure is hidden (never the figure itself)."""
     fig.add_annotation(
-        x=period, y=y, xref="x", yref="paper", showarrow=False,
+        x=period, y=y, xref="x", yref=yref, yanchor="bottom", showarrow=False,
         text=style.small_cohort_text(small_cohort),
-        font={"size": style.SMALL_FONT_SIZE - 1, "color": style.TEXT_COLOUR},
+        font={"size": size, "color": style.TEXT_COLOUR},
         bordercolor="#777777", borderwidth=1, bgcolor="white",
     )
 
 
 # ----------------------------------------------------------------------------- target chart
+
+# Type sizes for the target chart: the school page, and `large` for the projector.
+_SIZES = {
+    False: {"title": 22, "badge": 17, "tick": 15, "legend": 14, "value": 17, "small": 13,
+            "height": 560, "marker": 11, "status": 22},
+    True: {"title": 30, "badge": 24, "tick": 22, "legend": 21, "value": 25, "small": 19,
+           "height": 660, "marker": 15, "status": 30},
+}
+_LIMITS = {"%": (0.0, 100.0), "pp": (-100.0, 100.0)}  # what a percentage (or a gap) can be
+
+
+def _clip(value: float, unit: str) -> float:
+    """A value held inside what its unit allows: 0..100 for a %, -100..100 for a gap in pp."""
+    low, high = _LIMITS.get(unit, (float("-inf"), float("inf")))
+    return min(max(float(value), low), high)
+
+
+def _nice_step(span: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about five ticks."""
+    raw = max(span, 1e-9) / 5
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def _value_axis(values: list[float], unit: str, strip: bool) -> tuple[list[float], list[float]]:
+    """The y range and tick values: headroom above for value labels, a strip below for visits.
+
+    Ticks stay within the data's rounded span (and 0..100 for a %), so the visit strip carries
+    no gridlines and the axis never reads '-5%' or '105%'.
+    """
+    low, high = min(values), max(values)
+    span = high - low if high > low else max(abs(high) * 0.1, 2.0)
+    top = high + 0.15 * span
+    floor = low - (0.22 if strip else 0.08) * span
+    step = _nice_step(span)
+    first = math.ceil((low - 1e-9) / step) * step
+    ticks = []
+    tick = first
+    while tick <= top + 1e-9:
+        ticks.append(round(tick, 6))
+        tick += step
+    limits = _LIMITS.get(unit)
+    if limits:
+        ticks = [t for t in ticks if limits[0] <= t <= limits[1]]
+    return [floor, top], ticks
 
 
 def target_chart(
@@ -206,6 +259,7 @@ def target_chart(
     visits: pd.DataFrame | None = None,
     national: float | tuple[str, float] | pd.DataFrame | pd.Series | None = None,
     small_cohort: int | None = None,
+    large: bool = False,
 ) -> go.Figure:
     """One target over time: plan line, At risk band, actuals, projection, target, support.
 
@@ -216,7 +270,10 @@ def target_chart(
     deployments: leader_name, leader_role, start_date, end_date. visits: visit_date.
     national: a value, (label, value) such as ("National 2024", 61.0), or national figures by
     year (frame academic_year, value[, approximate], or a Series indexed by academic year).
+    large: projector sizes (bigger type, taller figure).
+    The rule sentence is not drawn: the page says it; the chart carries a one-line badge.
     """
+    size = _SIZES[bool(large)]
     measure = str(_get(target_row, "measure", ""))
     unit = _unit(measure)
     status = str(_get(target_row, "status", "No data yet"))
@@ -247,12 +304,17 @@ def target_chart(
     first, last = min(known, key=period_index), max(known, key=period_index)
     periods = [format_period(i) for i in range(period_index(first), period_index(last) + 1)]
 
+    def clipped(series: pd.Series) -> list[float]:
+        return [_clip(v, unit) for v in series.astype(float)]
+
+    drawn: list[float] = []  # every plotted value (never a hidden one): sets the y range
     fig = go.Figure()
     if not band.empty:
         # One closed shape: along the upper edge, back along the lower edge.
+        ys = clipped(band["upper"]) + clipped(band["lower"])[::-1]
+        drawn += ys
         fig.add_trace(go.Scatter(
-            x=list(band["period"]) + list(band["period"])[::-1],
-            y=list(band["upper"].astype(float)) + list(band["lower"].astype(float))[::-1],
+            x=list(band["period"]) + list(band["period"])[::-1], y=ys,
             fill="toself", fillcolor=_BAND_FILL, line={"width": 0}, mode="lines",
             name="At risk band", hoverinfo="skip",
         ))
@@ -265,18 +327,21 @@ def target_chart(
             "expected": [float(baseline_value), float(target_value)],
         })
     if not expected.empty:
+        ys = clipped(expected["expected"])
+        drawn += ys
         fig.add_trace(go.Scatter(
-            x=list(expected["period"]), y=list(expected["expected"].astype(float)),
-            mode="lines", name="Planned line (expected)",
+            x=list(expected["period"]), y=ys, mode="lines", name="Planned line",
             line={"color": _PLAN_COLOUR, "width": 3, "dash": "dash"},
             hovertext=[f"{p}: expected {_fmt(v, unit)}" for p, v in
-                       zip(expected["period"], expected["expected"].astype(float), strict=True)],
+                       zip(expected["period"], ys, strict=True)],
             hoverinfo="text",
         ))
 
     reference = _national_line(national, periods, unit)
     if reference is not None:
         name, xs, ys = reference
+        ys = [_clip(v, unit) for v in ys]
+        drawn += ys
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines", name=name, line_shape="hv",
             line={"color": _NATIONAL_COLOUR, "width": 2, "dash": "dashdot"},
@@ -285,67 +350,105 @@ def target_chart(
         ))
 
     if not projection.empty:
+        raw = list(projection["value"].astype(float))
+        ys = [_clip(v, unit) for v in raw]
+        drawn += ys
         fig.add_trace(go.Scatter(
-            x=list(projection["period"]), y=list(projection["value"].astype(float)),
-            mode="lines+markers", name="Projection at the current rate",
+            x=list(projection["period"]), y=ys, mode="lines+markers",
+            name="Projection (current rate)",
             line={"color": _PROJECTION_COLOUR, "width": 3, "dash": "dot"},
-            marker={"size": 8, "symbol": "circle-open"},
-            hovertext=[f"{p}: projected {_fmt(v, unit)}" for p, v in
-                       zip(projection["period"], projection["value"].astype(float), strict=True)],
+            marker={"size": 8, "symbol": "circle-open", "color": _PROJECTION_COLOUR},
+            hovertext=[f"{p}: projected {_fmt(v, unit)}" + (" (capped)" if v != r else "")
+                       for p, v, r in zip(projection["period"], ys, raw, strict=True)],
             hoverinfo="text",
         ))
 
     if not shown.empty:
-        values = list(shown["value"].astype(float))
+        values = clipped(shown["value"])
+        drawn += values
+        # The latest point is drawn again, larger, in its status shape: sized here as large so
+        # its value label clears that bigger marker.
+        sizes, opacity = [size["marker"]] * len(values), [1.0] * len(values)
+        if not latest_hidden:
+            sizes[-1], opacity[-1] = size["status"], 0.0
         fig.add_trace(go.Scatter(
             x=list(shown["period"]), y=values, mode="lines+markers+text", name="Actual",
-            line={"color": _ACTUAL_COLOUR, "width": 4}, marker={"size": 11, "color": _ACTUAL_COLOUR},
+            line={"color": _ACTUAL_COLOUR, "width": 4},
+            marker={"size": sizes, "color": _ACTUAL_COLOUR, "opacity": opacity},
             text=[_fmt(v, unit) for v in values], textposition="top center",
-            textfont={"size": style.BASE_FONT_SIZE},
+            textfont={"size": size["value"], "color": style.TEXT_COLOUR}, cliponaxis=False,
             hovertext=[_actual_hover(p, v, c, unit) for p, v, c in
                        zip(shown["period"], values, shown["cohort"], strict=True)],
             hoverinfo="text",
         ))
 
     if target_period and target_value is not None:
-        words = f"Target {_fmt(float(target_value), unit)}"
+        value = _clip(target_value, unit)
+        drawn.append(value)
+        words = f"Target {_fmt(value, unit)}"
         fig.add_trace(go.Scatter(
-            x=[target_period], y=[float(target_value)], mode="markers+text", name="Target",
-            marker={"symbol": "diamond", "size": 20, "color": "white",
+            x=[target_period], y=[value], mode="markers+text", name="Target",
+            marker={"symbol": "diamond", "size": size["status"] - 2, "color": "white",
                     "line": {"color": _ACTUAL_COLOUR, "width": 3}},
-            text=[words], textposition="middle left", textfont={"size": style.BASE_FONT_SIZE},
+            text=[words], textposition="middle left", cliponaxis=False,
+            textfont={"size": size["value"], "color": style.TEXT_COLOUR},
             hovertext=[f"{words} by {target_period}"], hoverinfo="text",
         ))
 
     if not shown.empty and not latest_hidden:
-        # The latest actual wears its status: shape and words, not colour alone.
+        # The latest actual wears its status shape; the badge above the plot says the words,
+        # so the legend does not repeat them.
         latest = shown.iloc[-1]
         fig.add_trace(go.Scatter(
-            x=[latest["period"]], y=[float(latest["value"])], mode="markers",
-            name=style.status_badge_text(status),
-            marker={"symbol": style.STATUS_SYMBOLS.get(status, "circle"), "size": 24,
+            x=[latest["period"]], y=[_clip(latest["value"], unit)], mode="markers",
+            name=style.status_badge_text(status), showlegend=False,
+            marker={"symbol": style.STATUS_SYMBOLS.get(status, "circle"), "size": size["status"],
                     "color": style.STATUS_COLOURS.get(status, style.OKABE_ITO["grey"]),
                     "line": {"color": _ACTUAL_COLOUR, "width": 2}},
-            hovertext=[f"Status: {status}"], hoverinfo="text",
+            cliponaxis=False, hovertext=[f"Status: {status}"], hoverinfo="text",
         ))
+
+    has_visits = _visit_marks(fig, visits, periods, size)
+    y_range, ticks = _value_axis(drawn, unit, has_visits) if drawn else (None, None)
+    if y_range is not None:
+        # The visit counts sit on the axis floor, in the strip below every plotted value.
+        for trace_ in fig.data:
+            if trace_.name == _VISITS_NAME:
+                trace_.y = [y_range[0]] * len(trace_.x)
 
     for period in hidden["period"]:
         if small_cohort is not None:
-            _hidden_note(fig, period, small_cohort, y=0.14)
+            # Just above the visit strip: no figure is drawn at this period to collide with.
+            _hidden_note(fig, period, small_cohort, y=min(drawn) if drawn else 0.2,
+                         yref="y" if drawn else "paper", size=size["small"])
     if actuals.empty:
         fig.add_annotation(
             text="No data yet: no results since the baseline", x=0.5, y=0.5, xref="paper",
-            yref="paper", showarrow=False, font={"size": style.BASE_FONT_SIZE + 2},
+            yref="paper", showarrow=False, font={"size": size["value"]}, bgcolor="white",
         )
 
-    _support_bands(fig, deployments, periods)
-    _visit_marks(fig, visits, periods)
+    supported = _support_bands(fig, deployments, periods, size)
 
     _layout(fig, _title(measure, _get(target_row, "subgroup", "All")),
-            _target_subtitle(target_row, unit, status, latest_hidden))
-    _period_axis(fig, periods, title={"text": "Half term"})
-    fig.update_yaxes(title={"text": _y_title(measure)}, ticksuffix="%" if unit == "%" else "",
+            f"<b>{style.status_badge_text(status)}</b>", height=size["height"])
+    fig.update_layout(
+        title={"font": {"size": size["title"]}, "y": 0.985, "yanchor": "top",
+               "subtitle": {"font": {"size": size["badge"]}}},
+        legend={"font": {"size": size["legend"]}, "y": 0.0, "entrywidthmode": "pixels",
+                "itemwidth": 30, "tracegroupgap": 0},
+        # Room above for the title, the badge and the support label; below for the two-line
+        # half-term labels and a compact legend.
+        margin={"l": 70 if not large else 95, "r": 20, "t": (100 if supported else 80)
+                + (30 if large else 0), "b": 130 if not large else 175},
+    )
+    _period_axis(fig, periods, tickfont={"size": size["tick"]})
+    fig.update_yaxes(title={"text": _y_title(measure), "font": {"size": size["tick"]}},
+                     ticksuffix="%" if unit == "%" else "", tickfont={"size": size["tick"]},
                      gridcolor=style.GRID_COLOUR, zeroline=unit == "pp")
+    if y_range is not None:
+        suffix = "%" if unit == "%" else ""
+        fig.update_yaxes(range=y_range, tickmode="array", tickvals=ticks, autorange=False,
+                         ticktext=[f"{t:g}{suffix}" for t in ticks])
     return fig
 
 
@@ -426,32 +529,22 @@ def _actual_hover(period: str, value: float, cohort: object, unit: str) -> str:
     return f"{period}: {_fmt(value, unit)} (cohort {int(cohort)} pupils)"
 
 
-def _target_subtitle(row: Mapping, unit: str, status: str, latest_hidden: bool) -> str:
-    """Status in words plus the rule, then baseline and target in words."""
-    line = f"<b>{style.status_badge_text(status)}</b>"
-    rule = _get(row, "rule")
-    # A rule sentence may quote the latest figure, so it is left out when that figure is hidden.
-    if rule and not latest_hidden:
-        rule = str(rule).removeprefix(f"{status}:").strip()  # the badge already says it
-        line += ": " + "<br>".join(textwrap.wrap(rule, 110))
-    baseline, target = _get(row, "baseline_value"), _get(row, "target_value")
-    parts = []
-    if baseline is not None:
-        parts.append(f"Baseline {_fmt(float(baseline), unit)} in "
-                     f"{try_parse_period(_get(row, 'baseline_period')) or '?'}")
-    if target is not None:
-        parts.append(f"target {_fmt(float(target), unit)} by "
-                     f"{try_parse_period(_get(row, 'target_period')) or '?'}")
-    return line + ("<br>" + "; ".join(parts) if parts else "")
+_VISITS_NAME = "Leader visits per half term"
 
 
-def _support_bands(fig: go.Figure, deployments: pd.DataFrame | None, periods: list[str]) -> None:
-    """Shade each deployment's half terms, labelled with the leader and role."""
+def _support_bands(
+    fig: go.Figure, deployments: pd.DataFrame | None, periods: list[str], size: Mapping
+) -> bool:
+    """Shade the half terms with support; one small label per run, above the plot, off the data.
+
+    Overlapping deployments (a team of leaders) share one band and one label ('Support:
+    4 leaders'); the label's hover names each leader and their dates. True when any is drawn.
+    """
     if deployments is None or deployments.empty:
-        return
-    position = {p: i for i, p in enumerate(periods)}
+        return False
     first, last = period_index(periods[0]), period_index(periods[-1])
-    drawn = 0
+    leaders_at: dict[int, list[str]] = {}
+    details: dict[str, str] = {}
     for _, dep in deployments.iterrows():
         start, end = _to_date(dep.get("start_date")), _to_date(dep.get("end_date"))
         if start is None:
@@ -463,48 +556,68 @@ def _support_bands(fig: go.Figure, deployments: pd.DataFrame | None, periods: li
             continue  # outside the chart's span
         leader = _get(dep, "leader_name", "Leader")
         role = _get(dep, "leader_role")
-        label = f"Support: {leader} ({role})" if role else f"Support: {leader}"
-        x0, x1 = position[format_period(lo)] - 0.5, position[format_period(hi)] + 0.5
+        name = f"{leader} ({role})" if role else str(leader)
+        until = end.strftime(style.DATE_FORMAT) if end else "now"
+        details.setdefault(name, f"{name}: {start.strftime(style.DATE_FORMAT)} to {until}")
+        for index in range(lo, hi + 1):
+            leaders_at.setdefault(index - first, []).append(name)
+    # Runs of consecutive supported half terms, each drawn once.
+    runs: list[list[int]] = []
+    for position in sorted(leaders_at):
+        if runs and runs[-1][-1] == position - 1:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    for number, run in enumerate(runs):
+        names = list(dict.fromkeys(n for p in run for n in leaders_at[p]))
+        label = f"Support: {names[0]}" if len(names) == 1 else f"Support: {len(names)} leaders"
+        x0, x1 = run[0] - 0.5, run[-1] + 0.5
         fig.add_shape(
             type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="paper", layer="below",
             fillcolor=_SUPPORT_FILL, opacity=0.3, line={"width": 0},
-            name="Support deployed (shaded)", showlegend=drawn == 0,
+            name="Support (shaded)", showlegend=number == 0,
         )
-        # Stagger the labels so overlapping deployments stay readable.
+        # Just above the plot area: never over a value. Anchored to whichever end has room.
+        right = run[0] > len(periods) / 2
         fig.add_annotation(
-            x=x0, y=0.99 - 0.07 * drawn, xref="x", yref="paper", xanchor="left", yanchor="top",
-            text=label, showarrow=False, font={"size": style.SMALL_FONT_SIZE},
+            x=x1 if right else x0, y=1, xref="x", yref="paper", yanchor="bottom",
+            xanchor="right" if right else "left", text=f"▼ {label}", showarrow=False,
+            font={"size": size["small"], "color": style.TEXT_COLOUR},
+            hovertext="<br>".join(details[n] for n in names),
         )
-        drawn += 1
+    return bool(runs)
 
 
-def _visit_marks(fig: go.Figure, visits: pd.DataFrame | None, periods: list[str]) -> None:
-    """Tick marks along the bottom: how many leader visits fell in each half term."""
+def _visit_marks(
+    fig: go.Figure, visits: pd.DataFrame | None, periods: list[str], size: Mapping
+) -> bool:
+    """Leader visits per half term as small counts along the axis floor, below every value.
+
+    The marks' y is set by the caller to the axis floor, once the range is known.
+    """
     if visits is None or visits.empty or "visit_date" not in visits:
-        return
+        return False
     dates = visits["visit_date"].map(_to_date).dropna()
     if dates.empty:
-        return
+        return False
     in_period = dates.map(period_of_date)
     counts = in_period[in_period.isin(periods)].value_counts()
     shown = [p for p in periods if p in counts.index]
     if not shown:
-        return
+        return False
     hover = []
     for period in shown:
         days = sorted(d for d, p in zip(dates, in_period, strict=True) if p == period)
         hover.append(f"{period}: {len(days)} visit(s) on "
                      + ", ".join(d.strftime(style.DATE_FORMAT) for d in days))
-    # A hidden second axis (0..1) keeps the marks at the bottom whatever the values' scale.
     fig.add_trace(go.Scatter(
-        x=shown, y=[0.03] * len(shown), yaxis="y2", mode="markers+text",
-        name="Leader visits (number in the half term)",
-        marker={"symbol": "line-ns-open", "size": 18, "line": {"width": 3, "color": "#444444"}},
-        text=[str(int(counts[p])) for p in shown], textposition="top center",
-        textfont={"size": style.SMALL_FONT_SIZE}, hovertext=hover, hoverinfo="text",
+        x=shown, y=[0.0] * len(shown), mode="markers+text", name=_VISITS_NAME,
+        marker={"symbol": "line-ns-open", "size": size["small"], "color": "#444444",
+                "line": {"width": 2, "color": "#444444"}},
+        text=[str(int(counts[p])) for p in shown], textposition="top center", cliponaxis=False,
+        textfont={"size": size["small"], "color": "#444444"}, hovertext=hover, hoverinfo="text",
     ))
-    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False,
-                              "fixedrange": True})
+    return True
 
 
 # ----------------------------------------------------------------------------- subgroups
@@ -796,11 +909,19 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     flags = list(table["creep_flag"].fillna(False).astype(bool)) if "creep_flag" in table \
         else [False] * len(table)
 
+    delivered_words = [f"{d:g} delivered ({d / c:.0%})" if c else f"{d:g} delivered"
+                       for d, c in zip(delivered, committed, strict=True)]
+    creep_words = [(f"{s:.0%} off focus" + (" ⚑ flagged" if f else "")) if c else ""
+                   for c, s, f in zip(creep, shares, flags, strict=True)]
+    # Every label sits outside its bar at a fixed readable size: text inside a short bar would
+    # shrink until no one can read it. The delivered words go at the end of the whole delivered
+    # bar, so with creep they lead the creep words rather than sitting on the creep segment.
+    label_font = {"size": style.SMALL_FONT_SIZE + 1, "color": style.TEXT_COLOUR}
     fig.add_trace(go.Bar(
         y=labels, x=committed, orientation="h", name="Days committed", offsetgroup="committed",
         marker={"color": "white", "line": {"color": "#333333", "width": 2}},
-        text=[f"{c:g} committed" for c in committed], textposition="inside",
-        insidetextanchor="end", textfont={"color": "#333333"},
+        text=[f"{c:g} committed" for c in committed], textposition="outside",
+        textfont=label_font, cliponaxis=False,
         hovertext=[f"{lab}: {c:g} days committed" for lab, c in
                    zip(labels, committed, strict=True)],
         hoverinfo="text",
@@ -808,9 +929,8 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     fig.add_trace(go.Bar(
         y=labels, x=on_focus, orientation="h", name="Days on the agreed focus",
         offsetgroup="delivered", marker={"color": style.OKABE_ITO["blue"]},
-        text=[f"{d:g} delivered ({d / c:.0%})" if c else f"{d:g} delivered"
-              for d, c in zip(delivered, committed, strict=True)],
-        textposition="inside", insidetextanchor="start", textfont={"color": "white"},
+        text=[w if not c else "" for w, c in zip(delivered_words, creep, strict=True)],
+        textposition="outside", textfont=label_font, cliponaxis=False,
         hovertext=[f"{lab}: {o:g} days on the agreed focus" for lab, o in
                    zip(labels, on_focus, strict=True)],
         hoverinfo="text",
@@ -821,18 +941,23 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
         offsetgroup="delivered",
         marker={"color": style.OKABE_ITO["vermillion"],
                 "pattern": {"shape": "x", "fgcolor": "white", "solidity": 0.3}},
-        text=[(f"{s:.0%} off focus" + (" ⚑ flagged" if f else "")) if c else ""
-              for c, s, f in zip(creep, shares, flags, strict=True)],
-        textposition="outside", textfont={"color": style.TEXT_COLOUR},
+        text=[f"{d} · <b>{w}</b>" if f else f"{d} · {w}" if w else ""
+              for d, w, f in zip(delivered_words, creep_words, flags, strict=True)],
+        textposition="outside", textfont=label_font, cliponaxis=False,
         hovertext=[f"{lab}: {c:g} days off focus ({s:.0%} of days delivered)" for lab, c, s in
                    zip(labels, creep, shares, strict=True)],
         hoverinfo="text",
     ))
     _layout(fig, title, "Creep: days spent outside the deployment's agreed focus areas",
             height=240 + 70 * len(labels))
-    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 300})
-    fig.update_xaxes(title={"text": "Days"}, gridcolor=style.GRID_COLOUR)
-    fig.update_yaxes(autorange="reversed", type="category")
+    widest = max(committed + delivered + [1.0])
+    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 300, "b": 120},
+                      uniformtext={"minsize": 14, "mode": "show"})
+    # Room to the right of the longest bar for its words.
+    fig.update_xaxes(title={"text": "Days"}, gridcolor=style.GRID_COLOUR,
+                     range=[0, widest * 1.6], tickfont={"size": style.SMALL_FONT_SIZE})
+    fig.update_yaxes(autorange="reversed", type="category",
+                     tickfont={"size": style.SMALL_FONT_SIZE})
     return fig
 
 

@@ -123,18 +123,22 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
                               national=("National 2024", 61.0), small_cohort=5)
 
     names = [t.name for t in fig.data]
-    assert names == ["At risk band", "Planned line (expected)", "National 2024: 61%",
-                     "Projection at the current rate", "Actual", "Target", "▲ At risk",
-                     "Leader visits (number in the half term)"]
+    assert names == ["At risk band", "Planned line", "National 2024: 61%",
+                     "Projection (current rate)", "Actual", "Target", "▲ At risk",
+                     "Leader visits per half term"]
     assert list(fig.layout.xaxis.categoryarray) == PERIODS
     assert fig.layout.xaxis.type == "category"
+    # Short two-line ticks that stay level even on a long axis.
+    assert fig.layout.xaxis.ticktext[0] == "Sum 2<br>23/24"
+    assert fig.layout.xaxis.ticktext[-1] == "Sum 2<br>24/25"
+    assert fig.layout.xaxis.tickangle == 0
 
     actual = trace(fig, "Actual")
     assert list(actual.x) == ["2023/24 Summer 2", "2024/25 Autumn 2", "2024/25 Spring 2"]
     assert list(actual.y) == [50.0, 55.0, 58.0]
     assert list(actual.text) == ["50%", "55%", "58%"]
 
-    projection = trace(fig, "Projection at the current rate")
+    projection = trace(fig, "Projection (current rate)")
     assert list(projection.x) == ["2024/25 Spring 2", TARGET]
     assert list(projection.y) == [58.0, 66.0]
     assert projection.line.dash == "dot"
@@ -150,13 +154,19 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
     status = trace(fig, "▲ At risk")
     assert status.marker.symbol == "triangle-up"
     assert status.marker.color == style.STATUS_COLOURS["At risk"]
+    assert status.showlegend is False  # the badge above the plot already says the words
 
     assert fig.layout.title.text == "Reading at the expected standard: disadvantaged pupils"
-    subtitle = fig.layout.title.subtitle.text
-    # The status is said once, as a badge, followed by the rule's reason.
-    assert subtitle.startswith("<b>▲ At risk</b>: below the planned line, by no more than")
-    assert "Baseline 50% in 2023/24 Summer 2; target 70% by 2024/25 Summer 2" in subtitle
+    # The status is said once, as a one-line badge; the rule sentence is the page's to say.
+    assert fig.layout.title.subtitle.text == "<b>▲ At risk</b>"
+    _, strings = everything_in(fig)
+    assert not [s for s in strings if "below the planned line" in s or "Baseline" in s]
     assert fig.layout.yaxis.title.text == "% of pupils"
+    # Headroom above the highest value (70) for its label; ticks only on round values.
+    low, high = fig.layout.yaxis.range
+    assert high > 70.0 + 2 and low < 45.0
+    assert list(fig.layout.yaxis.tickvals) == [45.0, 50.0, 55.0, 60.0, 65.0, 70.0]
+    assert fig.layout.yaxis.ticktext[0] == "45%"
 
 
 def test_target_chart_shades_support_and_counts_visits_by_half_term(
@@ -168,14 +178,45 @@ def test_target_chart_shades_support_and_counts_visits_by_half_term(
     (shape,) = [s for s in fig.layout.shapes if s.type == "rect"]
     # Started September 2024 (Autumn 1, position 1), still running: shaded to the axis end.
     assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
-    assert shape.name == "Support deployed (shaded)"
-    assert "Support: A. Khan (NLE)" in [a.text for a in fig.layout.annotations]
+    assert shape.name == "Support (shaded)"
+    (label,) = [a for a in fig.layout.annotations if "Support" in a.text]
+    assert label.text == "▼ Support: A. Khan (NLE)"
+    # Above the plot area (paper y 1, anchored at its bottom): never over a value.
+    assert (label.yref, label.y, label.yanchor) == ("paper", 1, "bottom")
 
-    visits = trace(fig, "Leader visits (number in the half term)")
+    visits = trace(fig, "Leader visits per half term")
     assert list(visits.x) == ["2024/25 Autumn 1", "2024/25 Spring 1"]
     assert list(visits.text) == ["2", "1"]
-    assert visits.yaxis == "y2"
     assert "20/09/2024" in visits.hovertext[0]  # UK dates
+    # The counts sit on the axis floor, below every plotted value, in their own strip.
+    floor = fig.layout.yaxis.range[0]
+    assert list(visits.y) == [floor, floor]
+    lowest = min(min(t.y) for t in fig.data if t.name != visits.name)
+    assert floor < lowest - 2
+    assert min(fig.layout.yaxis.tickvals) >= lowest - 5  # no gridlines through the strip
+
+
+def test_a_team_of_overlapping_deployments_gets_one_band_and_one_label(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort
+):
+    team = pd.DataFrame({
+        "deployment_id": ["D1", "D2", "D3", "D4"],
+        "leader_name": ["A. Khan", "B. Lee", "C. Roy", "D. Shaw"],
+        "leader_role": ["NLE", "SLE", "SLE", "Deputy head"],
+        "start_date": [dt.date(2024, 9, 5), dt.date(2024, 9, 5), dt.date(2024, 11, 4),
+                       dt.date(2025, 1, 6)],
+        "end_date": [pd.NaT, dt.date(2025, 2, 10), pd.NaT, pd.NaT],
+    })
+
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None, team)
+
+    (shape,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
+    labels = [a for a in fig.layout.annotations if "Support" in a.text]
+    assert [a.text for a in labels] == ["▼ Support: 4 leaders"]
+    assert "B. Lee (SLE): 05/09/2024 to 10/02/2025" in labels[0].hovertext
+    assert "D. Shaw (Deputy head): 06/01/2025 to now" in labels[0].hovertext
 
 
 def test_target_chart_never_shows_a_small_cohort_figure(
@@ -217,7 +258,7 @@ def test_a_hidden_latest_figure_takes_its_projection_status_marker_and_rule_with
     names = [t.name for t in fig.data]
     assert "Projection at the current rate" not in names and "▲ At risk" not in names
     assert list(trace(fig, "Actual").y) == [50.0]
-    assert fig.layout.title.subtitle.text.startswith("<b>▲ At risk</b><br>Baseline 50%")
+    assert fig.layout.title.subtitle.text == "<b>▲ At risk</b>"
 
 
 def test_a_gap_target_is_in_percentage_points(at_risk_row):
@@ -232,7 +273,7 @@ def test_a_gap_target_is_in_percentage_points(at_risk_row):
     assert fig.layout.yaxis.title.text == "Gap (percentage points)"
     assert list(trace(fig, "Actual").text) == ["20 pp", "14 pp"]
     # No expected frame: the plan is the straight line from baseline to target.
-    assert list(trace(fig, "Planned line (expected)").y) == [20.0, 10.0]
+    assert list(trace(fig, "Planned line").y) == [20.0, 10.0]
     assert trace(fig, "● On track").marker.symbol == "circle"
     assert fig.layout.title.text == "Disadvantaged gap: reading at the expected standard"
 
@@ -245,7 +286,7 @@ def test_a_target_with_no_results_says_no_data_yet(at_risk_row, expected_line, a
 
     assert "Actual" not in [t.name for t in fig.data]
     assert "No data yet: no results since the baseline" in [a.text for a in fig.layout.annotations]
-    assert fig.layout.title.subtitle.text.startswith("<b>○ No data yet</b>")
+    assert fig.layout.title.subtitle.text == "<b>○ No data yet</b>"
 
 
 # ----------------------------------------------------------------------------- subgroups
@@ -380,10 +421,16 @@ def test_days_chart_shows_committed_delivered_and_flagged_creep():
     assert list(trace(fig, "Days committed").x) == [26.0, 10.0]
     on_focus = trace(fig, "Days on the agreed focus")
     assert list(on_focus.y) == labels and list(on_focus.x) == [13.5, 10.0]
-    assert list(on_focus.text) == ["18.5 delivered (71%)", "10 delivered (100%)"]
     creep = trace(fig, "Days off the agreed focus (creep)")
     assert list(creep.x) == [5.0, 0.0] and list(creep.base) == [13.5, 10.0]
-    assert list(creep.text) == ["27% off focus ⚑ flagged", ""]
+    # The delivered words sit at the end of the whole delivered bar: after the creep if any.
+    assert list(on_focus.text) == ["", "10 delivered (100%)"]
+    assert list(creep.text) == ["18.5 delivered (71%) · <b>27% off focus ⚑ flagged</b>", ""]
+    # Outside the bars, never shrunk below a readable size, with room on the right.
+    for bar in fig.data:
+        assert bar.textposition == "outside" and bar.textfont.size >= 14
+    assert fig.layout.uniformtext.minsize == 14
+    assert fig.layout.xaxis.range[1] >= 26.0 * 1.5
 
 
 def test_progress_ratings_chart_uses_shapes_and_words():
@@ -425,7 +472,7 @@ def test_target_chart_takes_the_progress_modules_frames_and_national_figures_by_
         progress.tolerance_band(at_risk_row), national=national, small_cohort=5,
     )
 
-    plan = trace(fig, "Planned line (expected)")
+    plan = trace(fig, "Planned line")
     assert list(plan.x) == PERIODS and plan.y[0] == 50.0 and plan.y[-1] == 70.0
     band = trace(fig, "At risk band")
     # Higher is better: the band lies below the line, 25% of the 20-point rise deep.
@@ -434,7 +481,7 @@ def test_target_chart_takes_the_progress_modules_frames_and_national_figures_by_
     assert list(reference.x) == PERIODS
     assert list(reference.y) == [74.0] + [75.0] * 6
     # No projection frame given: drawn from the row's latest figure to its projected value.
-    assert list(trace(fig, "Projection at the current rate").y) == [58.0, 66.0]
+    assert list(trace(fig, "Projection (current rate)").y) == [58.0, 66.0]
 
 
 def test_progress_ratings_rows_are_named_by_leader_when_given():
@@ -448,3 +495,60 @@ def test_progress_ratings_rows_are_named_by_leader_when_given():
     assert list(trace(fig, "● Green").y) == ["A. Khan (D1)"]
     # UK text is day first (1 October); ISO text stays year-month-day (5 November).
     assert list(trace(fig, "▲ Amber").x) == [dt.date(2024, 10, 1), dt.date(2024, 11, 5)]
+
+
+def test_percentages_are_clipped_to_0_100_and_gaps_to_plus_minus_100(at_risk_row):
+    row = {**at_risk_row, "subgroup": "All", "target_value": 99.0, "latest_value": 96.0,
+           "projected_value": 104.0, "status": "On track"}
+    actuals = pd.DataFrame({"period": [BASELINE, "2024/25 Spring 2"], "value": [90.0, 96.0],
+                            "cohort": [30, 30]})
+
+    fig = charts.target_chart(row, actuals, pd.DataFrame(), pd.DataFrame(), None)
+
+    projection = trace(fig, "Projection (current rate)")
+    assert list(projection.y) == [96.0, 100.0]
+    assert projection.hovertext[-1] == "2024/25 Summer 2: projected 100% (capped)"
+    assert max(fig.layout.yaxis.tickvals) <= 100  # the axis never reads 105%
+
+    gap = {**row, "measure": "disadvantaged_gap_reading_exs", "baseline_value": -5.0,
+           "target_value": -20.0, "latest_value": -12.0, "projected_value": -130.0}
+    gaps = pd.DataFrame({"period": [BASELINE, "2024/25 Spring 2"], "value": [-5.0, -12.0],
+                         "cohort": [30, 30]})
+
+    fig = charts.target_chart(gap, gaps, pd.DataFrame(), pd.DataFrame(), None)
+
+    # A gap may be negative (the group is ahead): only held within -100..100.
+    assert list(trace(fig, "Actual").y) == [-5.0, -12.0]
+    assert list(trace(fig, "Projection (current rate)").y) == [-12.0, -100.0]
+
+
+def test_the_latest_value_label_clears_its_status_marker(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort
+):
+    fig = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                              at_risk_band, None, small_cohort=5)
+
+    actual, status = trace(fig, "Actual"), trace(fig, "▲ At risk")
+    # Sized as the status marker, so plotly sets its label above that marker, and drawn clear
+    # so only the status shape shows; labels are never clipped at the plot's top.
+    assert actual.marker.size[-1] == status.marker.size > actual.marker.size[0]
+    assert list(actual.marker.opacity) == [1.0, 1.0, 0.0]
+    assert actual.cliponaxis is False and trace(fig, "Target").cliponaxis is False
+
+
+def test_large_mode_is_taller_with_bigger_type(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort, support, leader_visits
+):
+    args = (at_risk_row, actuals_with_small_cohort, expected_line, at_risk_band, None, support,
+            leader_visits)
+    normal = charts.target_chart(*args, small_cohort=5)
+    large = charts.target_chart(*args, small_cohort=5, large=True)
+
+    assert (normal.layout.height, large.layout.height) == (560, 660)
+    assert large.layout.xaxis.tickfont.size == 22 > normal.layout.xaxis.tickfont.size
+    assert large.layout.legend.font.size >= 21 > normal.layout.legend.font.size
+    assert trace(large, "Actual").textfont.size >= 24
+    assert large.layout.title.subtitle.font.size >= 22
+    # Large mode hides the same figures: the cohort of 4 stays out.
+    numbers, _ = everything_in(large)
+    assert HIDDEN_VALUE not in numbers
