@@ -269,8 +269,11 @@ def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
 
 
-def target_figure(target: pd.Series, urn: str):
-    """The chart for one target: plan line, tolerance band, actuals, projection, support given."""
+def target_figure(target: pd.Series, urn: str, large: bool = False):
+    """The chart for one target: plan line, tolerance band, actuals, projection, support given.
+
+    large: projector type sizes, for presentation mode.
+    """
     data = dataset()
     small = settings().small_cohort
     milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
@@ -291,6 +294,7 @@ def target_figure(target: pd.Series, urn: str):
         visits=visits,
         national=national_series(target["measure"], target["subgroup"]),
         small_cohort=small,
+        large=large,
     )
 
 

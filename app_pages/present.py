@@ -51,7 +51,6 @@ st.markdown(
     f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}</div>",
     unsafe_allow_html=True,
 )
-figure = common.target_figure(target, urn)
-figure.update_layout(font={"size": 22}, height=560)
+figure = common.target_figure(target, urn, large=True)
 st.plotly_chart(figure, width="stretch", config={"displayModeBar": False}, key="present_chart")
 st.caption(common.governor_rule(target))

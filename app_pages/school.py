@@ -54,11 +54,12 @@ with targets_tab:
     st.caption(common.STATUS_LEGEND)
     for _, target in common.exceptions_first(progress).iterrows():
         with st.container(border=True):
-            # The chart's title and subtitle carry the measure and the rule; the sentence leads.
+            # The sentence leads; the rule that produced the status sits beside it in words.
             st.markdown(
                 f"#### {common.status_badge(target['status'])} · "
                 f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
             )
+            st.caption(f"Why: {common.governor_rule(target)}")
             st.plotly_chart(
                 common.target_figure(target, urn), width="stretch",
                 key=f"target_{target['target_id']}", config={"displayModeBar": False},
