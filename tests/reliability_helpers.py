@@ -4,13 +4,15 @@ As a module: write pupil-outcomes and schools CSVs of any size (seeded), start t
 in a subprocess, read back the stored pupil rows. As a script, it runs the command line with
 two extras a test needs and a person never does:
 
-    python tests/reliability_helpers.py [--go FILE] [--pause-at locked|committing] -- import ...
+    python tests/reliability_helpers.py [--go FILE] [--pause-at locked|committing]
+                                        [--lock-timeout SECONDS] -- import ...
 
 `--go FILE` prints `ready`, then waits until FILE exists, so several processes that have already
 paid Python's start-up cost begin importing at the same moment. `--pause-at` prints a marker at
 that point of the import's transaction and sleeps there, so a test can SIGKILL the process at an
 exact phase: `locked` (write transaction open, no row written) or `committing` (every row and the
 upload record written, COMMIT not yet sent). Markers are printed at both points either way.
+`--lock-timeout` waits that long (not 30 s) for another writer before saying "try again".
 """
 
 from __future__ import annotations
@@ -82,14 +84,16 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-def start(args: list[str], go: Path | None = None, pause_at: str | None = None) -> subprocess.Popen:
+def start(args: list[str], go: Path | None = None, pause_at: str | None = None,
+          lock_timeout: float | None = None) -> subprocess.Popen:
     """The command line in a real process that has not finished: plain, or through this script."""
-    if go is None and pause_at is None:
+    if go is None and pause_at is None and lock_timeout is None:
         command = [sys.executable, "-m", "analysis", *args]
     else:
         command = [sys.executable, str(HELPER)]
         command += ["--go", str(go)] if go else []
         command += ["--pause-at", pause_at] if pause_at else []
+        command += ["--lock-timeout", str(lock_timeout)] if lock_timeout is not None else []
         command += ["--", *args]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True, bufsize=1)
@@ -142,9 +146,13 @@ def main(argv: list[str]) -> int:
     go = Path(ours[ours.index("--go") + 1]) if "--go" in ours else None
     pause_at = ours[ours.index("--pause-at") + 1] if "--pause-at" in ours else None
     sys.path.insert(0, str(REPO))
-    from analysis.__main__ import main as analysis_main
+    import analysis.__main__ as command_line
+    from analysis.store import Store
 
     _install_markers(pause_at)
+    if "--lock-timeout" in ours:
+        seconds = float(ours[ours.index("--lock-timeout") + 1])
+        command_line._store = lambda args: Store(args.db, lock_timeout=seconds)
     if go is not None:
         print("ready", flush=True)
         deadline = time.monotonic() + 120
@@ -154,7 +162,7 @@ def main(argv: list[str]) -> int:
                 return 3
             time.sleep(0.005)
         print(f"started {time.time():.3f}", flush=True)
-    status = analysis_main(theirs)
+    status = command_line.main(theirs)
     print(f"finished {time.time():.3f}", flush=True)
     return status
 

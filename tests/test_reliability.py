@@ -309,6 +309,23 @@ def test_four_processes_importing_at_once_do_not_interleave(fresh_urls, tmp_path
           f"{max(ends) - min(starts):.1f} s; {len(pupils):,} stored pupil rows checked one by one.")
 
 
+def test_an_import_that_cannot_get_the_lock_is_told_to_try_again_and_stores_nothing(fresh_urls,
+                                                                                    big):
+    url = fresh_urls()
+    import_in_process(url, [big.schools])
+    before = snapshot(url)
+    holder = Store(url)
+    with holder._writing():  # another upload holding the store for longer than the wait
+        process = start(["import", str(big.earlier), "--db", url], lock_timeout=1)
+        out, err = process.communicate(timeout=120)
+    holder.engine.dispose()
+    assert process.returncode == 2
+    assert err.strip() == "Another upload is in progress; try again in a minute."
+    assert_exactly_as_before(before, snapshot(url))
+    retried = cli("import", str(big.earlier), "--db", url)
+    assert retried.returncode == 0 and "Imported as upload 2: 40 new pupil rows." in retried.stdout
+
+
 # ---- two dashboard processes on one store ----------------------------------------------------
 
 def test_a_running_dashboard_sees_what_another_process_changes(fresh_urls):
