@@ -35,8 +35,8 @@ def progress_row(**changes) -> dict:
         (60.0, "maths_exs", "60%"),
         (60.46, "maths_exs", "60.5%"),
         (59.96, "attendance", "60%"),
-        (3.2, "disadvantaged_gap_maths_exs", "3.2 pts"),
-        (-0.04, "disadvantaged_gap_maths_exs", "0 pts"),
+        (3.2, "disadvantaged_gap_maths_exs", "3.2 pp"),
+        (-0.04, "disadvantaged_gap_maths_exs", "0 pp"),
         (math.nan, "maths_exs", "no figure"),
         (None, "maths_exs", "no figure"),
         (12.0, "not_a_measure", "12%"),
@@ -103,8 +103,8 @@ def test_describe_target_missed_and_gap_measures():
     gap = progress_row(measure="disadvantaged_gap_maths_exs", baseline_value=20.0,
                        target_value=10.0, latest_value=16.5, expected_value=15.0)
     assert describe_target(gap) == (
-        "Disadvantaged gap: maths at the expected standard fell from 20 pts to 16.5 pts since "
-        "2023/24 Summer 2; no more than 15 pts was expected by now, so this target is at risk."
+        "Disadvantaged gap: maths at the expected standard fell from 20 pp to 16.5 pp since "
+        "2023/24 Summer 2; no more than 15 pp was expected by now, so this target is at risk."
     )
 
 
