@@ -37,9 +37,11 @@ def _problem_lines(problems: pd.DataFrame) -> list[str]:
             where.append(str(p["sheet"]))
         if p.get("row") is not None and not pd.isna(p.get("row")):
             where.append(f"row {int(p['row'])}")
-        if p.get("column") is not None and not pd.isna(p.get("column")):
-            where.append(str(p["column"]))
-        lines.append(f"{', '.join(w for w in where if w)}: {p.get('message')}")
+        message = str(p.get("message"))
+        column = p.get("column")
+        if column is not None and not pd.isna(column) and not message.startswith(f"{column}"):
+            where.append(str(column))
+        lines.append(f"{', '.join(w for w in where if w)}: {message}")
     return lines
 
 
@@ -87,14 +89,30 @@ def cmd_report(args) -> int:
 def cmd_validate(args) -> int:
     for path in args.paths:
         _read_check_exists(path)
+    import os
+
     from analysis.ingest import read_paths
 
     upload = read_paths(args.paths)
+    problems = upload.problems
+    if args.db or os.environ.get("DATABASE_URL"):
+        # References are checked against what is stored, as the import will check them.
+        stored = Store(args.db).load()
+        known = {"urns": set(stored.schools["urn"]),
+                 "deployment_ids": set(stored.deployments["deployment_id"]),
+                 "target_ids": set(stored.targets["target_id"])}
+        problems = pd.concat([problems, upload.check_references(known)], ignore_index=True)
+    elif "schools" in upload.frames:
+        # No store named: the files must then be complete in themselves.
+        problems = pd.concat([problems, upload.check_references()], ignore_index=True)
+    else:
+        print("Note: references to schools, deployments and targets were not checked; "
+              "give --db to check them against the store.")
     for line in _problem_lines(upload.notices):
         print(f"Note: {line}")
-    if len(upload.problems):
-        print(f"{len(upload.problems)} problem(s) found:", file=sys.stderr)
-        for line in _problem_lines(upload.problems):
+    if len(problems):
+        print(f"{len(problems)} problem(s) found:", file=sys.stderr)
+        for line in _problem_lines(problems):
             print(line, file=sys.stderr)
         return USAGE_ERROR
     counts = ", ".join(f"{len(frame):,} {kind}" for kind, frame in upload.frames.items())
@@ -183,6 +201,11 @@ def _setup_paths(p):
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV or XLSX files")
 
 
+def _setup_validate(p):
+    _setup_paths(p)
+    _add_db(p)
+
+
 def _setup_import(p):
     _setup_paths(p)
     _add_db(p)
@@ -212,7 +235,7 @@ def _setup_settings(p):
 # name -> (help, add arguments, run). Another module may add to it before main() runs.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "report": ("print targets, measures and deployments (JSON or text)", _setup_report, cmd_report),
-    "validate": ("check files and list every problem", _setup_paths, cmd_validate),
+    "validate": ("check files and list every problem", _setup_validate, cmd_validate),
     "import": ("import files into the store as one upload", _setup_import, cmd_import),
     "history": ("list uploads", _add_db, cmd_history),
     "undo": ("undo an upload", _setup_undo, cmd_undo),

@@ -137,3 +137,24 @@ def test_a_real_process_never_shows_a_traceback(tmp_path):
         capture_output=True, text=True, cwd=REPO, timeout=60,
     )
     assert (result.returncode, result.stdout, result.stderr) == (2, "", "There is no upload 7.\n")
+
+
+def test_validate_checks_references_against_the_store(capsys, db):
+    run(capsys, "import", str(SAMPLE / "riverside_trust.xlsx"), "--db", db)
+    status, _, err = run(capsys, "validate", str(SAMPLE / "broken" / "unknown_school.csv"),
+                         str(SAMPLE / "broken" / "attendance_over_100.xlsx"), "--db", db)
+    assert status == 2
+    lines = err.splitlines()
+    assert lines[0] == "4 problem(s) found:"
+    # The column is named once: where the message does not already start with it.
+    assert "attendance_over_100.xlsx, outcomes, row 4: attendance_pct: 104 is above 100" in lines
+    assert ("unknown_school.csv, row 2: client_urn: 990999 is not a school in this upload or "
+            "already stored; add it to the schools sheet") in lines
+
+
+def test_validate_a_termly_file_against_the_store(capsys, db):
+    run(capsys, "import", str(SAMPLE / "riverside_trust.xlsx"), "--db", db)
+    next_term = sorted(str(p) for p in (SAMPLE / "next_term").iterdir())
+    status, out, _ = run(capsys, "validate", *next_term, "--db", db)
+    assert status == 0
+    assert out.strip() == "No problems found in 2 file(s): 2,940 outcomes, 54 visits."
