@@ -136,6 +136,16 @@ def read_uploaded(files) -> ingest.Upload:
     return cache[key]
 
 
+def health_check(upload: ingest.Upload) -> pd.DataFrame:
+    """Every problem at once: the files' own, and references to schools, deployments or targets
+    that neither the upload nor the store holds (the import would refuse them anyway)."""
+    stored = dataset()
+    known = {"urns": set(stored.schools["urn"]),
+             "deployment_ids": set(stored.deployments["deployment_id"]),
+             "target_ids": set(stored.targets["target_id"])}
+    return pd.concat([upload.problems, upload.check_references(known)], ignore_index=True)
+
+
 def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
     """Problems as the administrator reads them, in spreadsheet order: file, sheet, row, column."""
     table = problems.rename(

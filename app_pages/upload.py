@@ -29,13 +29,14 @@ if files:
     if not upload.notices.empty:
         for message in upload.notices["message"].unique():
             st.info(message, icon=":material/info:")
-    if not upload.ok:
+    problems = common.health_check(upload)
+    if len(problems):
         st.error(
-            f"{len(upload.problems)} problem(s) found. Nothing has been stored: fix them in the "
+            f"{len(problems)} problem(s) found. Nothing has been stored: fix them in the "
             "spreadsheet and upload it again.",
             icon=":material/error:",
         )
-        st.dataframe(common.problems_table(upload.problems), hide_index=True, width="stretch")
+        st.dataframe(common.problems_table(problems), hide_index=True, width="stretch")
     else:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = common.get_store().preview(upload)

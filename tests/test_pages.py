@@ -354,3 +354,15 @@ def test_undo_from_the_upload_page(sample_url):
     assert not at.exception
     assert Store(sample_url).counts()["schools"] == added["schools"] - 1
     assert NEW_URN not in set(Store(sample_url).load().schools["urn"])
+
+
+def test_upload_health_check_lists_unknown_schools_before_anything_is_stored(sample_url):
+    before = Store(sample_url).counts()
+    at = open_page("upload")
+    choose_files(at, ("unknown_school.csv", (BROKEN / "unknown_school.csv").read_bytes()))
+    assert any("Nothing has been stored" in e for e in texts(at.error)), texts(at.error)
+    problems = at.dataframe[0].value
+    assert problems[["File", "Row", "Column"]].values.tolist() == [
+        ["unknown_school.csv", 2, "client_urn"]]
+    assert problems["Problem"].iloc[0].startswith("client_urn: 990999 is not a school")
+    assert Store(sample_url).counts() == before
