@@ -1,7 +1,7 @@
 """Real files and real processes for tests/test_reliability.py.
 
 As a module: write pupil-outcomes and schools CSVs of any size (seeded), start the command line
-in a subprocess, read back the stored pupil rows. As a script, it runs the command line with
+in a subprocess. As a script, it runs the command line with
 two extras a test needs and a person never does:
 
     python tests/reliability_helpers.py [--go FILE] [--pause-at locked|committing]
@@ -10,8 +10,10 @@ two extras a test needs and a person never does:
 `--go FILE` prints `ready`, then waits until FILE exists, so several processes that have already
 paid Python's start-up cost begin importing at the same moment. `--pause-at` prints a marker at
 that point of the import's transaction and sleeps there, so a test can SIGKILL the process at an
-exact phase: `locked` (write transaction open, no row written) or `committing` (every row and the
-upload record written, COMMIT not yet sent). Markers are printed at both points either way.
+exact phase: `locked` (write transaction open, no row written), `writing` (half the upload's
+pupil blocks written), `written` (every pupil block written, not yet the measures or the upload
+record) or `committing` (every row and the upload record written, COMMIT not yet sent). Markers
+are printed at every point either way.
 `--lock-timeout` waits that long (not 30 s) for another writer before saying "try again".
 """
 
@@ -121,10 +123,18 @@ def _mark(name: str, pause_at: str | None) -> None:
 
 
 def _install_markers(pause_at: str | None) -> None:
-    """Print (and maybe pause at) the two phases of Store.import_upload's transaction."""
+    """Print (and maybe pause at) the phases of Store.import_upload's transaction."""
+    import analysis.store as store_module
     from analysis.store import Store
 
-    writing, bump = Store._writing, Store._bump
+    writing, bump, insert_blocks = Store._writing, Store._bump, store_module._insert_blocks
+
+    def marked_insert_blocks(conn, blocks):
+        half = len(blocks) // 2
+        insert_blocks(conn, blocks[:half])
+        _mark("writing", pause_at)
+        insert_blocks(conn, blocks[half:])
+        _mark("written", pause_at)
 
     @contextmanager
     def marked_writing(self):
@@ -138,6 +148,7 @@ def _install_markers(pause_at: str | None) -> None:
 
     Store._writing = marked_writing
     Store._bump = marked_bump
+    store_module._insert_blocks = marked_insert_blocks
 
 
 def main(argv: list[str]) -> int:

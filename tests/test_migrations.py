@@ -1,9 +1,10 @@
-"""Schema migrations: a store made by the previous version is brought up to date without loss.
+"""Schema migrations: a store made by an earlier version is brought up to date without loss.
 
-The previous version is real code: tests/fixtures/store_v1.py is analysis/store.py as released at
-schema 1, frozen. It makes a store with the sample trust, a replaced school period and an undone
-upload; the current Store then opens it, migrates, and must show every figure unchanged.
-On SQLite and, with TEST_DATABASE_URL, PostgreSQL.
+The earlier versions are real code: tests/fixtures/store_v1.py and store_v2.py are
+analysis/store.py as released at schema 1 and 2, frozen. Each makes a store with the sample
+trust, a replaced school period and an undone upload; the current Store then opens it, migrates,
+and must show every figure, and every pupil row (schema 3 moved them into compressed blocks),
+unchanged. On SQLite and, with TEST_DATABASE_URL, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import sqlalchemy as sa
 
 from analysis.ingest import read_paths
 from analysis.schema import Settings
-from analysis.store import MIGRATIONS, Store
-from tests.fixtures import store_v1
+from analysis.store import MIGRATIONS, Store, _typed
+from tests.fixtures import store_v1, store_v2
 from tests.reliability_helpers import REPO, start, wait_for_line
 
 SAMPLE = REPO / "sample_data" / "riverside_trust.xlsx"
@@ -57,11 +58,11 @@ def assert_same(before: dict, after: dict) -> None:
 
 
 def raw_rows(url: str) -> dict[str, list[tuple]]:
-    """Every row of every data table, current or replaced, without row_id: the data itself."""
+    """Every row of every data table but pupil rows, current or replaced, without row_id."""
     engine = sa.create_engine(url)
     out = {}
     with engine.connect() as conn:
-        for kind in store_v1.ALL_DATA_TABLES + ["settings"]:
+        for kind in [k for k in store_v1.ALL_DATA_TABLES if k != "outcomes"] + ["settings"]:
             cols = [c.name for c in store_v1.T[kind].columns if c.name != "row_id"]
             quoted = ", ".join(f'"{c}"' for c in cols)
             out[kind] = sorted(conn.execute(sa.text(f'SELECT {quoted} FROM "{kind}"')).all(), key=repr)
@@ -69,12 +70,32 @@ def raw_rows(url: str) -> dict[str, list[tuple]]:
     return out
 
 
-@pytest.fixture
-def v1_store(fresh_urls, tmp_path):
-    """A store made by the schema-1 code: 3 live uploads (one replaced a school's period), 1 undone."""
+def old_pupil_rows(url: str) -> pd.DataFrame:
+    """Every pupil row of a schema-1 or -2 store, current or replaced, with its upload."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        frame = pd.read_sql(sa.text('SELECT * FROM outcomes ORDER BY row_id'), conn)
+    engine.dispose()
+    return _pupil_frame(frame)
+
+
+def _pupil_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Outcomes columns typed as ingest makes them, then batch_id and superseded_by; sorted."""
+    out = _typed(frame[store_v1.COLUMNS["outcomes"]], "outcomes")
+    out["batch_id"] = frame["batch_id"].astype("int64").to_numpy()
+    out["superseded_by"] = pd.array(frame["superseded_by"].tolist(), dtype="Int64")
+    return out.sort_values(["batch_id", "urn", "period", "pupil_id"], kind="stable",
+                           ignore_index=True)
+
+
+@pytest.fixture(params=["v1", "v2"])
+def v1_store(request, fresh_urls, tmp_path):
+    """A store made by the schema-1 (or -2) code: 3 live uploads (one replaced a school's period),
+    1 undone."""
+    old_code = {"v1": store_v1, "v2": store_v2}[request.param]
     url = fresh_urls()
-    old = store_v1.Store(url)
-    assert old.schema_version() == 1
+    old = old_code.Store(url)
+    assert old.schema_version() == int(request.param[1])
     results = [old.import_upload(read_paths([SAMPLE]), "alice")]
     before_correction = figures(old)
     results.append(old.import_upload(read_paths([corrected_block(tmp_path)]), "carol"))
@@ -83,29 +104,35 @@ def v1_store(fresh_urls, tmp_path):
     results.append(old.import_upload(read_paths([NEXT_TERM[1]]), "bob"))  # visits only, again
     old.save_settings(Settings(**{**old.get_settings().as_dict(), "small_cohort": 8}))
     made = {"url": url, "figures": figures(old), "history": old.history(), "raw": raw_rows(url),
-            "results": results, "before_correction": before_correction,
-            "backend": fresh_urls.backend}
+            "pupils": old_pupil_rows(url), "results": results,
+            "before_correction": before_correction, "backend": fresh_urls.backend,
+            "version": request.param, "code": old_code}
     old.engine.dispose()
     return made
 
 
-def test_the_current_store_migrates_a_schema_1_store_without_loss(v1_store):
+def test_the_current_store_migrates_an_earlier_store_without_loss(v1_store):
     url = v1_store["url"]
     store = Store(url)
-    assert store.schema_version() == len(MIGRATIONS) == 2
+    assert store.schema_version() == len(MIGRATIONS) == 3
     with store.engine.connect() as conn:
         applied = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
-        assert applied.all() == [1, 2]
+        assert applied.all() == [1, 2, 3]
+        assert not sa.inspect(conn).has_table("outcomes")
     assert_same(v1_store["figures"], figures(store))
     assert raw_rows(url) == v1_store["raw"]  # no row of any table changed, replaced ones included
+    # Every pupil row, current or replaced, with the upload that wrote it and the one replacing it.
+    pupils = store.pupil_rows(with_history=True)
+    assert len(pupils) == 14_880 + 180 and pupils["superseded_by"].notna().sum() == 180
+    pd.testing.assert_frame_equal(_pupil_frame(pupils), v1_store["pupils"])
     history = store.history()
     old_history = v1_store["history"]
     pd.testing.assert_frame_equal(history[old_history.columns], old_history)
-    # The new column, backfilled from the rows each live upload wrote; unknown for the undone one.
+    # Rows each live upload wrote (backfilled from a schema-1 store: unknown for the undone one).
     expected = {r.batch_id: sum(r.added.values()) + sum(r.replaced.values())
                 for r in v1_store["results"]}
     rows = history.set_index("batch_id")["rows"]
-    assert rows.dtype == "Int64" and pd.isna(rows.loc[3])
+    assert rows.dtype == "Int64" and pd.isna(rows.loc[3]) == (v1_store["version"] == "v1")
     assert rows.drop(3).to_dict() == {b: expected[b] for b in (4, 2, 1)}
     assert expected[2] == 180  # the corrected school period
     assert expected[1] == 14_880 + 11 + 12 + 16 + 5 + 250 + 26
@@ -131,23 +158,26 @@ def test_opening_a_migrated_store_again_applies_nothing(v1_store):
     Store(v1_store["url"]).engine.dispose()
     store = Store(v1_store["url"])
     version = store.version()
-    assert store.schema_version() == 2 and Store(v1_store["url"]).version() == version
+    assert store.schema_version() == 3 and Store(v1_store["url"]).version() == version
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 3
     store.engine.dispose()
 
 
 def test_a_backup_made_by_the_previous_version_restores_into_the_current_one(v1_store, fresh_urls,
                                                                               tmp_path):
-    old = store_v1.Store(v1_store["url"])
+    old = v1_store["code"].Store(v1_store["url"])
     backup = tmp_path / "v1-backup.zip"
     old.export_backup(backup)
     old.engine.dispose()
     store = Store(fresh_urls())
     assert "4 upload(s)" in store.restore_backup(backup)
     assert_same(v1_store["figures"], figures(store))
+    pd.testing.assert_frame_equal(_pupil_frame(store.pupil_rows(with_history=True)),
+                                  v1_store["pupils"])
     rows = store.history().set_index("batch_id")["rows"]
-    assert rows.loc[1] == 14_880 + 11 + 12 + 16 + 5 + 250 + 26 and pd.isna(rows.loc[3])
+    assert rows.loc[1] == 14_880 + 11 + 12 + 16 + 5 + 250 + 26
+    assert pd.isna(rows.loc[3]) == (v1_store["version"] == "v1")
     store.engine.dispose()
 
 
@@ -165,6 +195,10 @@ def test_processes_opening_a_schema_1_store_at_once_migrate_it_once(v1_store, tm
     engine = sa.create_engine(v1_store["url"])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")
-                            ).scalars().all() == [1, 2]
+                            ).scalars().all() == [1, 2, 3]
     engine.dispose()
     assert raw_rows(v1_store["url"]) == v1_store["raw"]
+    store = Store(v1_store["url"])
+    pd.testing.assert_frame_equal(_pupil_frame(store.pupil_rows(with_history=True)),
+                                  v1_store["pupils"])
+    store.engine.dispose()

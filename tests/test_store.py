@@ -311,7 +311,8 @@ def test_migrations_run_from_an_empty_database_and_only_once(tmp_path):
         versions = conn.execute(sa.text("SELECT version FROM schema_version")).scalars().all()
         tables = set(sa.inspect(conn).get_table_names())
     assert versions == list(range(1, len(MIGRATIONS) + 1))
-    assert {"schools", "outcomes", "measures", "batches", "settings", "schema_version"} <= tables
+    assert {"schools", "outcome_blocks", "measures", "batches", "settings", "schema_version"} <= tables
+    assert "outcomes" not in tables  # pupil rows live in blocks since version 3
     Store(url).engine.dispose()  # opening again applies nothing new
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == len(MIGRATIONS)
@@ -358,3 +359,33 @@ def test_load_gives_back_exactly_the_frames_ingest_read(store):
         expected = upload.frames[kind].reset_index(drop=True)
         expected.attrs = {}
         pd.testing.assert_frame_equal(getattr(data, kind), expected, obj=kind)
+
+
+def test_pupil_rows_come_back_exactly_as_ingest_read_them(store):
+    from analysis.ingest import read_paths
+
+    upload = read_paths([Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"])
+    store.import_upload(upload, "alice")
+    expected = upload.frames["outcomes"].reset_index(drop=True)
+    expected.attrs = {}
+    pd.testing.assert_frame_equal(store.pupil_rows(), expected)
+    urn, period = expected.iloc[-1][["urn", "period"]]
+    one = expected[(expected["urn"] == urn) & (expected["period"] == period)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(store.pupil_rows(urn, period), one)
+    assert len(store.pupil_rows(urn=urn)) == (expected["urn"] == urn).sum()
+    assert store.counts()["outcomes"] == len(expected) == 14_880
+
+
+def test_replaced_and_undone_blocks_keep_their_pupil_rows(store, base_upload, make_upload):
+    store.import_upload(base_upload, "alice")
+    store.import_upload(make_upload({"outcomes": pupils(12, exs=9)}, "a.csv"), "alice")
+    store.import_upload(make_upload({"outcomes": pupils(8, exs=2)}, "b.csv"), "bob")
+    stored = store.pupil_rows(with_history=True)
+    assert stored.groupby("batch_id")["superseded_by"].unique().map(list).to_dict() == {
+        2: [3], 3: [pd.NA]}
+    assert store.pupil_rows()["reading"].tolist() == ["EXS"] * 2 + ["WTS"] * 6
+    message = store.undo(3)
+    # 12 pupil rows and the 25 measures computed from them, counted as before version 3.
+    assert message == "Undid upload 3 (b.csv): removed 8 pupil rows; 37 earlier row(s) are current again."
+    assert len(store.pupil_rows()) == 12 and reading(store) == (75.0, 12)
+    assert store.pupil_rows(period="2023/24 Spring 2").empty
