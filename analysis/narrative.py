@@ -37,7 +37,7 @@ def _number(value: float) -> str:
 
 
 def format_value(value: object, measure: str | None = None) -> str:
-    """A measure's value as people read it: '60%', '60.5%', or '3.2 pp' (percentage points) for a gap, as the charts write it."""
+    """A measure's value as people read it: '60%', '60.5%', or '3.2 pp' (percentage points) for a gap."""
     if _missing(value):
         return "no figure"
     unit = MEASURES[measure].unit if measure in MEASURES else "%"
