@@ -76,6 +76,14 @@ def school_names() -> dict[str, str]:
     return dict(zip(schools["urn"], schools["school_name"], strict=False))
 
 
+def days_used_metric(column, frame: pd.DataFrame) -> None:
+    """'Days used: 218 of 294' with the share of the commitment, for any frame with both columns."""
+    delivered, committed = frame["days_delivered"].sum(), frame["days_committed"].sum()
+    column.metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
+                  f"{delivered / committed:.0%} of the days committed" if committed else None,
+                  delta_color="off")
+
+
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
     st.info(message)

@@ -17,10 +17,7 @@ settings = common.settings()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
-delivered, committed = summary["days_delivered"].sum(), summary["days_committed"].sum()
-cols[1].metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
-               f"{delivered / committed:.0%} of the days committed" if committed else None,
-               delta_color="off")
+common.days_used_metric(cols[1], summary)
 cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_threshold:.0%} of "
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))

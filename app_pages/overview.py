@@ -49,10 +49,7 @@ top[1].metric("Targets at risk", int(totals["At risk"]))
 top[2].metric("Targets achieved or on track", int(totals["Achieved"] + totals["On track"]))
 bottom = st.columns(3)
 bottom[0].metric("Client schools", len(table))
-delivered, committed = table["days_delivered"].sum(), table["days_committed"].sum()
-bottom[1].metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
-                 f"{delivered / committed:.0%} of the days committed" if committed else None,
-                 delta_color="off")
+common.days_used_metric(bottom[1], table)
 spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
