@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from analysis.deployments import active_deployments
 from analysis.periods import period_index
 from analysis.schema import STATUS_ORDER
 
@@ -58,14 +59,6 @@ def status_counts(progress: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
-def active_on(deployments: pd.DataFrame, day: dt.date) -> pd.Series:
-    """deployments -> boolean Series: the deployment has started and not yet ended on `day`."""
-    start = pd.to_datetime(deployments["start_date"], errors="coerce")
-    end = pd.to_datetime(deployments["end_date"], errors="coerce")
-    day_ts = pd.Timestamp(day)
-    return (start.isna() | (start <= day_ts)) & (end.isna() | (end >= day_ts))
-
-
 def school_overview(
     schools: pd.DataFrame,
     progress: pd.DataFrame,
@@ -95,7 +88,7 @@ def school_overview(
     summary = deployment_summary.copy()
     if summary.empty:
         summary = pd.DataFrame(columns=list(deployment_summary.columns) + ["active"])
-    summary["active"] = active_on(summary, today) if not summary.empty else []
+    summary["active"] = summary.index.isin(active_deployments(summary, today).index)
     # Spend to date: funding is drawn as days are delivered, capped at the funding agreed.
     delivered_share = (summary["days_delivered"] / summary["days_committed"]).clip(upper=1)
     summary["spend_to_date"] = summary["funding_amount"] * delivered_share
