@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from analysis import style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
-from analysis.schema import MEASURES, measure_label
+from analysis.schema import MEASURES, OLD_SCALE, measure_label
 
 # Line styles for the target chart: each differs by dash, not only colour, for grey prints.
 _ACTUAL_COLOUR = style.OKABE_ITO["black"]
@@ -46,13 +46,9 @@ SUBGROUP_PAIRS = {
 
 # The old four-point scale, bottom to top. Report cards (from November 2025) are never mapped
 # onto it: they are drawn in their own grid.
-OLD_SCALE = ["Inadequate", "Requires improvement", "Good", "Outstanding"]
 _OLD_SYMBOLS = {
     "Inadequate": "x", "Requires improvement": "triangle-up", "Good": "circle", "Outstanding": "star",
 }
-REPORT_CARD_GRADES = [
-    "Urgent improvement", "Needs attention", "Expected standard", "Strong standard", "Exceptional",
-]
 _GRADE_STYLE = {  # grade -> (symbol, colour); shapes echo the status shapes they resemble
     "Exceptional": ("star", style.OKABE_ITO["bluish_green"]),
     "Strong standard": ("circle", style.OKABE_ITO["bluish_green"]),

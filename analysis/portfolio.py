@@ -8,13 +8,7 @@ import pandas as pd
 
 from analysis.deployments import active_deployments
 from analysis.periods import period_index
-from analysis.schema import STATUS_ORDER
-
-# Report cards (from November 2025) are never converted into the old four-point scale;
-# the overview summarises a report card by its weakest grades instead.
-REPORT_CARD_GRADES = [
-    "Urgent improvement", "Needs attention", "Expected standard", "Strong standard", "Exceptional",
-]
+from analysis.schema import REPORT_CARD_GRADES, STATUS_ORDER
 
 
 def latest_inspection(inspections: pd.DataFrame) -> pd.DataFrame:
@@ -38,6 +32,7 @@ def latest_inspection(inspections: pd.DataFrame) -> pd.DataFrame:
 
 
 def _report_card_line(card: pd.DataFrame) -> str:
+    # Report cards are never converted into the old four-point scale: summarise the grades.
     """A report card's rows -> 'Report card: 1 Needs attention, 4 Expected standard; safeguarding met'."""
     judgements = card["judgement"].astype(str)
     safeguarding = card[card["area"].astype(str).str.lower() == "safeguarding"]["judgement"]

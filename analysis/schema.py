@@ -48,6 +48,12 @@ ROLES = ["Client", "Home"]
 LEADER_ROLES = ["NLE", "SLE", "NLG", "LLE", "Deputy head", "Other"]
 # Target statuses, exceptions first: every table and chart lists them in this order.
 STATUS_ORDER = ["Off track", "Missed", "At risk", "On track", "Achieved", "No data yet"]
+# Inspection scales, never converted into each other: the four-point overall judgement (before
+# November 2025) and the report-card grades (from November 2025), both worst first.
+OLD_SCALE = ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+REPORT_CARD_GRADES = [
+    "Urgent improvement", "Needs attention", "Expected standard", "Strong standard", "Exceptional",
+]
 SUBGROUPS = ["All", "Disadvantaged", "Not disadvantaged", "SEND", "No SEND"]
 PROGRESS_RATINGS = ["Green", "Amber", "Red"]
 QA_STATUSES = ["Checked", "Pending"]
