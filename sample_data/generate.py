@@ -434,8 +434,9 @@ DEPLOYMENTS = [
      D(2023, 9, 4), D(2025, 7, 18), 36, "School-to-school support fund", 21600),
     ("D10", "990206", "Fiona Castellanos", "SLE", "990102", "Maths",
      D(2024, 1, 8), D(2025, 7, 18), 20, "School-to-school support fund", 8000),
+    # Ended at Christmas 2024, its suspension target met: the exit plan asks whether gains held.
     ("D11", "990207", "Rebecca Osei", "SLE", "990102", "Behaviour; Attendance",
-     D(2024, 4, 15), D(2025, 7, 18), 18, "Trust", 7200),
+     D(2024, 4, 15), D(2024, 12, 20), 18, "Trust", 7200),
     ("D12", "990208", "Owen Brightwater", "LLE", "990102", "Attendance; Disadvantaged pupils",
      D(2024, 9, 2), D(2025, 7, 18), 15, "Local authority", None),
 ]
