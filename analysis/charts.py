@@ -690,8 +690,23 @@ def subgroup_chart(
         subtitle = _gap_words(focus, other, both, visible)
     _layout(fig, title, subtitle)
     _period_axis(fig, periods, title={"text": "Half term"})
-    fig.update_yaxes(title={"text": _y_title(measure)}, ticksuffix="%" if unit == "%" else "",
-                     gridcolor=style.GRID_COLOUR)
+    shown = [v for group in visible.values() for v in group.values()]
+    if shown and max(shown) - min(shown) < 10:
+        # At least 10 points of axis: a 0.4-point wobble must not look like a collapse.
+        middle = (max(shown) + min(shown)) / 2
+        shown += [middle - 5, middle + 5]
+    # Headroom for value labels, and a strip below for the "fewer than 5 pupils" notes.
+    y_range, ticks = _value_axis(shown, unit, strip=bool(hidden.any())) if shown else (None, None)
+    suffix = "%" if unit == "%" else ""
+    fig.update_yaxes(title={"text": _y_title(measure)}, gridcolor=style.GRID_COLOUR,
+                     range=y_range, tickmode="array" if ticks else None, tickvals=ticks,
+                     ticktext=[f"{t:g}{suffix}" for t in ticks] if ticks else None)
+    # Name the line even when the other group is hidden; room on the right for the gap label.
+    fig.update_layout(showlegend=True, margin={"r": 110})
+    if hidden.any():
+        for note in fig.layout.annotations:
+            if note.text == style.small_cohort_text(small_cohort):
+                note.update(y=0.02)  # in the strip below every plotted value
     return fig
 
 
@@ -775,6 +790,13 @@ def inspection_journey(inspections: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _edge_positions(n: int) -> list[str]:
+    """Label positions that keep the first and last labels inside the plot (long words)."""
+    if n == 1:
+        return ["top center"]
+    return ["top right"] + ["top center"] * (n - 2) + ["top left"]
+
+
 def _old_scale_trace(fig: go.Figure, old: pd.DataFrame, row: int) -> None:
     """The four-point judgements as a step line over dates, words beside every point."""
     graded = [(d, _old_grade(j), j) for d, j in zip(old["date"], old["judgement"], strict=True)]
@@ -787,7 +809,7 @@ def _old_scale_trace(fig: go.Figure, old: pd.DataFrame, row: int) -> None:
             name="Overall judgement", line={"color": "#444444", "width": 3},
             marker={"symbol": [_OLD_SYMBOLS[g[0]] for _, g in known], "size": 18,
                     "color": style.OKABE_ITO["blue"], "line": {"width": 2, "color": "#222222"}},
-            text=[g[1] for _, g in known], textposition="top center",
+            text=[g[1] for _, g in known], textposition=_edge_positions(len(known)),
             hovertext=[f"{d.strftime(style.DATE_FORMAT)}: {g[1]}" for d, g in known],
             hoverinfo="text", showlegend=False,
         ), row=row, col=1)
