@@ -68,7 +68,9 @@ else:
     live = history[~history["undone"]]
     if not live.empty:
         batch = st.selectbox("Undo an upload", live["batch_id"], format_func=common.batch_label)
-        if st.button("Undo this upload"):
+        sure = st.checkbox("Yes: remove what this upload added and bring back what it replaced",
+                           key="confirm_undo")
+        if st.button("Undo this upload", disabled=not sure):
             try:
                 st.success(common.undo(batch))
             except StoreError as error:

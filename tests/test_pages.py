@@ -350,6 +350,8 @@ def test_undo_from_the_upload_page(sample_url):
     added = Store(sample_url).counts()
 
     assert at.selectbox[0].value == Store(sample_url).history()["batch_id"].iloc[0]
+    assert button(at, "Undo this upload").disabled, "undo waits for the confirmation"
+    at.checkbox(key="confirm_undo").check().run()
     button(at, "Undo this upload").click().run()
     assert not at.exception
     assert Store(sample_url).counts()["schools"] == added["schools"] - 1
