@@ -143,11 +143,12 @@ def test_upload_a_new_school_then_find_it(page, server):
     expect(page.get_by_role("heading", name="What this upload will change")).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     screenshot(page, "upload_preview")
-    keep_sample = page.get_by_text("Remove the sample data first", exact=False)
-    expect(page.locator('[data-testid="stCheckbox"] input[type="checkbox"]')).to_be_checked()
-    keep_sample.click()  # add the school beside the sample trust instead
+    # The upload page has two checkboxes (this one, and the undo confirmation): pick by label.
+    remove_sample = page.get_by_role("checkbox", name="Remove the sample data first", exact=False)
+    expect(remove_sample).to_be_checked()
+    page.get_by_text("Remove the sample data first", exact=False).click()  # keep the sample
     wait_for_app(page)
-    expect(page.locator('[data-testid="stCheckbox"] input[type="checkbox"]')).not_to_be_checked()
+    expect(remove_sample).not_to_be_checked()
     page.get_by_role("button", name="Import", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_text("Imported as upload", exact=False)).to_be_visible()
