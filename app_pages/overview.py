@@ -76,7 +76,7 @@ chosen = st.dataframe(
         "school_name": "School",
         "phase": "Phase",
         "local_authority": "Local authority",
-        "inspection": "Latest inspection",
+        "inspection": st.column_config.TextColumn("Latest inspection", width="large"),
         "active_deployments": "Active deployments",
         "days_delivered": st.column_config.NumberColumn("Days delivered", format="%.1f"),
         "days_committed": st.column_config.NumberColumn("Days committed", format="%.0f"),
