@@ -111,9 +111,21 @@ def ensure_sample_or_empty() -> None:
         store.set_meta("sample_state", "loaded")
 
 
-def sample_loaded() -> bool:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _sample_loaded(version: str) -> bool:
     history = get_store().history()
     return bool(((history["user"] == SAMPLE_USER) & ~history["undone"]).any())
+
+
+def sample_loaded() -> bool:
+    """Whether the fictional sample is in the store (asked on every page: cached by version)."""
+    return _sample_loaded(current_version())
+
+
+def start_empty() -> None:
+    """Empty the store and remember that it was emptied on purpose, so the sample stays away."""
+    get_store().clear()
+    get_store().set_meta("sample_state", "declined")
 
 
 def sample_banner() -> None:
@@ -126,8 +138,7 @@ def sample_banner() -> None:
             icon=":material/science:",
         )
         if st.button("Start with an empty store", key="start_empty"):
-            get_store().clear()
-            get_store().set_meta("sample_state", "declined")
+            start_empty()
             st.rerun()
 
 
@@ -200,8 +211,7 @@ def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
     store = get_store()
     before = progress()
     if replace_sample:
-        store.clear()
-        store.set_meta("sample_state", "declined")
+        start_empty()
     result = store.import_upload(upload, user)
     st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
     st.session_state["uploads_done"] = st.session_state.get("uploads_done", 0) + 1

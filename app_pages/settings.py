@@ -46,6 +46,5 @@ st.write("Remove every school, deployment, target, visit and outcome from the st
          "The upload history keeps a record that this happened.")
 confirm = st.checkbox("I understand that this empties the store", key="confirm_clear")
 if st.button("Empty the store", disabled=not confirm):
-    common.get_store().clear()
-    common.get_store().set_meta("sample_state", "declined")
+    common.start_empty()
     st.success("The store is empty. Upload spreadsheets to begin.")
