@@ -97,10 +97,7 @@ def cmd_validate(args) -> int:
     problems = upload.problems
     if args.db or os.environ.get("DATABASE_URL"):
         # References are checked against what is stored, as the import will check them.
-        stored = Store(args.db).load()
-        known = {"urns": set(stored.schools["urn"]),
-                 "deployment_ids": set(stored.deployments["deployment_id"]),
-                 "target_ids": set(stored.targets["target_id"])}
+        known = Store(args.db).load().known()
         problems = pd.concat([problems, upload.check_references(known)], ignore_index=True)
     elif "schools" in upload.frames:
         # No store named: the files must then be complete in themselves.

@@ -117,6 +117,12 @@ class Dataset:
     inspections: pd.DataFrame = field(default_factory=lambda: _empty("inspections"))
     school_measures: pd.DataFrame = field(default_factory=lambda: _empty("school_measures"))
 
+    def known(self) -> dict[str, set]:
+        """What later uploads may refer to: urns, deployment_ids, target_ids (check_references)."""
+        return {"urns": set(self.schools["urn"]),
+                "deployment_ids": set(self.deployments["deployment_id"]),
+                "target_ids": set(self.targets["target_id"])}
+
 
 @dataclass
 class BatchResult:

@@ -158,11 +158,8 @@ def read_uploaded(files) -> ingest.Upload:
 def health_check(upload: ingest.Upload) -> pd.DataFrame:
     """Every problem at once: the files' own, and references to schools, deployments or targets
     that neither the upload nor the store holds (the import would refuse them anyway)."""
-    stored = dataset()
-    known = {"urns": set(stored.schools["urn"]),
-             "deployment_ids": set(stored.deployments["deployment_id"]),
-             "target_ids": set(stored.targets["target_id"])}
-    return pd.concat([upload.problems, upload.check_references(known)], ignore_index=True)
+    return pd.concat([upload.problems, upload.check_references(dataset().known())],
+                     ignore_index=True)
 
 
 def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
@@ -237,8 +234,9 @@ def show_last_import() -> None:
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),
         "Latest figure": [
-            f"fewer than {small} pupils" if pd.notna(c) and c < small
-            else narrative.format_value(v, m) + f" in {p}"
+            style.small_cohort_text(small) if pd.notna(c) and c < small
+            else "no figure yet" if pd.isna(v)
+            else f"{narrative.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],
                                   moved["latest_period_after"], moved["cohort"], strict=True)
         ],
