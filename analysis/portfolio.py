@@ -155,3 +155,30 @@ def compare_progress(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         "cohort",
     ]
     return merged.loc[moved, columns].reset_index(drop=True)
+
+
+def filter_portfolio(
+    schools: pd.DataFrame,
+    deployments: pd.DataFrame,
+    progress: pd.DataFrame,
+    deployment_summary: pd.DataFrame,
+    academic_year: str | None = None,
+    phases: list[str] | None = None,
+    authorities: list[str] | None = None,
+    leader_roles: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The overview's filters -> (schools, progress, deployment_summary) that pass them all.
+
+    A leader-role filter keeps the schools those leaders work in; empty filters keep everything.
+    """
+    if phases:
+        schools = schools[schools["phase"].isin(phases)]
+    if authorities:
+        schools = schools[schools["local_authority"].isin(authorities)]
+    deployments = deployments_in_year(deployments, academic_year)
+    if leader_roles:
+        deployments = deployments[deployments["leader_role"].isin(leader_roles)]
+        schools = schools[schools["urn"].isin(deployments["client_urn"])]
+    summary = deployment_summary[
+        deployment_summary["deployment_id"].isin(deployments["deployment_id"])]
+    return schools, filter_by_year(progress, academic_year), summary

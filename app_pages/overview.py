@@ -21,22 +21,15 @@ leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
 left, mid, right, far = st.columns(4)
 year = left.selectbox("Academic year", ["All years", *years])
 phases = mid.multiselect("Phase", sorted(data.schools["phase"].dropna().unique()))
-authorities = right.multiselect("Local authority", sorted(data.schools["local_authority"].dropna().unique()))
+authorities = right.multiselect("Local authority",
+                                sorted(data.schools["local_authority"].dropna().unique()))
 roles = far.multiselect("Leader role", leader_roles)
 
-year = None if year == "All years" else year
-schools = data.schools
-if phases:
-    schools = schools[schools["phase"].isin(phases)]
-if authorities:
-    schools = schools[schools["local_authority"].isin(authorities)]
-deployments = portfolio.deployments_in_year(data.deployments, year)
-if roles:
-    deployments = deployments[deployments["leader_role"].isin(roles)]
-    schools = schools[schools["urn"].isin(deployments["client_urn"])]
-summary = summary[summary["deployment_id"].isin(deployments["deployment_id"])]
-progress = portfolio.filter_by_year(progress, year)
-
+schools, progress, summary = portfolio.filter_portfolio(
+    data.schools, data.deployments, progress, summary,
+    academic_year=None if year == "All years" else year, phases=phases,
+    authorities=authorities, leader_roles=roles,
+)
 table = portfolio.school_overview(schools, progress, summary, data.inspections)
 if table.empty:
     st.info("No client schools match these filters.")

@@ -91,3 +91,18 @@ def test_compare_progress_lists_only_targets_that_moved_or_are_new():
     assert list(moved["target_id"]) == ["T1", "T2", "T5"]  # T3's missing period is not a move
     assert list(moved["status_before"].fillna("new")) == ["On track", "Off track", "new"]
     assert list(moved["status_after"]) == ["Achieved", "Off track", "No data yet"]
+
+
+def test_filters_narrow_schools_targets_and_deployments_together():
+    deployments = summary().assign(leader_role=["NLE", "SLE"])
+    kept_schools, kept_progress, kept_summary = portfolio.filter_portfolio(
+        schools(), deployments, progress(), summary(), academic_year="2024/25",
+        leader_roles=["NLE"])
+    assert list(kept_schools["urn"]) == ["100002"]  # where the NLE works
+    assert list(kept_summary["deployment_id"]) == ["D1"]  # D2 ended in 2023/24
+    assert list(kept_progress["target_id"]) == ["T1", "T2", "T3"]  # T4 ended before 2024/25
+    by_phase, _, _ = portfolio.filter_portfolio(schools(), deployments, progress(), summary(),
+                                                phases=["Primary"], authorities=["Northshire"])
+    assert list(by_phase["urn"]) == ["100001", "100003"]
+    everything = portfolio.filter_portfolio(schools(), deployments, progress(), summary())
+    assert [len(f) for f in everything] == [3, 4, 2]
