@@ -417,23 +417,6 @@ def pack_tables(dataset, settings: Settings, urn: str | None = None,
     return {name: _public(table) for name, table in _tables(facts, urns).items()}
 
 
-# ---- exports ----------------------------------------------------------------------------------
-
-# The project's one implementation of formula-injection escaping lives in analysis.exports;
-# these names are the pack's interface to it.
-escape_formula = exports.escape_formula
-
-
-def export_csv(table: pd.DataFrame) -> bytes:
-    """A table -> CSV bytes (UTF-8 with BOM so Excel shows £), formula-injection escaped."""
-    return exports.to_csv_bytes(table)
-
-
-def export_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
-    """Named tables -> one XLSX workbook, a sheet each, formula-injection escaped."""
-    return exports.to_xlsx_bytes(tables)
-
-
 # ---- the PDF ----------------------------------------------------------------------------------
 
 class PackPDF(FPDF):
@@ -942,7 +925,7 @@ def run_pack_command(args: argparse.Namespace) -> int:
         return 2
     Path(args.out).write_bytes(data)
     if getattr(args, "tables", None):
-        Path(args.tables).write_bytes(export_xlsx(pack_tables(dataset, settings, urn)))
+        Path(args.tables).write_bytes(exports.to_xlsx_bytes(pack_tables(dataset, settings, urn)))
         print(f"Tables written to {args.tables}")
     print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB, "
           f"{time.perf_counter() - started:.1f} s)")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analysis import pack
+from analysis import exports, pack
 from analysis.schema import Settings
 from analysis.store import Dataset
 
@@ -248,22 +248,22 @@ def test_unknown_school_is_a_clear_error(oakfield_trust, settings):
     ("Maths", "Maths"), (-3.0, -3.0), (None, None),
 ])
 def test_escape_formula(value, expected):
-    assert pack.escape_formula(value) == expected
+    assert exports.escape_formula(value) == expected
 
 
 def test_exports_escape_formulas_in_xlsx_and_csv():
     table = pd.DataFrame({"Leader": ["=cmd|'/c calc'!A1", "Jane"], "Days": [-2.5, 4.0]})
-    book = openpyxl.load_workbook(io.BytesIO(pack.export_xlsx({"deployments": table})))
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes({"deployments": table})))
     sheet = book["deployments"]
     assert sheet["A2"].value == "'=cmd|'/c calc'!A1" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == -2.5  # a negative number stays a number
-    csv = pack.export_csv(table).decode("utf-8-sig").splitlines()
+    csv = exports.to_csv_bytes(table).decode("utf-8-sig").splitlines()
     assert csv[0] == "Leader,Days" and csv[1] == "'=cmd|'/c calc'!A1,-2.5"
 
 
 def test_pack_tables_export_as_one_workbook(oakfield_trust, settings):
     tables = pack.pack_tables(oakfield_trust, settings)
-    book = openpyxl.load_workbook(io.BytesIO(pack.export_xlsx(tables)))
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes(tables)))
     assert book.sheetnames == ["summary", "targets", "measures", "deployments", "sustainability"]
     assert [c.value for c in book["summary"][1]][:4] == ["URN", "School", "Phase", "Targets"]
     assert book["summary"]["B2"].value == "Oakfield Primary"

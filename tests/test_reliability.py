@@ -433,8 +433,6 @@ def test_a_real_import_refuses_every_hostile_file_with_its_sentence(tmp_path):
 
 
 def test_exports_of_stored_formula_text_carry_no_formula(sqlite_store, tmp_path):
-    from analysis.pack import export_xlsx
-
     evil = tmp_path / "schools.csv"
     evil.write_text("urn,school_name,phase,local_authority,role\n"
                     "100001,\"=cmd|' /C calc'!A0\",Primary,+SUM(A1:A2),Client\n"
@@ -445,7 +443,7 @@ def test_exports_of_stored_formula_text_carry_no_formula(sqlite_store, tmp_path)
     assert schools["school_name"].iloc[0] == "=cmd|' /C calc'!A0"  # stored as written
     numbers = pd.DataFrame({"change": [-2.5, 3.0]})
     for workbook in (to_xlsx_bytes({"schools": schools, "numbers": numbers}),
-                     export_xlsx({"=schools": schools})):
+                     to_xlsx_bytes({"=schools": schools})):
         book = openpyxl.load_workbook(io.BytesIO(workbook))
         cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
         assert cells and not [c.coordinate for c in cells if c.data_type == "f"]
