@@ -116,6 +116,22 @@ class Settings:
                 out[key] = int(value) if key == "small_cohort" else float(value)
         return cls(**out)
 
+    def problem(self) -> str | None:
+        """One sentence naming the first setting outside its limits, or None when all are fine."""
+        for key in ("status_tolerance", "creep_threshold"):
+            if not 0 <= float(getattr(self, key)) <= 1:
+                return f"{key} must be a share between 0 and 1 (e.g. 0.25 for 25%)."
+        if not SMALL_COHORT_MIN <= int(self.small_cohort) <= SMALL_COHORT_MAX:
+            return (f"small_cohort must be a whole number of pupils from {SMALL_COHORT_MIN} to "
+                    f"{SMALL_COHORT_MAX}: published school data never shows a figure from fewer "
+                    f"than {SMALL_COHORT_MIN} pupils, so the limit can go up but not down.")
+        return None
+
+
+# The small-cohort limit can rise but never fall below what published school data uses.
+SMALL_COHORT_MIN = 5
+SMALL_COHORT_MAX = 1000
+
 
 # ---- how uploads are read: sheet names, headers, value types ---------------------------------
 # Sheet names, headers and choice values are compared after `normalise_name`: lower case,

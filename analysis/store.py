@@ -612,12 +612,10 @@ class Store:
 
     def save_settings(self, settings: Settings) -> None:
         """Save every setting; StoreError for a value outside its range."""
+        problem = settings.problem()
+        if problem:
+            raise StoreError(problem)
         values = settings.as_dict()
-        for key in ("status_tolerance", "creep_threshold"):
-            if not 0 <= float(values[key]) <= 1:
-                raise StoreError(f"{key} must be a share between 0 and 1 (e.g. 0.25 for 25%).")
-        if not 0 <= int(values["small_cohort"]) <= 1000:
-            raise StoreError("small_cohort must be a whole number of pupils, 0 or more.")
         with self._writing() as conn:
             conn.execute(T["settings"].delete())
             conn.execute(T["settings"].insert(),
@@ -1058,6 +1056,11 @@ class Store:
                         self._insert_rows(conn, name, cols, rows)
                         total += len(rows)
                     elif rows:
+                        if name == "settings":  # a tampered backup must not lower the limits
+                            saved = Settings.from_dict({k: json.loads(v) for k, v in rows})
+                            if saved.problem():
+                                raise StoreError(f"{Path(path).name} was not restored: "
+                                                 f"{saved.problem()}")
                         conn.execute(table.insert(), [dict(zip(cols, r, strict=True)) for r in rows])
                 _backfill_row_counts(conn)  # a backup made before version 2 has no row counts
                 self._bump(conn)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.schema import Settings
+from analysis.schema import SMALL_COHORT_MAX, SMALL_COHORT_MIN, Settings
 from app_pages import common
 
 st.title("Settings")
@@ -23,8 +23,9 @@ with st.form("settings"):
     )
     small_cohort = st.number_input(
         "Small cohorts: hide any figure based on fewer than this many pupils in governor-facing "
-        "views (published school data uses 5)",
-        min_value=1, max_value=50, value=current.small_cohort, step=1,
+        f"views (published school data uses {SMALL_COHORT_MIN}, the lowest allowed)",
+        min_value=SMALL_COHORT_MIN, max_value=SMALL_COHORT_MAX,
+        value=max(current.small_cohort, SMALL_COHORT_MIN), step=1,
     )
     if st.form_submit_button("Save settings", type="primary"):
         common.get_store().save_settings(

@@ -251,10 +251,37 @@ def test_backup_and_restore_give_identical_figures(store, base_upload, make_uplo
 
 def test_clear_empties_everything_but_settings(store, base_upload):
     store.import_upload(base_upload, "alice")
-    store.save_settings(Settings(small_cohort=3))
+    store.save_settings(Settings(small_cohort=8))
     store.clear()
     assert set(store.counts().values()) == {0}
-    assert store.get_settings().small_cohort == 3
+    assert store.get_settings().small_cohort == 8
+
+
+@pytest.mark.parametrize("value", [0, 1, 4])
+def test_the_small_cohort_limit_cannot_go_below_five(store, value):
+    store.save_settings(Settings(small_cohort=6))
+    with pytest.raises(StoreError, match="from 5 to 1000: published school data never shows"):
+        store.save_settings(Settings(small_cohort=value))
+    assert store.get_settings().small_cohort == 6
+
+
+def test_a_backup_with_a_lowered_small_cohort_limit_is_refused(store, base_upload, tmp_path):
+    import json
+    import zipfile
+    store.import_upload(base_upload, "alice")
+    good = tmp_path / "good.zip"
+    store.export_backup(good)
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "settings.jsonl":
+                data = (json.dumps({"key": "small_cohort", "value": json.dumps(1)}) + "\n").encode()
+            dst.writestr(item, data)
+    store.clear()
+    with pytest.raises(StoreError, match="tampered.zip was not restored: small_cohort must be"):
+        store.restore_backup(tampered)
+    assert set(store.counts().values()) == {0} and store.get_settings().small_cohort == 5
 
 
 def test_an_empty_upload_is_refused(store, make_upload):
