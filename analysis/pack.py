@@ -419,6 +419,16 @@ def pack_tables(dataset, settings: Settings, urn: str | None = None,
 
 # ---- the PDF ----------------------------------------------------------------------------------
 
+def shorten(text: str, limit: int) -> str:
+    """Text cut to at most `limit` characters with an ellipsis, so no stored value (a 2,000-character
+    school name, a 900-character focus list) can overflow a cell or a page."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Longest text (characters) each kind of place in the pack prints before it is shortened.
+TITLE_CHARS, LINE_CHARS, CELL_CHARS = 90, 200, 120
+
 class PackPDF(FPDF):
     """A4 portrait with the school's name and the period on every page, and page numbers."""
 
@@ -436,7 +446,7 @@ class PackPDF(FPDF):
         self.set_font(FONT, "B", 9)
         self.set_text_color(40, 40, 40)
         self.set_xy(15, 8)
-        self.cell(120, 5, self.running_title)
+        self.cell(120, 5, self.fit(self.running_title, 118))
         self.set_font(FONT, "", 9)
         self.cell(0, 5, f"Governors' pack · {self.period_label}", align="R")
         self.set_draw_color(150, 150, 150)
@@ -454,14 +464,23 @@ class PackPDF(FPDF):
         self.set_text_color(0, 0, 0)
 
     # small drawing helpers -------------------------------------------------------------------
+    def fit(self, text: str, width: float) -> str:
+        """Text shortened (with an ellipsis) until it fits `width` mm in the current font."""
+        text = shorten(text, TITLE_CHARS)
+        while len(text) > 1 and self.get_string_width(text) > width:
+            text = shorten(text, len(text) - 1)
+        return text
+
     def heading(self, text: str, size: float = 15):
         self.set_font(FONT, "B", size)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.multi_cell(0, size * 0.5, shorten(text, LINE_CHARS), new_x=XPos.LMARGIN,
+                        new_y=YPos.NEXT, align="L")
         self.ln(1.5)
 
     def para(self, text: str, size: float = 10, style: str = ""):
         self.set_font(FONT, style, size)
-        self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        self.multi_cell(0, size * 0.5, shorten(text, LINE_CHARS * 2), new_x=XPos.LMARGIN,
+                        new_y=YPos.NEXT, align="L")
         self.ln(1)
 
     def status_words(self, status: str, size: float = 10):
@@ -488,6 +507,7 @@ def _box(pdf: PackPDF, x: float, y: float, w: float, h: float, big: str, small: 
         size -= 1
         pdf.set_font(FONT, "B", size)
     pdf.set_xy(x + 1, y + 2)
+    big = shorten(big, CELL_CHARS // 4)
     if pdf.get_string_width(big) > w - 3:
         pdf.multi_cell(w - 2, 4.2, big, align="C", max_line_height=4.2)
     else:
@@ -589,7 +609,8 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"])
         pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 5, f"{target['Target']}: {target['Measure']} ({target['Subgroup']})",
+        pdf.multi_cell(0, 5, shorten(f"{target['Target']}: {target['Measure']} ({target['Subgroup']})",
+                                     LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 9)
 
@@ -649,7 +670,8 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     pdf.line(15, pdf.get_y(), 195, pdf.get_y())
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11.5)
-    pdf.multi_cell(0, 5.5, f"{target['Target']} · {target['Measure']} ({target['Subgroup']})",
+    pdf.multi_cell(0, 5.5, shorten(f"{target['Target']} · {target['Measure']} ({target['Subgroup']})",
+                                   LINE_CHARS),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(0.5)
     pdf.status_words(target["Status"], 10)
@@ -688,8 +710,8 @@ def _table(pdf: PackPDF, frame: pd.DataFrame, widths: tuple, size: float = 7.5):
                    text_align="LEFT", borders_layout="SINGLE_TOP_LINE") as table:
         table.row([str(c) for c in frame.columns])
         for values in frame.itertuples(index=False):
-            table.row(["–" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-                       for v in values])
+            table.row(["–" if v is None or (not isinstance(v, str) and pd.isna(v))
+                       else shorten(v, CELL_CHARS) for v in values])
     pdf.ln(3)
 
 
@@ -868,8 +890,9 @@ def _trust_front(pdf: PackPDF, tables: dict):
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"], 9)
         pdf.set_font(FONT, "B", 9)
-        pdf.multi_cell(0, 4.5, f"{target['School']}: {target['Measure']} "
-                       f"({target['Subgroup']})", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+        pdf.multi_cell(0, 4.5, shorten(f"{target['School']}: {target['Measure']} "
+                                       f"({target['Subgroup']})", LINE_CHARS),
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 8.5)
 
 

@@ -312,3 +312,27 @@ def test_sample_trust_pack_totals_match_the_overview(riverside, settings):
     assert f"8 client schools · {len(riverside.targets)} targets" in front
     kingfisher = summary.set_index("URN").loc["990201"]
     assert f"{kingfisher['Days delivered']:g} of {kingfisher['Days committed']:g}" in front
+
+
+def test_the_pack_builds_with_very_long_names_and_focus_lists(oakfield_trust):
+    """A 2,000-character school name without spaces and a ~900-character focus list once made
+    fpdf2 raise; now every text is wrapped or shortened with an ellipsis."""
+    import dataclasses
+    long_name = "Q" * 2000
+    focus = "; ".join(["Reading fluency and phonics across key stage one"] * 19)
+    assert len(focus) > 900
+    schools = oakfield_trust.schools.copy()
+    schools.loc[schools["urn"] == OAK, "school_name"] = long_name
+    deployments = oakfield_trust.deployments.copy()
+    deployments.loc[deployments["client_urn"] == OAK, "focus_areas"] = focus
+    data = dataclasses.replace(oakfield_trust, schools=schools, deployments=deployments)
+    for built in (pack.build_school_pack(data, Settings(), OAK), pack.build_trust_pack(data, Settings())):
+        text = "".join(_pages(built)).replace("\n", "")
+        assert "Q" * 40 in text and "Q…" in text
+        assert long_name not in text  # shortened, not printed across pages
+        assert "Reading fluency" in text
+
+
+def test_shorten_keeps_short_text_and_marks_a_cut():
+    assert pack.shorten("Maths", 10) == "Maths"
+    assert pack.shorten("abcdefghijk", 5) == "abcd…"
