@@ -50,6 +50,8 @@ LOCK_TIMEOUT_SECONDS = 30.0
 # Any fixed number: the PostgreSQL advisory lock that serialises writers.
 _PG_LOCK_KEY = 7_243_911
 BUSY_MESSAGE = "Another upload is in progress; try again in a minute."
+# The summary that marks a batch as the emptying of the store (undo of it is only safe as the last one).
+EMPTIED = "Emptied the store"
 
 # Natural keys: a row with the same key replaces the stored one.
 KEYS: dict[str, list[str]] = {
@@ -937,6 +939,13 @@ class Store:
                     sa.select(table.c.superseded_by).distinct()
                     .where(table.c.batch_id == row.batch_id, table.c.superseded_by.is_not(None))
                 ).scalars())
+            if row.summary.startswith(EMPTIED):
+                # Rows added after the store was emptied could clash with the rows it put aside.
+                after = conn.execute(sa.select(sa.func.max(batches.c.batch_id)).where(
+                    batches.c.batch_id > row.batch_id, batches.c.undone_at.is_(None))).scalar()
+                if after is not None:
+                    raise StoreError(f"Upload {batch_id} (emptying the store) cannot be undone yet: "
+                                     f"upload {after} came after it. Undo upload {after} first.")
             if later:
                 newest = max(later)
                 raise StoreError(
@@ -964,7 +973,7 @@ class Store:
                          .values(undone_at=_now()))
             self._bump(conn)
         gone = ", ".join(_plural(n, k) for k, n in removed.items() if n and k in NOUNS) or "no rows"
-        names = ", ".join(f["name"] for f in json.loads(row.files))
+        names = ", ".join(f["name"] for f in json.loads(row.files)) or "emptying the store"
         message = f"Undid upload {batch_id} ({names}): removed {gone}"
         if restored:
             message += f"; {restored:,} earlier row(s) are current again"
@@ -986,13 +995,23 @@ class Store:
                 f"Upload {batch_id} cannot be undone yet: later uploads refer to what it added "
                 f"({problems['message'].iloc[0]}). Undo those uploads first.", problems)
 
-    def clear(self) -> None:
-        """Empty the store: every data row and the upload history. Settings and meta are kept."""
+    def clear(self, user: str = "unknown") -> str:
+        """Empty the store as a batch of its own: every current row is put aside (superseded by it)
+        rather than deleted, so the history survives and undo brings everything back."""
+        batches = T["batches"]
         with self._writing() as conn:
+            batch = (conn.execute(sa.select(sa.func.max(batches.c.batch_id))).scalar() or 0) + 1
+            put_aside = 0
             for kind in ALL_DATA_TABLES:
-                conn.execute(T[kind].delete())
-            conn.execute(T["batches"].delete())
+                table = T[kind]
+                put_aside += conn.execute(table.update().where(table.c.superseded_by.is_(None))
+                                          .values(superseded_by=batch)).rowcount
+            conn.execute(batches.insert().values(
+                batch_id=batch, created_at=_now(), user=user or "unknown", files="[]",
+                summary=f"{EMPTIED}: {put_aside:,} stored record(s) put aside; undo brings them back",
+                undone_at=None, row_count=put_aside))
             self._bump(conn)
+        return f"Emptied the store as upload {batch}; undo {batch} brings everything back."
 
     def export_backup(self, path: str | Path) -> None:
         """Every table (history and replaced rows too) to one zip of JSON lines, one file a table."""
@@ -1033,8 +1052,9 @@ class Store:
                 used = any(conn.execute(sa.select(sa.func.count()).select_from(T[k])).scalar()
                            for k in ALL_DATA_TABLES + ["batches"])
                 if used and not replace:
-                    raise StoreError("The store already holds data; restore replaces everything, "
-                                     "so clear it first (or pass replace).")
+                    raise StoreError("The store already holds data or history; restore replaces "
+                                     "everything, so restore into a new, empty store (or pass "
+                                     "--replace).")
                 for name in ALL_DATA_TABLES + ["batches", "settings"]:
                     conn.execute(T[name].delete())
                 total = 0  # data rows, pupil rows counted one by one

@@ -15,7 +15,7 @@ from analysis import charts, exports, ingest, narrative, national, pack, portfol
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis.schema import STATUS_ORDER, Settings, measure_label
-from analysis.store import Dataset, Store
+from analysis.store import EMPTIED, Dataset, Store, StoreError
 
 SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"
 SAMPLE_USER = "Sample data (fictional Riverside trust)"
@@ -112,24 +112,49 @@ def ensure_sample_or_empty() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _sample_loaded(version: str) -> bool:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _sample_state(version: str) -> tuple[bool, bool]:
+    """(the sample's rows are current, nothing else is): the sample counts as loaded while one of
+    its batches stands and no later emptying of the store put it aside."""
     history = get_store().history()
-    return bool(((history["user"] == SAMPLE_USER) & ~history["undone"]).any())
+    live = history[~history["undone"]]
+    emptied = live.loc[live["summary"].str.startswith(EMPTIED), "batch_id"].max()
+    after = live[live["batch_id"] > (0 if pd.isna(emptied) else emptied)]
+    sample = after["user"] == SAMPLE_USER
+    return bool(sample.any()), bool(sample.any() and sample.all())
 
 
 def sample_loaded() -> bool:
     """Whether the fictional sample is in the store (asked on every page: cached by version)."""
-    return _sample_loaded(current_version())
+    return _sample_state(current_version())[0]
 
 
 def start_empty() -> None:
-    """Empty the store and remember that it was emptied on purpose, so the sample stays away."""
-    get_store().clear()
+    """Empty the store as an undoable batch, and remember it was emptied on purpose so the sample
+    stays away. The history keeps every upload, and this too."""
+    get_store().clear("Dashboard user (Start again)")
     get_store().set_meta("sample_state", "declined")
 
 
+def remove_sample() -> None:
+    """Undo only the sample's own batches, newest first: real uploads are never touched. A real
+    upload that replaced sample rows makes the store refuse (StoreError), and nothing changes."""
+    store = get_store()
+    history = store.history()
+    for batch_id in history.loc[(history["user"] == SAMPLE_USER) & ~history["undone"], "batch_id"]:
+        try:
+            store.undo(int(batch_id))
+        except StoreError as error:
+            raise StoreError(
+                "The sample data cannot be removed: a later upload builds on it "
+                f"({error}). Untick “Remove the sample data first” to import beside it, or empty "
+                "the store on the Settings page (that can be undone).") from error
+    store.set_meta("sample_state", "declined")
+
+
 def sample_banner() -> None:
-    if not sample_loaded():
+    loaded, only_sample = _sample_state(current_version())
+    if not loaded:
         return
     with st.sidebar:
         st.warning(
@@ -137,7 +162,9 @@ def sample_banner() -> None:
             "dashboard does. Upload your own spreadsheets to replace it.",
             icon=":material/science:",
         )
-        if st.button("Start with an empty store", key="start_empty"):
+        # One click is only offered while the sample is all there is; after real uploads the
+        # Settings page's confirmed "Empty the store" (undoable) is the way.
+        if only_sample and st.button("Start with an empty store", key="start_empty"):
             start_empty()
             st.rerun()
 
@@ -208,7 +235,7 @@ def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
     store = get_store()
     before = progress()
     if replace_sample:
-        start_empty()
+        remove_sample()
     result = store.import_upload(upload, user)
     st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
     st.session_state["uploads_done"] = st.session_state.get("uploads_done", 0) + 1

@@ -43,8 +43,9 @@ st.download_button(
 )
 
 st.subheader("Start again")
-st.write("Remove every school, deployment, target, visit and outcome from the store. "
-         "The upload history keeps a record that this happened.")
+st.write("Put aside every school, deployment, target, visit and outcome. Nothing is deleted: "
+         "the upload history keeps every upload and this step too, and undoing it on the Upload "
+         "page brings everything back.")
 confirm = st.checkbox("I understand that this empties the store", key="confirm_clear")
 if st.button("Empty the store", disabled=not confirm):
     common.start_empty()

@@ -368,3 +368,43 @@ def test_upload_health_check_lists_unknown_schools_before_anything_is_stored(sam
         ["unknown_school.csv", 2, "client_urn"]]
     assert problems["Problem"].iloc[0].startswith("client_urn: 990999 is not a school")
     assert Store(sample_url).counts() == before
+
+
+# ---- the sample goes without taking real uploads with it --------------------------------------
+
+def test_removing_the_sample_keeps_a_real_upload(sample_url):
+    from app_pages import common
+    from tests.e2e.workbooks import new_school_workbook
+
+    store = Store(sample_url)
+    store.import_upload(ingest.read_files([("new_school.xlsx", new_school_workbook())]), "Ann Admin")
+    common.remove_sample()
+    history = store.history()
+    assert set(store.load().schools["urn"]) == {NEW_URN}  # only the real upload's school is left
+    assert history.loc[history["user"] == SAMPLE_USER, "undone"].all()
+    assert not history.loc[history["user"] == "Ann Admin", "undone"].any()
+
+
+def test_the_sample_is_not_removed_under_real_rows_that_build_on_it(sample_url):
+    from app_pages import common
+
+    store = Store(sample_url)
+    outcomes = ROOT / "sample_data" / "next_term" / "outcomes_2024-25_summer2.xlsx"
+    store.import_upload(ingest.read_paths([outcomes]), "Ann Admin")
+    counts, history = store.counts(), store.history()
+    with pytest.raises(common.StoreError, match="The sample data cannot be removed: a later upload"):
+        common.remove_sample()
+    assert store.counts() == counts
+    pd.testing.assert_frame_equal(store.history(), history)
+
+
+def test_one_click_start_again_is_offered_only_while_the_sample_is_all_there_is(sample_url):
+    from tests.e2e.workbooks import new_school_workbook
+
+    at = open_page("overview")
+    assert button(at, "Start with an empty store") is not None
+    Store(sample_url).import_upload(
+        ingest.read_files([("new_school.xlsx", new_school_workbook())]), "Ann Admin")
+    at = open_page("overview")
+    assert any("Sample data" in w for w in texts(at.sidebar.warning))
+    assert not [b for b in at.button if b.label == "Start with an empty store"]

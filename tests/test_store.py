@@ -237,8 +237,10 @@ def test_backup_and_restore_give_identical_figures(store, base_upload, make_uplo
     with pytest.raises(StoreError, match="already holds data"):
         store.restore_backup(path)
     store.clear()
-    assert store.counts()["outcomes"] == 0 and store.history().empty
-    assert "3 upload(s)" in store.restore_backup(path)
+    assert store.counts()["outcomes"] == 0 and len(store.history()) == 4  # emptying is a batch
+    with pytest.raises(StoreError, match="already holds data or history"):
+        store.restore_backup(path)
+    assert "3 upload(s)" in store.restore_backup(path, replace=True)
     after = store.load()
     for name in ("schools", "deployments", "targets", "milestones", "visits", "measures"):
         pd.testing.assert_frame_equal(getattr(after, name), getattr(before, name))
@@ -249,12 +251,38 @@ def test_backup_and_restore_give_identical_figures(store, base_upload, make_uplo
     assert reading(store) == (75.0, 12)
 
 
-def test_clear_empties_everything_but_settings(store, base_upload):
+def test_emptying_is_an_undoable_batch_that_keeps_the_history(store, base_upload, make_upload):
     store.import_upload(base_upload, "alice")
+    store.import_upload(make_upload({"outcomes": pupils(12, exs=9)}, "a.csv"), "alice")
     store.save_settings(Settings(small_cohort=8))
-    store.clear()
-    assert set(store.counts().values()) == {0}
+    before, counts, history = store.load(), store.counts(), store.history()
+    assert "undo 3 brings everything back" in store.clear("bob")
+    emptied = store.counts()
+    assert emptied.pop("batches") == 3 and set(emptied.values()) == {0}
     assert store.get_settings().small_cohort == 8
+    after = store.history()
+    assert after["summary"].iloc[0].startswith("Emptied the store") and after["user"].iloc[0] == "bob"
+    pd.testing.assert_frame_equal(after.iloc[1:].reset_index(drop=True), history)  # history kept
+    assert "emptying the store" in store.undo(3)
+    again = store.load()
+    for name in ("schools", "deployments", "targets", "milestones", "visits", "measures"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(before, name))
+    assert {k: v for k, v in store.counts().items() if k != "batches"} == \
+        {k: v for k, v in counts.items() if k != "batches"}
+
+
+def test_emptying_cannot_be_undone_under_a_later_upload(store, base_upload):
+    store.import_upload(base_upload, "alice")
+    store.clear("bob")
+    import dataclasses
+    again = dataclasses.replace(base_upload, files=[dataclasses.replace(base_upload.files[0],
+                                                                         sha256="f" * 64)])
+    assert store.import_upload(again, "carol").batch_id == 3
+    with pytest.raises(StoreError, match="upload 3 came after it. Undo upload 3 first"):
+        store.undo(2)
+    store.undo(3)
+    store.undo(2)
+    assert store.counts()["schools"] == len(base_upload.frames["schools"])
 
 
 @pytest.mark.parametrize("value", [0, 1, 4])
@@ -279,9 +307,10 @@ def test_a_backup_with_a_lowered_small_cohort_limit_is_refused(store, base_uploa
                 data = (json.dumps({"key": "small_cohort", "value": json.dumps(1)}) + "\n").encode()
             dst.writestr(item, data)
     store.clear()
+    counts = store.counts()
     with pytest.raises(StoreError, match="tampered.zip was not restored: small_cohort must be"):
-        store.restore_backup(tampered)
-    assert set(store.counts().values()) == {0} and store.get_settings().small_cohort == 5
+        store.restore_backup(tampered, replace=True)
+    assert store.counts() == counts and store.get_settings().small_cohort == 5
 
 
 def test_an_empty_upload_is_refused(store, make_upload):
