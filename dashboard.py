@@ -7,6 +7,7 @@ request after a restart (tests/e2e/test_first_request.py).
 
 import streamlit as st
 
+from analysis.store import StoreError
 from app_pages import common
 
 st.set_page_config(
@@ -14,8 +15,6 @@ st.set_page_config(
     page_icon=":material/school:",
     layout="wide",
 )
-
-common.ensure_sample_or_empty()
 
 navigation = st.navigation(
     {
@@ -33,5 +32,10 @@ navigation = st.navigation(
     }
 )
 
-common.sample_banner()
-navigation.run()
+# Every page passes through here: a store fault mid-page is one sentence, never a traceback.
+try:
+    common.ensure_sample_or_empty()
+    common.sample_banner()
+    navigation.run()
+except StoreError as error:
+    st.error(str(error), icon=":material/error:")

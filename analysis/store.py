@@ -106,6 +106,33 @@ class StoreError(Exception):
         self.problems = problems
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def fault_sentence(exc: BaseException, where: str) -> str:
+    """A database fault -> one plain sentence for the page or the command line. Never the driver's
+    own text: it can hold SQL and its parameters (pupil data)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "database or disk is full" in text or "no space left" in text:
+        return (f"The disk holding the store ({where}) is full, so nothing was changed. Free some "
+                "space and try again.")
+    if "readonly" in text or "read-only" in text or "unable to open database file" in text \
+            or "permission denied" in text or isinstance(exc, PermissionError | FileNotFoundError):
+        return (f"The store ({where}) cannot be opened for writing: check that its folder exists and "
+                "that the dashboard may write there. Nothing was changed.")
+    if "connection refused" in text or "could not connect" in text or "connection failed" in text \
+            or "name or service not known" in text or "timeout expired" in text:
+        return (f"Cannot reach the database server ({where}): is it running and accepting "
+                "connections? Nothing was changed.")
+    if "server closed the connection" in text or "terminating connection" in text \
+            or "connection is closed" in text or "consuming input failed" in text \
+            or "the connection is lost" in text:
+        return (f"The connection to the database server ({where}) was lost part-way; the "
+                "interrupted step changed nothing. Try again when the server is back.")
+    return (f"The store ({where}) could not be used ({type(exc).__name__}); nothing was changed. "
+            "The server log has the details.")
+
+
 @dataclass
 class Dataset:
     """Current frames (columns as docs/DEVELOPING.md); never pupil rows."""
@@ -474,13 +501,23 @@ class Store:
             if url.startswith(prefix):
                 url = "postgresql+psycopg://" + url[len(prefix):]
         self.lock_timeout = lock_timeout
+        self.where = url.split("@")[-1]  # never the password
+        try:
+            backend = sa.engine.make_url(url).get_backend_name()
+        except ArgumentError as exc:
+            raise StoreError(f"The store address {self.where!r} is not a database URL: use "
+                             "sqlite:///path/impact.sqlite or postgresql+psycopg://user@host/db.") from exc
+        if backend not in SUPPORTED_BACKENDS:
+            raise StoreError(f"The store address uses {backend}, which this dashboard does not "
+                             "support: use a SQLite file (sqlite:///path/impact.sqlite) or PostgreSQL "
+                             "(postgresql+psycopg://user@host/db).")
         try:
             self.engine = self._make_engine(url)
             self._migrate()
         except StoreError:
             raise
-        except (ArgumentError, NoSuchModuleError, DBAPIError, OSError) as exc:
-            raise StoreError(f"Cannot open the database {url.split('@')[-1]}: {exc}") from exc
+        except (ArgumentError, NoSuchModuleError, ModuleNotFoundError, DBAPIError, OSError) as exc:
+            raise StoreError(fault_sentence(exc, self.where)) from exc
 
     @property
     def dialect(self) -> str:
@@ -519,14 +556,17 @@ class Store:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         """One read transaction that sees one snapshot of the store throughout."""
-        with self.engine.connect() as conn:
-            if self.dialect == "postgresql":
-                # READ COMMITTED takes a new snapshot per statement, so a load or a backup reading
-                # table after table could mix before and after an import that commits meanwhile.
-                # SQLite's WAL already gives a read transaction one snapshot.
-                conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    # READ COMMITTED takes a new snapshot per statement, so a load or a backup
+                    # reading table after table could mix before and after an import that commits
+                    # meanwhile. SQLite's WAL already gives a read transaction one snapshot.
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+        except DBAPIError as exc:
+            raise StoreError(fault_sentence(exc, self.where)) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -541,7 +581,9 @@ class Store:
         except OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError(BUSY_MESSAGE) from exc
-            raise
+            raise StoreError(fault_sentence(exc, self.where)) from exc
+        except DBAPIError as exc:
+            raise StoreError(fault_sentence(exc, self.where)) from exc
 
     def _pg_lock(self, conn: Connection) -> None:
         # Polling try-lock rather than a blocking lock, so a loser gives up after the timeout.

@@ -102,7 +102,7 @@ def test_missing_file_is_exit_2_in_plain_words(capsys, db):
 
 def test_a_bad_database_url_is_exit_2(capsys):
     status, _, err = run(capsys, "history", "--db", "nosuchdriver://x")
-    assert status == 2 and err.startswith("Cannot open the database")
+    assert status == 2 and err.startswith("The store address uses nosuchdriver, which this dashboard")
 
 
 def test_validate_lists_every_problem(capsys):
@@ -158,3 +158,14 @@ def test_validate_a_termly_file_against_the_store(capsys, db):
     status, out, _ = run(capsys, "validate", *next_term, "--db", db)
     assert status == 0
     assert out.strip() == "No problems found in 2 file(s): 2,940 outcomes, 50 visits."
+
+
+@pytest.mark.parametrize("url, sentence", [
+    ("mysql://admin@localhost/impact", "uses mysql, which this dashboard does not support"),
+    ("sqlite:////proc/no-such-folder/impact.sqlite", "cannot be opened for writing"),
+    ("postgresql+psycopg://postgres:secret@127.0.0.1:1/impact", "Cannot reach the database server"),
+    ("not a url", "is not a database URL"),
+])
+def test_a_store_fault_is_one_sentence_and_exit_2(capsys, url, sentence):
+    status, out, err = run(capsys, "history", "--db", url)
+    assert status == 2 and sentence in err and "Traceback" not in err and "secret" not in err

@@ -408,3 +408,36 @@ def test_one_click_start_again_is_offered_only_while_the_sample_is_all_there_is(
     at = open_page("overview")
     assert any("Sample data" in w for w in texts(at.sidebar.warning))
     assert not [b for b in at.button if b.label == "Start with an empty store"]
+
+
+# ---- store faults are one sentence on every page ----------------------------------------------
+
+@pytest.mark.parametrize("url, sentence", [
+    ("mysql://admin@localhost/impact", "uses mysql, which this dashboard does not support"),
+    ("sqlite:////proc/no-such-folder/impact.sqlite", "cannot be opened for writing"),
+    ("postgresql+psycopg://postgres@127.0.0.1:1/impact", "Cannot reach the database server"),
+])
+@pytest.mark.parametrize("page", ["overview", "school", "upload", "settings"])
+def test_a_store_fault_is_one_sentence_on_every_page(url, sentence, page, monkeypatch):
+    _use_store(url, monkeypatch)
+    at = open_page(page)
+    assert any(sentence in e for e in texts(at.error)), texts(at.error)
+    st.cache_resource.clear()
+
+
+def test_a_store_made_by_a_newer_version_is_named_on_the_page(tmp_path, monkeypatch):
+    import sqlalchemy as sa
+    url = f"sqlite:///{tmp_path / 'newer.sqlite'}"
+    Store(url).engine.dispose()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a later version of the dashboard ran one more migration
+        columns = [c["name"] for c in sa.inspect(conn).get_columns("schema_version")]
+        newest = conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar()
+        values = {c: (newest + 1 if c == "version" else "2030-01-01T00:00:00") for c in columns}
+        conn.execute(sa.text(f"INSERT INTO schema_version ({', '.join(columns)}) VALUES "
+                             f"({', '.join(':' + c for c in columns)})"), values)
+    engine.dispose()
+    _use_store(url, monkeypatch)
+    at = open_page("overview")
+    assert any("newer version of the dashboard" in e for e in texts(at.error)), texts(at.error)
+    st.cache_resource.clear()

@@ -387,7 +387,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path):
 
 
 def test_a_bad_url_is_a_store_error():
-    with pytest.raises(StoreError, match="Cannot open the database"):
+    with pytest.raises(StoreError, match="uses nosuchdriver, which this dashboard does not support"):
         Store("nosuchdriver://x")
 
 
