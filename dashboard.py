@@ -1,14 +1,18 @@
-"""The frame: page config, navigation over app_pages/, the shared sidebar. No calculations here.
+"""The frame: page config, sign-in, navigation per role over app_pages/, the shared sidebar.
 
 The pages live in app_pages/, not pages/: Streamlit runs any pages/ folder as an old-style
 multipage app until st.navigation has run once, which broke a bookmarked link as the first
 request after a restart (tests/e2e/test_first_request.py).
+
+Access is enforced on the server by the scope (analysis/scope.py, applied in common.py to every
+load); the menu only lists the pages a role may open, and Streamlit runs no page not listed.
 """
 
 import streamlit as st
 
+from analysis import access
 from analysis.store import StoreError
-from app_pages import common
+from app_pages import common, identity
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -16,24 +20,39 @@ st.set_page_config(
     layout="wide",
 )
 
-navigation = st.navigation(
-    {
-        "Impact": [
-            st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:",
-                    default=True),
-            st.Page("app_pages/school.py", title="School", icon=":material/school:"),
-            st.Page("app_pages/deployments.py", title="Deployments", icon=":material/groups:"),
-            st.Page("app_pages/present.py", title="Presentation mode", icon=":material/slideshow:"),
-        ],
-        "Administration": [
-            st.Page("app_pages/upload.py", title="Upload", icon=":material/upload:"),
-            st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
-        ],
-    }
-)
+PAGES = {  # name (analysis.access) -> (section, page)
+    access.OVERVIEW: ("Impact", st.Page("app_pages/overview.py", title="Overview",
+                                        icon=":material/dashboard:")),
+    access.SCHOOL: ("Impact", st.Page("app_pages/school.py", title="School",
+                                      icon=":material/school:")),
+    access.DEPLOYMENTS: ("Impact", st.Page("app_pages/deployments.py", title="Deployments",
+                                           icon=":material/groups:")),
+    access.PRESENT: ("Impact", st.Page("app_pages/present.py", title="Presentation mode",
+                                       icon=":material/slideshow:")),
+    access.UPLOAD: ("Administration", st.Page("app_pages/upload.py", title="Upload",
+                                              icon=":material/upload:")),
+    access.SETTINGS: ("Administration", st.Page("app_pages/settings.py", title="Settings",
+                                                icon=":material/settings:")),
+    access.PEOPLE: ("Administration", st.Page("app_pages/people.py", title="Users and audit log",
+                                              icon=":material/manage_accounts:")),
+}
+
+
+def menu(allowed: frozenset[str]) -> dict[str, list]:
+    """The pages this person may open, by section; the first one is where they land."""
+    sections: dict[str, list] = {}
+    for name, (section, page) in PAGES.items():
+        if name in allowed:
+            sections.setdefault(section, []).append(page)
+    return sections
+
 
 # Every page passes through here: a store fault mid-page is one sentence, never a traceback.
 try:
+    identity.refuse_address()  # a network address without sign-in serves nothing
+    person = identity.gate(common.get_store())  # sign-in, or "ask your administrator", or stop
+    navigation = st.navigation(menu(common.current_scope().pages))
+    identity.sidebar(person)
     common.ensure_sample_or_empty()
     common.sample_banner()
     navigation.run()

@@ -39,6 +39,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
+from analysis.access_store import migration_4
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
 
@@ -322,7 +323,7 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()

@@ -11,11 +11,24 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, exports, ingest, narrative, national, pack, portfolio, style
+from analysis import (
+    access,
+    access_store,
+    charts,
+    exports,
+    ingest,
+    narrative,
+    national,
+    pack,
+    portfolio,
+    style,
+)
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
+from analysis import scope as scope_mod
 from analysis.schema import STATUS_ORDER, Settings, measure_label
 from analysis.store import EMPTIED, Dataset, Store, StoreError
+from app_pages import identity
 
 SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "riverside_trust.xlsx"
 SAMPLE_USER = "Sample data (fictional Riverside trust)"
@@ -33,7 +46,91 @@ def current_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _dataset(version: str) -> Dataset:
+    """Everything stored: only ever passed through the scope, never to a page."""
     return get_store().load()
+
+
+# ---- the scope: what the person using this session may receive (analysis/scope.py) ----------
+
+NOBODY = access.Person("", "")  # signed in but not on the list: receives nothing
+
+
+def current_scope() -> scope_mod.Scope:
+    """The scope of whoever runs this session, from the access list as it stands now."""
+    person = identity.current_person(get_store()) or NOBODY
+    return scope_mod.scope_for(person, _dataset(current_version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _scoped(version: str, scope_key: str, _scope: scope_mod.Scope) -> Dataset:
+    """The stored data cut to one scope; cached by store version AND scope."""
+    return scope_mod.scoped_dataset(_dataset(version), _scope)
+
+
+def require_administrator(what: str) -> None:
+    """Changes to the store are the administrator's, whichever page asks (defence in depth)."""
+    if current_scope().person.role != access.ADMINISTRATOR:
+        raise StoreError(f"Only an administrator can {what}.")
+
+
+def audit(action: str, detail: str = "", urn: str | None = None) -> None:
+    """One line in the audit log, recorded as the person signed in."""
+    access_store.record(get_store(), identity.who(), action, detail, urn)
+
+
+def record_view(urn: str) -> None:
+    """Audit a school's page being opened: once per session, page and school, not every rerun."""
+    seen = st.session_state.setdefault("_viewed", set())
+    page = st.context.url.rsplit("/", 1)[-1].split("?")[0] if st.context.url else ""
+    if (page, urn) not in seen:
+        seen.add((page, urn))
+        audit("view_school", f"{page or 'school'} page", urn)
+
+
+def add_person(entry: access.Person) -> str:
+    """Put someone on the access list (or change their entry), checked against the stored schools."""
+    require_administrator("change who may sign in")
+    data = _dataset(current_version())
+    clients = set(data.schools.loc[data.schools["role"].str.lower() == "client", "urn"])
+    return access_store.add_person(get_store(), entry, identity.who(), clients)
+
+
+def remove_person(email: str) -> str:
+    require_administrator("change who may sign in")
+    return access_store.remove_person(get_store(), email, identity.who())
+
+
+def audit_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as an administrator reads it: UK local time, the action in words."""
+    when = pd.to_datetime(log["at"], utc=True).dt.tz_convert("Europe/London")
+    names = school_names()
+    return pd.DataFrame({
+        "When": when.dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "Who": log["who"],
+        "What": log["action"].map(lambda a: access.ACTION_WORDS.get(a, a)),
+        "School": log["urn"].map(lambda u: "" if u is None or pd.isna(u)
+                                 else f"{names.get(u, u)} ({u})"),
+        "Detail": log["detail"],
+    })
+
+
+def audited_csv(table: pd.DataFrame) -> bytes:
+    """The audit log as CSV (formula-safe); the export itself is a line in the log."""
+    audit("audit_export", f"{len(table)} lines")
+    return exports.to_csv_bytes(table)
+
+
+def say_if_not_available(asked: str | None, urns: list[str]) -> None:
+    """`school?urn=OTHER`: say plainly that the school is not shown, and name nothing about it."""
+    if not asked or asked in urns:
+        return
+    if current_scope().trust_wide:
+        st.warning(f"There is no client school with URN {asked} in the store.",
+                   icon=":material/warning:")
+    else:
+        st.warning(f"The school with URN {asked} is not one of your schools, so the dashboard "
+                   "does not show it. Ask your administrator if it should be.",
+                   icon=":material/lock:")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -41,22 +138,24 @@ def _settings(version: str) -> Settings:
     return get_store().get_settings()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _progress(version: str) -> pd.DataFrame:
-    data = _dataset(version)
+@st.cache_data(show_spinner=False, max_entries=16)
+def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    data = _scoped(version, scope_key, _scope)
     return progress_mod.judge_progress(
         data.targets, data.milestones, data.measures, _settings(version)
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _deployment_summary(version: str) -> pd.DataFrame:
-    data = _dataset(version)
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_summary(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    data = _scoped(version, scope_key, _scope)
     return deployments_mod.summarise_deployments(data.deployments, data.visits, _settings(version))
 
 
 def dataset() -> Dataset:
-    return _dataset(current_version())
+    """The data this person may see: every page's only way to the store's rows."""
+    scope = current_scope()
+    return _scoped(current_version(), scope.key, scope)
 
 
 def settings() -> Settings:
@@ -64,11 +163,13 @@ def settings() -> Settings:
 
 
 def progress() -> pd.DataFrame:
-    return _progress(current_version())
+    scope = current_scope()
+    return _progress(current_version(), scope.key, scope)
 
 
 def deployment_summary() -> pd.DataFrame:
-    return _deployment_summary(current_version())
+    scope = current_scope()
+    return _deployment_summary(current_version(), scope.key, scope)
 
 
 def school_names() -> dict[str, str]:
@@ -87,7 +188,8 @@ def days_used_metric(column, frame: pd.DataFrame) -> None:
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
     st.info(message)
-    st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
+    if access.UPLOAD in current_scope().pages:  # a link to a page not theirs would fail
+        st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
 
 
 STATUS_LEGEND = (
@@ -132,7 +234,9 @@ def sample_loaded() -> bool:
 def start_empty() -> None:
     """Empty the store as an undoable batch, and remember it was emptied on purpose so the sample
     stays away. The history keeps every upload, and this too."""
-    get_store().clear("Dashboard user (Start again)")
+    require_administrator("empty the store")
+    get_store().clear(f"{identity.who()} (Start again)")
+    audit("clear", "Emptied the store (undoable on the Upload page)")
     get_store().set_meta("sample_state", "declined")
 
 
@@ -164,7 +268,8 @@ def sample_banner() -> None:
         )
         # One click is only offered while the sample is all there is; after real uploads the
         # Settings page's confirmed "Empty the store" (undoable) is the way.
-        if only_sample and st.button("Start with an empty store", key="start_empty"):
+        if only_sample and current_scope().person.role == access.ADMINISTRATOR \
+                and st.button("Start with an empty store", key="start_empty"):
             start_empty()
             st.rerun()
 
@@ -232,11 +337,13 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
     """Import, then remember what it did and which targets moved, for the next run to show."""
+    require_administrator("upload")
     store = get_store()
     before = progress()
     if replace_sample:
         remove_sample()
     result = store.import_upload(upload, user)
+    audit("upload", result.message)
     st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
     st.session_state["uploads_done"] = st.session_state.get("uploads_done", 0) + 1
     return result
@@ -271,7 +378,20 @@ def show_last_import() -> None:
 
 
 def undo(batch_id) -> str:
-    return get_store().undo(batch_id)
+    require_administrator("undo an upload")
+    message = get_store().undo(batch_id)
+    audit("undo", message)
+    return message
+
+
+def save_settings(new: Settings) -> None:
+    """Save the settings (the store refuses values outside their limits) and audit the change."""
+    require_administrator("change the settings")
+    before = settings()
+    get_store().save_settings(new)
+    changed = [f"{k}: {v} -> {new.as_dict()[k]}" for k, v in before.as_dict().items()
+               if new.as_dict()[k] != v]
+    audit("settings", "; ".join(changed) or "saved unchanged")
 
 
 def batch_label(batch_id) -> str:
@@ -303,6 +423,8 @@ def backup_bytes() -> bytes:
     """The whole store as one file, made only when the button is pressed (a callable download)."""
     import tempfile
 
+    require_administrator("download a backup")
+    audit("download", "Backup of the whole store")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "backup.zip"
         get_store().export_backup(path)
@@ -404,14 +526,19 @@ def pack_downloads(urn: str | None = None) -> None:
 
     Each file is made only when its button is pressed (a callable download), so pages stay fast.
     """
+    if urn is None and not current_scope().trust_wide:
+        return  # the trust pack is a trust-wide view: trust leader and administrator only
+
     def pdf() -> bytes:
+        audit("download", f"{stem}.pdf", urn)
         if urn:
             return pack.build_school_pack(dataset(), settings(), urn, progress=progress(),
                                           deployment_summary=deployment_summary())
         return pack.build_trust_pack(dataset(), settings(), progress=progress(),
                                      deployment_summary=deployment_summary())
 
-    def tables() -> dict[str, pd.DataFrame]:
+    def tables(name: str) -> dict[str, pd.DataFrame]:
+        audit("download", name, urn)
         return pack.pack_tables(dataset(), settings(), urn, progress=progress(),
                                 deployment_summary=deployment_summary())
 
@@ -423,12 +550,13 @@ def pack_downloads(urn: str | None = None) -> None:
         key=f"pack_pdf_{stem}", type="primary",
     )
     cols[1].download_button(
-        "Tables behind the pack (XLSX)", lambda: exports.to_xlsx_bytes(tables()),
+        "Tables behind the pack (XLSX)", lambda: exports.to_xlsx_bytes(tables(f"{stem}-tables.xlsx")),
         file_name=f"{stem}-tables.xlsx", icon=":material/table:", key=f"pack_xlsx_{stem}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     cols[2].download_button(
-        "Targets table (CSV)", lambda: exports.to_csv_bytes(tables()["targets"]),
+        "Targets table (CSV)",
+        lambda: exports.to_csv_bytes(tables(f"{stem}-targets.csv")["targets"]),
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )

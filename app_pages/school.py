@@ -16,11 +16,13 @@ if clients.empty:
 names = dict(zip(clients["urn"], clients["school_name"], strict=False))
 urns = list(names)
 asked = st.query_params.get("urn")
+common.say_if_not_available(asked, urns)
 urn = st.selectbox(
     "School", urns, index=urns.index(asked) if asked in urns else 0,
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+common.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = common.settings()
 progress = common.progress()

@@ -28,7 +28,7 @@ with st.form("settings"):
         value=max(current.small_cohort, SMALL_COHORT_MIN), step=1,
     )
     if st.form_submit_button("Save settings", type="primary"):
-        common.get_store().save_settings(
+        common.save_settings(
             Settings(status_tolerance=tolerance / 100, creep_threshold=creep / 100,
                      small_cohort=int(small_cohort))
         )
