@@ -1,4 +1,6 @@
-"""The command line: `python -m analysis report|validate|import|history|undo|backup|restore|settings|pack`.
+"""The command line: `python -m analysis report|validate|import|history|undo|backup|restore|...`.
+
+Also settings, pack, users (the access list) and audit (the audit log).
 
 A thin shell over analysis/: read arguments, call one function, print. Anything a user can get
 wrong (a missing file, a bad row, an undo out of order) ends with exit status 2 and the problem
@@ -183,6 +185,48 @@ def cmd_settings(args) -> int:
     return 0
 
 
+def cmd_users(args) -> int:
+    """The access list: add (or change) someone, list everyone, remove someone."""
+    from analysis import access, access_store
+
+    store = _store(args)
+    if args.action == "list":
+        people = access_store.people(store)
+        if people.empty:
+            print("Nobody is on the access list yet.")
+            return 0
+        for row in people.itertuples():
+            entry = access.Person(row.email, row.role, tuple(filter(None, row.schools.split(", "))),
+                                  row.leader)
+            print(f"{row.email}  {entry.describe()}  (added {row.added_at} by {row.added_by})")
+        return 0
+    if args.action == "remove":
+        print(access_store.remove_person(store, args.email, args.by))
+        return 0
+    role = access.parse_role(args.role or "")
+    if role is None:
+        roles = ", ".join(r.replace("_", "-") for r in access.ROLE_WORDS)
+        raise CommandError(f"--role must be one of {roles}, not {args.role!r}.")
+    schools = store.load().schools
+    clients = set(schools.loc[schools["role"].str.lower() == "client", "urn"])
+    entry = access.Person(args.email, role, tuple(args.school or ()), args.leader or "")
+    print(access_store.add_person(store, entry, args.by, clients))
+    return 0
+
+
+def cmd_audit(args) -> int:
+    """The audit log, newest first, as CSV to a file or the screen."""
+    from analysis import access_store, exports
+
+    log = access_store.audit_log(_store(args))
+    if args.out:
+        Path(args.out).write_bytes(exports.to_csv_bytes(log))
+        print(f"Wrote {len(log)} audit line(s) to {args.out}.")
+    else:
+        print(log.to_string(index=False) if not log.empty else "Nothing has been recorded yet.")
+    return 0
+
+
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None,
                         help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
@@ -229,6 +273,23 @@ def _setup_settings(p):
     _add_db(p)
 
 
+def _setup_users(p):
+    p.add_argument("action", choices=["add", "list", "remove"])
+    p.add_argument("email", nargs="?", metavar="EMAIL", help="the address they sign in with")
+    p.add_argument("--role", help="governor, system-leader, trust-leader or administrator")
+    p.add_argument("--school", action="append", metavar="URN",
+                   help="a governor's school (repeat for more than one)")
+    p.add_argument("--leader", metavar="NAME",
+                   help="a system leader's name as the deployments sheet writes it")
+    p.add_argument("--by", default=None, help="who makes the change (default: your login name)")
+    _add_db(p)
+
+
+def _setup_audit(p):
+    p.add_argument("--out", metavar="FILE", help="write the log as CSV to FILE")
+    _add_db(p)
+
+
 # name -> (help, add arguments, run). Another module may add to it before main() runs.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "report": ("print targets, measures and deployments (JSON or text)", _setup_report, cmd_report),
@@ -239,6 +300,9 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "backup": ("write the whole store to one file", _setup_file, cmd_backup),
     "restore": ("load a backup into an empty store", _setup_restore, cmd_restore),
     "settings": ("show or change settings", _setup_settings, cmd_settings),
+    "users": ("who may sign in: users add EMAIL --role ROLE [--school URN | --leader NAME], "
+              "users list, users remove EMAIL", _setup_users, cmd_users),
+    "audit": ("print the audit log, or write it as CSV with --out", _setup_audit, cmd_audit),
     "pack": ("build the governors' pack PDF (one school with --school, else trust-wide)",
              pack.add_pack_arguments, pack.run_pack_command),
 }
@@ -256,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "user", "") is None:
         args.user = getpass.getuser()
+    if getattr(args, "by", "") is None:
+        args.by = f"{getpass.getuser()} (command line)"
+    if args.command == "users" and args.action != "list" and not args.email:
+        print(f"users {args.action} needs the person's e-mail address.", file=sys.stderr)
+        return USAGE_ERROR
     try:
         return COMMANDS[args.command][2](args)
     except (CommandError, StoreError, pack.PackError) as exc:
