@@ -67,6 +67,12 @@ def _scoped(version: str, scope_key: str, _scope: scope_mod.Scope) -> Dataset:
     return scope_mod.scoped_dataset(_dataset(version), _scope)
 
 
+def home_page() -> str:
+    """Where 'leave' links go: the overview, or the school page for those without it."""
+    return ("app_pages/overview.py" if access.OVERVIEW in current_scope().pages
+            else "app_pages/school.py")
+
+
 def require_administrator(what: str) -> None:
     """Changes to the store are the administrator's, whichever page asks (defence in depth)."""
     if current_scope().person.role != access.ADMINISTRATOR:

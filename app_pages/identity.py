@@ -88,6 +88,7 @@ def sign_out_button() -> None:
     if st.button("Sign out", icon=":material/logout:", key="sign_out"):
         st.session_state.clear()
         st.logout()
+        st.stop()  # nothing more of this run: the browser is on its way to sign out
 
 
 def sidebar(person: Person) -> None:

@@ -27,7 +27,7 @@ names = common.school_names()
 urns = sorted(progress["client_urn"].unique(), key=lambda u: names.get(u, u))
 top = st.columns([3, 1])
 urn = top[0].selectbox("School", urns, format_func=lambda u: names.get(u, u), key="present_urn")
-top[1].page_link("app_pages/overview.py", label="Leave presentation mode", icon=":material/close:")
+top[1].page_link(common.home_page(), label="Leave presentation mode", icon=":material/close:")
 common.record_view(urn)
 
 targets = common.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
