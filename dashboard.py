@@ -38,9 +38,18 @@ PAGES = {  # name (analysis.access) -> (section, page)
 }
 
 
+def _to_school() -> None:
+    st.switch_page(PAGES[access.SCHOOL][1], query_params=st.query_params.to_dict())
+
+
 def menu(allowed: frozenset[str]) -> dict[str, list]:
-    """The pages this person may open, by section; the first one is where they land."""
+    """The pages this person may open, by section. The first is where they land, except that a
+    role without the overview lands on the School page through a hidden home page: Streamlit
+    serves its default page only at the root, and governors' links say /school?urn=..."""
     sections: dict[str, list] = {}
+    if access.OVERVIEW not in allowed and access.SCHOOL in allowed:
+        sections["Impact"] = [st.Page(_to_school, title="Home", url_path="home", default=True,
+                                      visibility="hidden")]
     for name, (section, page) in PAGES.items():
         if name in allowed:
             sections.setdefault(section, []).append(page)

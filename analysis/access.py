@@ -18,11 +18,11 @@ SYSTEM_LEADER = "system_leader"
 GOVERNOR = "governor"
 
 # How a person reads each role.
-ROLE_WORDS = {
+ROLE_WORDS = {  # most people first: the administrator's form starts on governor
+    GOVERNOR: "Governor",
+    SYSTEM_LEADER: "System leader",
     TRUST_LEADER: "Trust leader",
     ADMINISTRATOR: "Administrator",
-    SYSTEM_LEADER: "System leader",
-    GOVERNOR: "Governor",
 }
 
 # The pages, by the file name in app_pages/ (without .py).

@@ -44,6 +44,7 @@ AUDIT = sa.Table(
     sa.Column("urn", sa.Text, nullable=True),  # the school concerned, if one
     sa.Column("detail", sa.Text, nullable=False),
 )
+sa.Index("ix_audit_log_who", AUDIT.c.who)
 
 
 def migration_4(conn: Connection) -> None:
@@ -70,6 +71,16 @@ def record(store: Store, who: str, action: str, detail: str = "", urn: str | Non
     """One line in the audit log."""
     with store._writing() as conn:
         _audit(conn, who, action, detail, urn)
+
+
+def record_once(store: Store, who: str, action: str, detail: str) -> bool:
+    """A line unless the same one is there already (one sign-in seen by many page loads)."""
+    with store._writing() as conn:
+        seen = conn.execute(sa.select(AUDIT.c.event_id).where(
+            AUDIT.c.who == who, AUDIT.c.action == action, AUDIT.c.detail == detail)).first()
+        if seen is None:
+            _audit(conn, who, action, detail)
+    return seen is None
 
 
 def audit_log(store: Store) -> pd.DataFrame:

@@ -79,9 +79,10 @@ def require_administrator(what: str) -> None:
         raise StoreError(f"Only an administrator can {what}.")
 
 
-def audit(action: str, detail: str = "", urn: str | None = None) -> None:
-    """One line in the audit log, recorded as the person signed in."""
-    access_store.record(get_store(), identity.who(), action, detail, urn)
+def audit(action: str, detail: str = "", urn: str | None = None, who: str | None = None) -> None:
+    """One line in the audit log, recorded as the person signed in. A callable download runs
+    outside the page's run, where st.user is empty: it passes the `who` taken while rendering."""
+    access_store.record(get_store(), who or identity.who(), action, detail, urn)
 
 
 def record_view(urn: str) -> None:
@@ -120,10 +121,14 @@ def audit_table(log: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def audited_csv(table: pd.DataFrame) -> bytes:
-    """The audit log as CSV (formula-safe); the export itself is a line in the log."""
-    audit("audit_export", f"{len(table)} lines")
-    return exports.to_csv_bytes(table)
+def audited_csv(table: pd.DataFrame):
+    """The audit log as a callable CSV download (formula-safe); the export is a line in the log."""
+    who = identity.who()
+
+    def csv() -> bytes:
+        audit("audit_export", f"{len(table)} lines", who=who)
+        return exports.to_csv_bytes(table)
+    return csv
 
 
 def say_if_not_available(asked: str | None, urns: list[str]) -> None:
@@ -425,16 +430,21 @@ def template_downloads() -> None:
         )
 
 
-def backup_bytes() -> bytes:
-    """The whole store as one file, made only when the button is pressed (a callable download)."""
+def backup_bytes():
+    """The whole store as one file, made only when the button is pressed: a callable download,
+    checked and attributed now, while the page runs as the signed-in person."""
     import tempfile
 
     require_administrator("download a backup")
-    audit("download", "Backup of the whole store")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "backup.zip"
-        get_store().export_backup(path)
-        return path.read_bytes()
+    who = identity.who()
+
+    def backup() -> bytes:
+        audit("download", "Backup of the whole store", who=who)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "backup.zip"
+            get_store().export_backup(path)
+            return path.read_bytes()
+    return backup
 
 
 # ---- shared tables and figures ---------------------------------------------------------------
@@ -531,22 +541,26 @@ def pack_downloads(urn: str | None = None) -> None:
     """The governors' pack (one school, or trust-wide for the board) and the tables behind it.
 
     Each file is made only when its button is pressed (a callable download), so pages stay fast.
+    The callable runs outside the page's run (no st.user there), so the person's scoped data
+    and name are taken now: a file can only ever hold what this page was allowed to show.
     """
     if urn is None and not current_scope().trust_wide:
         return  # the trust pack is a trust-wide view: trust leader and administrator only
+    data, now, progress_now, summary_now = dataset(), settings(), progress(), deployment_summary()
+    who = identity.who()
 
     def pdf() -> bytes:
-        audit("download", f"{stem}.pdf", urn)
+        audit("download", f"{stem}.pdf", urn, who=who)
         if urn:
-            return pack.build_school_pack(dataset(), settings(), urn, progress=progress(),
-                                          deployment_summary=deployment_summary())
-        return pack.build_trust_pack(dataset(), settings(), progress=progress(),
-                                     deployment_summary=deployment_summary())
+            return pack.build_school_pack(data, now, urn, progress=progress_now,
+                                          deployment_summary=summary_now)
+        return pack.build_trust_pack(data, now, progress=progress_now,
+                                     deployment_summary=summary_now)
 
     def tables(name: str) -> dict[str, pd.DataFrame]:
-        audit("download", name, urn)
-        return pack.pack_tables(dataset(), settings(), urn, progress=progress(),
-                                deployment_summary=deployment_summary())
+        audit("download", name, urn, who=who)
+        return pack.pack_tables(data, now, urn, progress=progress_now,
+                                deployment_summary=summary_now)
 
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
     cols = st.columns(3)

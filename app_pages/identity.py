@@ -7,6 +7,8 @@ local mode: one person on one computer, the administrator (analysis.access.LOCAL
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from analysis import access, access_store
@@ -79,7 +81,13 @@ def gate(store: Store) -> Person:
         sign_out_button()
         st.stop()
     if first_run:
-        access_store.record(store, email, "sign_in", person.describe())
+        # Every page load is a new Streamlit session with the same sign-in cookie: the ID
+        # token's issue time tells one sign-in from the next.
+        issued = st.user.get("iat")
+        when = (dt.datetime.fromtimestamp(int(issued), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                if isinstance(issued, int | float) else "time not given")
+        access_store.record_once(store, email, "sign_in",
+                                 f"{person.describe()} (signed in {when})")
         st.session_state["_signed_in_as"] = email
     return person
 

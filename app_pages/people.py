@@ -30,7 +30,9 @@ else:
         "Role": people["role"].map(lambda r: access.ROLE_WORDS.get(r, r)),
         "Schools (governors)": people["schools"],
         "Leader name (system leaders)": people["leader"],
-        "Added": people["added_at"], "By": people["added_by"],
+        "Added": pd.to_datetime(people["added_at"], utc=True).dt.tz_convert("Europe/London")
+        .dt.strftime("%d/%m/%Y %H:%M"),
+        "By": people["added_by"],
     }), hide_index=True, width="stretch")
 
 if can_change:
@@ -68,6 +70,6 @@ else:
     table = common.audit_table(log)
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
-        "Audit log (CSV)", lambda: common.audited_csv(table), file_name="audit-log.csv",
+        "Audit log (CSV)", common.audited_csv(table), file_name="audit-log.csv",
         mime="text/csv", icon=":material/download:", key="audit_csv",
     )

@@ -38,7 +38,7 @@ st.subheader("Backup")
 st.write("Download the whole store as one file; it can be restored into an empty store with "
          "`python -m analysis restore FILE`.")
 st.download_button(
-    "Download a backup", common.backup_bytes, file_name="impact-backup.zip",
+    "Download a backup", common.backup_bytes(), file_name="impact-backup.zip",
     mime="application/zip", key="backup",
 )
 
