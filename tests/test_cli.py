@@ -169,3 +169,38 @@ def test_validate_a_termly_file_against_the_store(capsys, db):
 def test_a_store_fault_is_one_sentence_and_exit_2(capsys, url, sentence):
     status, out, err = run(capsys, "history", "--db", url)
     assert status == 2 and sentence in err and "Traceback" not in err and "secret" not in err
+
+
+# ---- users and audit: the access list from the command line ------------------------------------
+
+def test_users_add_list_remove_and_the_audit_log(capsys, filled_db, tmp_path):
+    assert run(capsys, "users", "add", "Chair@School.org", "--role", "governor", "--school",
+               "100001", "--by", "setup", "--db", filled_db) == (
+        0, "Added chair@school.org as Governor of 100001.\n", "")
+    assert run(capsys, "users", "add", "ann@home.org", "--role", "System leader", "--leader",
+               "Ann Lee", "--by", "setup", "--db", filled_db)[0] == 0
+    status, out, _ = run(capsys, "users", "list", "--db", filled_db)
+    assert status == 0
+    assert out.splitlines()[0].startswith("ann@home.org  System leader (Ann Lee)  (added ")
+    assert out.splitlines()[1].startswith("chair@school.org  Governor of 100001  (added ")
+    assert run(capsys, "users", "remove", "chair@school.org", "--by", "setup",
+               "--db", filled_db) == (0, "Removed chair@school.org from the access list.\n", "")
+    out_file = tmp_path / "audit.csv"
+    status, out, _ = run(capsys, "audit", "--out", str(out_file), "--db", filled_db)
+    assert (status, out) == (0, f"Wrote 3 audit line(s) to {out_file}.\n")
+    text = out_file.read_text(encoding="utf-8-sig")
+    assert "user_removed" in text and "Added chair@school.org: Governor of 100001" in text
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["users", "add", "a@b.org", "--role", "boss"], "--role must be one of governor"),
+    (["users", "add", "a@b.org", "--role", "governor"], "needs the URN of their school"),
+    (["users", "add", "a@b.org", "--role", "governor", "--school", "100002"],
+     "No client school with URN 100002"),  # a home school, not a client
+    (["users", "add", "nobody", "--role", "administrator"], "is not an e-mail address"),
+    (["users", "remove", "x@y.org"], "x@y.org is not on the access list."),
+    (["users", "remove"], "users remove needs the person's e-mail address."),
+])
+def test_a_bad_users_command_exits_2_with_a_sentence(capsys, filled_db, argv, words):
+    status, out, err = run(capsys, *argv, "--db", filled_db)
+    assert status == 2 and out == "" and words in err and "Traceback" not in err
