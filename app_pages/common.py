@@ -14,7 +14,7 @@ import streamlit as st
 from analysis import (
     access,
     access_store,
-    charts,
+    disclosure,
     exports,
     ingest,
     narrative,
@@ -379,7 +379,8 @@ def show_last_import() -> None:
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),
         "Latest figure": [
-            style.small_cohort_text(small) if pd.notna(c) and c < small
+            # The one rule (analysis.disclosure): a small or unknown cohort is hidden.
+            style.small_cohort_text(small) if pd.notna(v) and disclosure.is_hidden(c, small)
             else "no figure yet" if pd.isna(v)
             else f"{narrative.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],
@@ -458,35 +459,6 @@ def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     order = {status: i for i, status in enumerate(STATUS_ORDER)}
     ranked = progress.assign(_rank=progress["status"].map(order))
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
-
-
-def target_figure(target: pd.Series, urn: str, large: bool = False):
-    """The chart for one target: plan line, tolerance band, actuals, projection, support given.
-
-    large: projector type sizes, for presentation mode.
-    """
-    data = dataset()
-    small = settings().small_cohort
-    milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
-    measures = data.measures
-    actuals = measures[
-        (measures["urn"] == urn)
-        & (measures["measure"] == target["measure"])
-        & (measures["subgroup"] == target["subgroup"])
-    ][["period", "value", "cohort"]]
-    school_deployments = data.deployments[data.deployments["client_urn"] == urn]
-    visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
-    return charts.target_chart(
-        target,
-        actuals,
-        progress_mod.expected_line(target, milestones),
-        progress_mod.tolerance_band(target, milestones, settings()),
-        deployments=school_deployments,
-        visits=visits,
-        national=national_series(target["measure"], target["subgroup"]),
-        small_cohort=small,
-        large=large,
-    )
 
 
 def national_series(measure: str, subgroup: str) -> pd.DataFrame:
@@ -580,13 +552,3 @@ def pack_downloads(urn: str | None = None) -> None:
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )
-
-
-def governor_rule(target: pd.Series) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    small = settings().small_cohort
-    cohort = target.get("cohort")
-    if pd.notna(cohort) and cohort < small:
-        return (f"{target['status']}: the latest figure is based on fewer than {small} pupils, "
-                "so it is not shown.")
-    return str(target["rule"])

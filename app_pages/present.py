@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from analysis import narrative
 from analysis.schema import measure_label
-from app_pages import common
+from app_pages import common, governed_views
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -30,7 +29,8 @@ urn = top[0].selectbox("School", urns, format_func=lambda u: names.get(u, u), ke
 top[1].page_link(common.home_page(), label="Leave presentation mode", icon=":material/close:")
 common.record_view(urn)
 
-targets = common.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
+# One governed view per target, exceptions first: no hidden figure reaches this page.
+targets = governed_views.school_views(urn)
 position_key = f"present_position_{urn}"
 position = st.session_state.get(position_key, 0) % len(targets)
 
@@ -43,15 +43,13 @@ st.session_state[position_key] = position
 counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1} of "
                  f"{len(targets)}</div>", unsafe_allow_html=True)
 
-target = targets.iloc[position]
-settings = common.settings()
-st.title(f"{names.get(urn, urn)}: {measure_label(target['measure'])} ({target['subgroup']})")
+view = targets[position]
+st.title(f"{names.get(urn, urn)}: {measure_label(view.measure)} ({view.subgroup})")
 st.markdown(
-    f"<div class='present-status'>{common.status_badge(target['status'])}</div>"
-    f"<div class='present-text'>"
-    f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}</div>",
+    f"<div class='present-status'>{common.status_badge(view.status)}</div>"
+    f"<div class='present-text'>{view.sentence}</div>",
     unsafe_allow_html=True,
 )
-figure = common.target_figure(target, urn, large=True)
+figure = governed_views.target_figure(view, large=True)
 st.plotly_chart(figure, width="stretch", config={"displayModeBar": False}, key="present_chart")
-st.caption(common.governor_rule(target))
+st.caption(view.rule)

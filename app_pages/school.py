@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import charts, narrative, portfolio
 from analysis.schema import STATUS_ORDER, measure_label
-from app_pages import common
+from app_pages import common, governed_views
 
 data = common.dataset()
 clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
@@ -54,17 +54,15 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(common.STATUS_LEGEND)
-    for _, target in common.exceptions_first(progress).iterrows():
+    # Each card is one governed view: its sentence, rule and chart hold no hidden figure.
+    for view in governed_views.school_views(urn):
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(
-                f"#### {common.status_badge(target['status'])} · "
-                f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
-            )
-            st.caption(f"Why: {common.governor_rule(target)}")
+            st.markdown(f"#### {common.status_badge(view.status)} · {view.sentence}")
+            st.caption(f"Why: {view.rule}")
             st.plotly_chart(
-                common.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
+                governed_views.target_figure(view), width="stretch",
+                key=f"target_{view.target_id}", config={"displayModeBar": False},
             )
 
 with support_tab:
@@ -90,8 +88,9 @@ with subgroup_tab:
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
         st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
+            # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+            charts.subgroup_chart(governed_views.governed_measures(), urn, measure,
+                                  small_cohort=settings.small_cohort, pair=pair),
             width="stretch",
         )
         st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
