@@ -388,6 +388,10 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
 
     visits = pd.DataFrame({"visit_date": view.visits}) if view.visits else None
     has_visits = _visit_marks(fig, visits, periods, size)
+    if shown.empty and not view.plan and unit == "%":
+        # Only the target (and maybe a national line) to draw: a narrow axis round one value
+        # says nothing and crowds the hidden-figure notes onto it, so show the whole 0-100%.
+        drawn += [0.0, 100.0]
     y_range, ticks = _value_axis(drawn, unit, has_visits) if drawn else (None, None)
     if y_range is not None:
         # The visit counts sit on the axis floor, in the strip below every plotted value.
