@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analysis import disclosure
 from tests.e2e.workbooks import workbook_bytes
 
 URN = "990901"
@@ -40,15 +39,18 @@ def hidden(cohort) -> bool:
     return cohort is None or cohort < LIMIT
 
 
-def sheets(cohort) -> dict[str, list[list]]:
-    """The workbook's sheets with the case's cohort (None = left blank) on every planted figure."""
+def sheets(cohort, urn: str = URN, school: str = SCHOOL, prefix: str = ""
+           ) -> dict[str, list[list]]:
+    """The workbook's sheets with the case's cohort (None = left blank) on every planted figure.
+
+    urn, school and prefix (put before every target and deployment id) let one store hold
+    several cases side by side."""
     c = "" if cohort is None else cohort
-    gap_c = disclosure.gap_cohort(cohort if cohort is not None else None, 40)
-    gap_c = "" if gap_c is None or str(gap_c) == "<NA>" else int(gap_c)
+    gap_c = "" if cohort is None else min(cohort, 40)  # a gap carries its smaller group
     measures = [["urn", "period", "measure", "subgroup", "value", "cohort"]]
 
     def add(period, measure, value, n, subgroup="All"):
-        measures.append([URN, period, measure, subgroup, value, n])
+        measures.append([urn, period, measure, subgroup, value, n])
 
     add(BASE, "reading_exs", 40.0, 30)
     add(MID, "reading_exs", 50.0, 30)
@@ -70,36 +72,41 @@ def sheets(cohort) -> dict[str, list[list]]:
                    "baseline_value", "baseline_period", "target_value", "target_period"]
     return {
         "schools": [["urn", "school_name", "phase", "local_authority", "role"],
-                    [URN, SCHOOL, "Primary", "Testshire", "Client"]],
+                    [urn, school, "Primary", "Testshire", "Client"]],
         "deployments": [
             ["deployment_id", "client_urn", "leader_name", "leader_role", "home_urn",
              "focus_areas", "start_date", "end_date", "days_committed", "funding_source",
              "funding_amount"],
-            ["DT1", URN, "Robin Running", "NLE", "", "Reading; Maths; Writing",
+            [prefix + "DT1", urn, "Robin Running", "NLE", "", "Reading; Maths; Writing",
              dt.datetime(2024, 9, 2), dt.datetime(2027, 7, 16), 20, "Trust", 8000],
-            ["DT2", URN, "Alex Ended", "SLE", "", "Attendance",
+            [prefix + "DT2", urn, "Alex Ended", "SLE", "", "Attendance",
              dt.datetime(2024, 9, 2), dt.datetime(2024, 12, 18), 6, "Trust", 2400],
         ],
         "targets": [
             target_head,
-            ["T-LATEST", URN, "DT1", "reading_exs", "All", 40, BASE, 80, TARGET],
-            ["T-BASE", URN, "DT1", "maths_exs", "All", 47.93, BASE, 71, TARGET],
-            ["T-MILE", URN, "DT1", "writing_exs", "All", 42, BASE, 75, TARGET],
-            ["T-GAP", URN, "DT1", "disadvantaged_gap_maths_exs", "All", 40, BASE, 20, TARGET],
-            ["T-SUS", URN, "DT2", "persistent_absence", "All", 20, BASE, 12, TARGET],
+            [prefix + "T-LATEST", urn, prefix + "DT1", "reading_exs", "All", 40, BASE, 80,
+             TARGET],
+            [prefix + "T-BASE", urn, prefix + "DT1", "maths_exs", "All", 47.93, BASE, 71,
+             TARGET],
+            [prefix + "T-MILE", urn, prefix + "DT1", "writing_exs", "All", 42, BASE, 75,
+             TARGET],
+            [prefix + "T-GAP", urn, prefix + "DT1", "disadvantaged_gap_maths_exs", "All", 40, BASE,
+             20, TARGET],
+            [prefix + "T-SUS", urn, prefix + "DT2", "persistent_absence", "All", 20, BASE, 12,
+             TARGET],
         ],
-        "milestones": [["target_id", "period", "value"], ["T-MILE", MILE, 58.71]],
+        "milestones": [["target_id", "period", "value"], [prefix + "T-MILE", MILE, 58.71]],
         "measures": measures,
         "visits": [
             ["deployment_id", "visit_date", "days", "focus_area", "progress", "summary",
              "next_steps", "qa_status"],
-            ["DT1", dt.datetime(2024, 10, 7), 1, "Reading", "Amber", "Guided reading.",
+            [prefix + "DT1", dt.datetime(2024, 10, 7), 1, "Reading", "Amber", "Guided reading.",
              "Fluency.", "Checked"],
-            ["DT2", dt.datetime(2024, 11, 4), 1, "Attendance", "Green", "Registers.", "",
+            [prefix + "DT2", dt.datetime(2024, 11, 4), 1, "Attendance", "Green", "Registers.", "",
              "Checked"],
         ],
     }
 
 
-def workbook(cohort) -> bytes:
-    return workbook_bytes(sheets(cohort))
+def workbook(cohort, **school) -> bytes:
+    return workbook_bytes(sheets(cohort, **school))
