@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import presenters
 from analysis.store import StoreError
-from app_pages import downloads, loads, sample, upload_flow
+from app_pages import downloads, identity, loads, sample, upload_flow
 
 st.title("Upload termly spreadsheets")
 st.write(
@@ -18,7 +18,12 @@ with st.expander("Blank templates", icon=":material/download:"):
 
 upload_flow.show_last_import()
 
-user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
+if identity.sign_in_configured():
+    # Signed in: the history names the account, not whatever name is typed.
+    user = identity.who()
+    st.caption(f"Uploads are recorded in the history as {user}.")
+else:
+    user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
 files = st.file_uploader(
     "Spreadsheets (.xlsx or .csv)", type=["xlsx", "csv"], accept_multiple_files=True,
     key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
