@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, governed
-from app_pages import common
+from analysis import charts, governed, presenters
+from app_pages import loads
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -24,21 +24,21 @@ def _measures(version: str, scope_key: str, _data, _settings) -> pd.DataFrame:
 
 def governed_progress() -> pd.DataFrame:
     """progress after the disclosure rule: hidden figures NA, flags, a safe rule and sentence."""
-    scope = common.current_scope()
-    return _governed(common.current_version(), scope.key, common.progress(), common.dataset(),
-                     common.settings())
+    scope = loads.current_scope()
+    return _governed(loads.current_version(), scope.key, loads.progress(), loads.dataset(),
+                     loads.settings())
 
 
 def governed_measures() -> pd.DataFrame:
     """The person's measures with every hidden figure's value and cohort NA (for subgroup charts)."""
-    scope = common.current_scope()
-    return _measures(common.current_version(), scope.key, common.dataset(), common.settings())
+    scope = loads.current_scope()
+    return _measures(loads.current_version(), scope.key, loads.dataset(), loads.settings())
 
 
 def school_views(urn: str) -> list[governed.TargetView]:
     """One school's target cards, exceptions first, built once from the governed facts."""
-    return governed.school_views(governed_progress(), common.dataset(), common.settings(), urn,
-                                 national_for=common.national_series)
+    return governed.school_views(governed_progress(), loads.dataset(), loads.settings(), urn,
+                                 national_for=presenters.national_series)
 
 
 def target_figure(view: governed.TargetView, large: bool = False):

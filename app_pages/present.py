@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from analysis import presenters
 from analysis.schema import measure_label
-from app_pages import common, governed_views
+from app_pages import governed_views, loads, widgets
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -15,19 +16,19 @@ st.html(
     </style>"""
 )
 
-data = common.dataset()
-progress = common.progress()
+data = loads.dataset()
+progress = loads.progress()
 if progress.empty:
     st.title("Presentation mode")
-    common.empty_state("There are no action-plan targets to present yet.")
+    widgets.empty_state("There are no action-plan targets to present yet.")
     st.stop()
 
-names = common.school_names()
+names = loads.school_names()
 urns = sorted(progress["client_urn"].unique(), key=lambda u: names.get(u, u))
 top = st.columns([3, 1])
 urn = top[0].selectbox("School", urns, format_func=lambda u: names.get(u, u), key="present_urn")
-top[1].page_link(common.home_page(), label="Leave presentation mode", icon=":material/close:")
-common.record_view(urn)
+top[1].page_link(loads.home_page(), label="Leave presentation mode", icon=":material/close:")
+loads.record_view(urn)
 
 # One governed view per target, exceptions first: no hidden figure reaches this page.
 targets = governed_views.school_views(urn)
@@ -46,7 +47,7 @@ counter.markdown(f"<div class='present-text' style='text-align:center'>Target {p
 view = targets[position]
 st.title(f"{names.get(urn, urn)}: {measure_label(view.measure)} ({view.subgroup})")
 st.markdown(
-    f"<div class='present-status'>{common.status_badge(view.status)}</div>"
+    f"<div class='present-status'>{presenters.status_badge(view.status)}</div>"
     f"<div class='present-text'>{view.sentence}</div>",
     unsafe_allow_html=True,
 )

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from analysis import ingest
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests import disclosure_fixtures as F
 from tests.e2e.helpers import open_path, screenshot, start_server, stop_server, wait_for_app
 

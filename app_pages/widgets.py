@@ -1,0 +1,46 @@
+"""Small pieces several pages draw: the days metric, the empty state, the 'not yours' notice,
+and column widths (a target's chart is app_pages/governed_views.py). Not a page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis import access
+from app_pages.loads import current_scope
+
+
+def days_used_metric(column, frame: pd.DataFrame) -> None:
+    """'Days used: 218 of 294' with the share of the commitment, for any frame with both columns."""
+    delivered, committed = frame["days_delivered"].sum(), frame["days_committed"].sum()
+    column.metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
+                  f"{delivered / committed:.0%} of the days committed" if committed else None,
+                  delta_color="off")
+
+
+def empty_state(message: str) -> None:
+    """The one way a page says it has nothing to show yet, with the way forward."""
+    st.info(message)
+    if access.UPLOAD in current_scope().pages:  # a link to a page not theirs would fail
+        st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
+
+
+def say_if_not_available(asked: str | None, urns: list[str]) -> None:
+    """`school?urn=OTHER`: say plainly that the school is not shown, and name nothing about it."""
+    if not asked or asked in urns:
+        return
+    if current_scope().trust_wide:
+        st.warning(f"There is no client school with URN {asked} in the store.",
+                   icon=":material/warning:")
+    else:
+        st.warning(f"The school with URN {asked} is not one of your schools, so the dashboard "
+                   "does not show it. Ask your administrator if it should be.",
+                   icon=":material/lock:")
+
+
+# Wide enough that "Deputy head" and UK dates are not cut off.
+DEPLOYMENT_COLUMNS = {
+    "Role": st.column_config.TextColumn("Role", width=110),
+    "Focus": st.column_config.TextColumn("Focus", width="medium"),
+}
