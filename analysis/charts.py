@@ -2,8 +2,9 @@
 
 Drawn for a projector and a black-and-white print: large fonts, every status also told by its
 marker shape and its words, line styles that differ by dash as well as colour, periods written
-'2024/25 Spring 2' on a categorical axis in period order, and UK dates. Where `small_cohort` is
-set, a figure whose cohort is below it is never drawn: the chart says 'fewer than 5 pupils'.
+'2024/25 Spring 2' on a categorical axis in period order, and UK dates. A target card is drawn
+from a governed analysis.governed.TargetView (`target_view_chart`), which holds no hidden
+figure; where a figure is hidden (analysis/disclosure.py) the chart says 'fewer than 5 pupils'.
 """
 
 from __future__ import annotations
