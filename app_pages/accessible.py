@@ -1,0 +1,83 @@
+"""The one place for the dashboard's accessibility styles and its sidebar menu (issue 12, WCAG 2.2 AA).
+
+- `apply_styles()`: every CSS rule the pages share (caption contrast, a 3:1 focus ring on every
+  focusable element, metrics that wrap into a grid, reflow at 320 CSS px). Colours come from
+  analysis/style.py, where tests/test_style_contrast.py checks their contrast ratios.
+- `sidebar_menu(sections)`: the navigation as plain links under section names. Streamlit's own
+  grouped menu puts each section's <li> items inside a <div> within its <ul> (invalid list
+  markup, axe "list"/"listitem", serious); links need no list to be announced as links.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import style
+
+MENU_KEY = "site_menu"  # the menu's container: class st-key-site_menu (tests find it by that)
+
+_CSS = f"""<style>
+/* Captions: Streamlit's grey (#828180, 3.88:1) fails WCAG 1.4.3; ours is {style.MUTED_TEXT_COLOUR}. */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stMetricLabel"], [data-testid="stWidgetLabel"] p {{
+  color: {style.MUTED_TEXT_COLOUR} !important;
+  opacity: 1 !important;  /* Streamlit fades captions with opacity 0.6 on top of the grey */
+}}
+/* A visible focus ring (WCAG 2.4.7, 2.4.11/2.4.13 area and 3:1 contrast) on every focusable element. */
+:focus-visible, a:focus-visible, button:focus-visible, summary:focus-visible,
+[role="tab"]:focus-visible, [tabindex]:focus-visible, canvas:focus-visible {{
+  outline: 3px solid {style.FOCUS_COLOUR} !important;
+  outline-offset: 2px !important;
+  box-shadow: none !important;
+}}
+/* Inputs that draw their own box: ring the box, not the hidden native input inside it. */
+[data-baseweb="select"]:focus-within > div, [data-baseweb="input"]:focus-within,
+[data-baseweb="textarea"]:focus-within, [data-baseweb="base-input"]:focus-within {{
+  outline: 3px solid {style.FOCUS_COLOUR} !important;
+  outline-offset: 2px !important;
+}}
+label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-within {{
+  outline: 3px solid {style.FOCUS_COLOUR} !important;
+  outline-offset: 2px !important;
+}}
+/* The sidebar menu: section names above plain links. */
+.st-key-{MENU_KEY} .menu-section {{
+  font-weight: 700; font-size: 0.85rem; letter-spacing: 0.04em; text-transform: uppercase;
+  color: {style.MUTED_TEXT_COLOUR}; margin: 0.6rem 0 0 0;
+}}
+.st-key-{MENU_KEY} [data-testid="stPageLink"] a {{ padding: 0.3rem 0.5rem; }}
+/* Metrics wrap into a grid on narrow screens instead of one long column (WCAG 1.4.10). */
+@media (max-width: 640px) {{
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {{
+    display: grid !important; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.5rem;
+  }}
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+    > [data-testid="stColumn"] {{ width: auto !important; min-width: 0 !important; }}
+  [data-testid="stMetricValue"] {{ font-size: 1.5rem !important; }}
+  h1 {{ font-size: 1.75rem !important; overflow-wrap: anywhere; }}
+  .block-container, [data-testid="stMainBlockContainer"] {{
+    padding-left: 0.75rem !important; padding-right: 0.75rem !important;
+  }}
+  [data-baseweb="tab-list"] {{ flex-wrap: wrap; }}
+}}
+</style>"""
+
+
+def apply_styles() -> None:
+    """Put the shared CSS on the page (once per run, before anything else is drawn)."""
+    st.html(_CSS)
+
+
+def sidebar_menu(sections: dict[str, list]) -> None:
+    """The pages this person may open as links under each section name, in the sidebar.
+
+    sections: section name -> st.Page list, as dashboard.menu returns; hidden pages are left out.
+    """
+    with st.sidebar.container(key=MENU_KEY):
+        for section, pages in sections.items():
+            shown = [p for p in pages if getattr(p, "visibility", "visible") != "hidden"]
+            if not shown:
+                continue
+            st.html(f'<p class="menu-section">{section}</p>')
+            for page in shown:
+                st.page_link(page, label=page.title, icon=page.icon or None)
