@@ -1,0 +1,169 @@
+"""WCAG 2.2 AA in a real browser: axe-core over every page, tab and key state, for each role.
+
+One local-mode server (the administrator) walks the states in file order like one person:
+the sample, an upload with problems, after an import, presentation mode, the empty store. One
+signed-in server (a real OpenID Connect provider, as tests/e2e/test_sign_in.py) serves the
+governor, the system leader and the trust leader. One browser for the whole run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from analysis import access, access_store, ingest
+from analysis.store import Store
+from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from tests.e2e import oidc
+from tests.e2e.accessibility import assert_accessible, check_page
+from tests.e2e.helpers import (
+    ROOT,
+    VIEWPORT,
+    free_port,
+    open_path,
+    start_server,
+    stop_server,
+    wait_for_app,
+)
+from tests.e2e.test_journey import remove_uploaded_files, upload_files
+
+pytestmark = pytest.mark.browser
+
+ADMIN_PAGES = ["", "school?urn=990201", "deployments", "present", "upload", "settings", "people"]
+PATHS = {  # a role's pages (analysis.access) -> the paths to open
+    access.OVERVIEW: "", access.SCHOOL: "school", access.DEPLOYMENTS: "deployments",
+    access.PRESENT: "present", access.UPLOAD: "upload", access.SETTINGS: "settings",
+    access.PEOPLE: "people",
+}
+
+
+# ---- local mode: the administrator, through each state -------------------------------------------
+
+def test_sample_every_page_and_tab(page, server):
+    for path in ADMIN_PAGES:
+        check_page(page, server.base, path, "sample")
+
+
+def test_upload_with_problems(page, server):
+    open_path(page, server.base, "upload")
+    broken = ROOT / "sample_data" / "broken" / "attendance_over_100.xlsx"
+    upload_files(page, (broken.name, broken.read_bytes()))
+    expect(page.get_by_text("Nothing has been stored", exact=False)).to_be_visible()
+    assert_accessible(page, "upload with problems")
+    remove_uploaded_files(page)
+
+
+def test_after_import(page, server):
+    open_path(page, server.base, "upload")
+    name = page.get_by_label("Your name (recorded in the upload history)")
+    name.fill("Axe Tester")
+    name.press("Enter")
+    wait_for_app(page)
+    folder = ROOT / "sample_data" / "next_term"
+    upload_files(page, *[(f.name, f.read_bytes()) for f in sorted(folder.iterdir())])
+    expect(page.get_by_text("No problems found.")).to_be_visible()
+    assert_accessible(page, "upload preview")
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("Imported as upload", exact=False)).to_be_visible()
+    assert_accessible(page, "after import: upload")
+    remove_uploaded_files(page)
+    for path in ["", "school?urn=990201"]:
+        check_page(page, server.base, path, "after import")
+
+
+def test_presentation_mode_next_target(page, server):
+    open_path(page, server.base, "present")
+    school = page.get_by_role("combobox", name="School")
+    school.click()
+    school.fill("Kingfisher")
+    school.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Next ▶").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Target 2 of", exact=False)).to_be_visible()
+    assert_accessible(page, "presentation mode, second target")
+
+
+def test_empty_store_every_page(page, server):
+    open_path(page, server.base, "settings")
+    page.get_by_text("I understand that this empties the store").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Empty the store").click()
+    wait_for_app(page)
+    assert Store(server.database_url).load().schools.empty
+    for path in ADMIN_PAGES:
+        check_page(page, server.base, path, "empty store")
+
+
+# ---- signed in: governor, system leader, trust leader --------------------------------------------
+
+ROLES = {  # provider account -> the access-list entry
+    "governor": access.Person("chair@kingfisher.sch.uk", access.GOVERNOR, ("990201",)),
+    "leader": access.Person("t.whitlock@riverside.org.uk", access.SYSTEM_LEADER,
+                            leader="Tom Whitlock"),
+    "trust": access.Person("ceo@riverside.org.uk", access.TRUST_LEADER),
+}
+
+
+@pytest.fixture(scope="module")
+def signed_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("axe_signin")
+    url = f"sqlite:///{folder / 'impact.sqlite'}"
+    store = Store(url)
+    store.import_upload(ingest.read_paths([SAMPLE_WORKBOOK]), SAMPLE_USER)
+    store.set_meta("sample_state", "loaded")
+    clients = set(store.load().schools.query("role == 'Client'")["urn"])
+    for person in ROLES.values():
+        access_store.add_person(store, person, "setup", clients)
+    store.engine.dispose()
+    with oidc.provider() as provider:
+        for sub, person in ROLES.items():
+            oidc.define_user(provider, sub, person.email)
+        oidc.define_user(provider, "stranger", "someone@elsewhere.example")
+        port = free_port()
+        secrets = oidc.write_secrets(folder, port, provider)
+        process, base = start_server(url, folder / "streamlit.log", port=port,
+                                     extra=["--secrets.files", str(secrets)])
+        yield base, provider
+        stop_server(process)
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh browser profile per person: nobody is signed in yet."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base: str, provider: str, sub: str) -> None:
+    open_path(page, base)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{provider}/**")
+    page.fill("input[name=sub]", sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{base}/**")
+    wait_for_app(page)
+
+
+def test_sign_in_page_and_not_on_the_list(tab, signed_server):
+    base, provider = signed_server
+    open_path(tab, base)
+    expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+    assert_accessible(tab, "sign-in page")
+    sign_in(tab, base, provider, "stranger")
+    expect(tab.get_by_role("heading", name="Ask your administrator for access")).to_be_visible()
+    assert_accessible(tab, "not on the access list")
+
+
+@pytest.mark.parametrize("sub", list(ROLES))
+def test_each_role_every_page_and_tab(tab, signed_server, sub):
+    base, provider = signed_server
+    sign_in(tab, base, provider, sub)
+    pages = ROLES[sub].pages
+    assert pages, sub
+    for name, path in PATHS.items():
+        if name in pages:
+            check_page(tab, base, path, ROLES[sub].describe())
