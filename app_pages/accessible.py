@@ -81,3 +81,15 @@ def sidebar_menu(sections: dict[str, list]) -> None:
             st.html(f'<p class="menu-section">{section}</p>')
             for page in shown:
                 st.page_link(page, label=page.title, icon=page.icon or None)
+
+
+def open_school_link(table) -> None:
+    """Beside the overview's table (a canvas grid, where only Shift+Space selects a row): a list
+    of its schools, in the table's order, and a link to the chosen school's page that opens with
+    Enter like any link. table: the overview frame (urn, school_name)."""
+    names = dict(zip(table["urn"], table["school_name"], strict=False))
+    pick, go = st.columns([3, 2], vertical_alignment="bottom")
+    urn = pick.selectbox("Open a school's page", list(names), format_func=names.get,
+                         key="overview_open_school")
+    go.page_link("app_pages/school.py", label=f"Open {names[urn]}", query_params={"urn": urn},
+                 icon=":material/arrow_forward:")

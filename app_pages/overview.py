@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import charts, portfolio
 from analysis.periods import academic_year
 from analysis.schema import STATUS_ORDER
-from app_pages import common
+from app_pages import accessible, common
 
 st.title("Impact across our client schools")
 data = common.dataset()
@@ -52,7 +52,8 @@ st.caption(common.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
 
 st.subheader("Every client school")
-st.caption("Select a row to open that school's page.")
+st.caption("Select a row to open that school's page, or choose a school under the table and "
+           "follow its link (Enter).")
 chosen = st.dataframe(
     table,
     hide_index=True,
@@ -82,6 +83,7 @@ chosen = st.dataframe(
 if chosen.selection.rows:
     urn = table.iloc[chosen.selection.rows[0]]["urn"]
     st.switch_page("app_pages/school.py", query_params={"urn": urn})
+accessible.open_school_link(table)  # the keyboard's way in: a list and a link that opens with Enter
 st.caption(
     "Spend to date counts each deployment's funding in proportion to the days delivered. "
     "Deployment creep: more than "

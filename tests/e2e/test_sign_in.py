@@ -100,7 +100,7 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     page = tab
     sign_in(page, signed_server, "governor")
     expect(page.get_by_role("heading", name=KINGFISHER, exact=True)).to_be_visible()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "School" in nav and "Presentation mode" in nav
     assert "Overview" not in nav and "Upload" not in nav and "Users" not in nav
     assert f"Signed in as {GOVERNOR_EMAIL}" in body(page).replace("\n", " ")
