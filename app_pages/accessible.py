@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis import style
+from analysis import chart_tables, style
 
 MENU_KEY = "site_menu"  # the menu's container: class st-key-site_menu (tests find it by that)
 
@@ -93,3 +93,10 @@ def open_school_link(table) -> None:
                          key="overview_open_school")
     go.page_link("app_pages/school.py", label=f"Open {names[urn]}", query_params={"urn": urn},
                  icon=":material/arrow_forward:")
+
+
+def chart_figures(fig, measure: str | None = None, row_label: str = "Row") -> None:
+    """Under a chart: its figures as a real table (analysis/chart_tables.py) in an expander, so a
+    keyboard reaches it (Enter opens it) and a screen reader reads it cell by cell."""
+    with st.expander("The figures in this chart", icon=":material/table_rows:"):
+        st.table(chart_tables.figure_table(fig, measure, row_label), hide_index=True)

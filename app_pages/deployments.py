@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import charts
 from analysis import deployments as deployments_mod
-from app_pages import common
+from app_pages import accessible, common
 
 st.title("Deployments")
 data = common.dataset()
@@ -29,13 +29,13 @@ register, creep_tab, qa_tab, teams_tab = st.tabs(
 with register:
     st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
                  column_config=common.DEPLOYMENT_COLUMNS)
-    st.plotly_chart(charts.days_chart(summary), width="stretch")
-    st.plotly_chart(
-        charts.progress_ratings_chart(
-            data.visits.merge(summary[["deployment_id", "leader_name"]], on="deployment_id")
-        ),
-        width="stretch",
-    )
+    days = charts.days_chart(summary)
+    st.plotly_chart(days, width="stretch")
+    accessible.chart_figures(days, row_label="Deployment")
+    ratings = charts.progress_ratings_chart(
+        data.visits.merge(summary[["deployment_id", "leader_name"]], on="deployment_id"))
+    st.plotly_chart(ratings, width="stretch")
+    accessible.chart_figures(ratings, row_label="Deployment")
 
 with creep_tab:
     if flagged.empty:

@@ -49,7 +49,9 @@ bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
 
 common.pack_downloads()
 st.caption(common.STATUS_LEGEND)
-st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
+strip = charts.status_strip(table)
+st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
+accessible.chart_figures(strip, row_label="School")
 
 st.subheader("Every client school")
 st.caption("Select a row to open that school's page, or choose a school under the table and "

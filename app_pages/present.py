@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import narrative
 from analysis.schema import measure_label
-from app_pages import common
+from app_pages import accessible, common
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -54,4 +54,5 @@ st.markdown(
 )
 figure = common.target_figure(target, urn, large=True)
 st.plotly_chart(figure, width="stretch", config={"displayModeBar": False}, key="present_chart")
+accessible.chart_figures(figure, target["measure"])
 st.caption(common.governor_rule(target))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analysis import charts, narrative, portfolio
 from analysis.schema import STATUS_ORDER, measure_label
-from app_pages import common
+from app_pages import accessible, common
 
 data = common.dataset()
 clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
@@ -62,10 +62,10 @@ with targets_tab:
                 f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
             )
             st.caption(f"Why: {common.governor_rule(target)}")
-            st.plotly_chart(
-                common.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
-            )
+            figure = common.target_figure(target, urn)
+            st.plotly_chart(figure, width="stretch", key=f"target_{target['target_id']}",
+                            config={"displayModeBar": False})
+            accessible.chart_figures(figure, target["measure"])
 
 with support_tab:
     if summary.empty:
@@ -75,8 +75,10 @@ with support_tab:
                      column_config=common.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
-            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+            ratings = charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id"))
+            st.plotly_chart(ratings, width="stretch")
+            accessible.chart_figures(ratings, row_label="Deployment")
 
 with subgroup_tab:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
@@ -89,15 +91,16 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
-            width="stretch",
-        )
+        subgroups = charts.subgroup_chart(data.measures, urn, measure,
+                                          small_cohort=settings.small_cohort, pair=pair)
+        st.plotly_chart(subgroups, width="stretch")
+        accessible.chart_figures(subgroups, measure)
         st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
     else:
-        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        journey = charts.inspection_journey(inspections)
+        st.plotly_chart(journey, width="stretch")
+        accessible.chart_figures(journey, row_label="Area or judgement")
