@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from analysis import access, access_store, ingest
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
 from tests.e2e.accessibility import assert_accessible, check_page
 from tests.e2e.helpers import (
