@@ -80,3 +80,27 @@ def check_page(page, base: str, path: str, where: str) -> None:
         page.get_by_text(name, exact=True).click()
         wait_for_app(page)
         assert_accessible(page, f"{where}: {page_key(path)}, {name} opened")
+
+
+# What has the keyboard focus, and the ring drawn for it: on the element itself, or on the box
+# a widget draws around its native input (selectbox, text input) or on a checkbox's label.
+FOCUS_JS = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  let ring = e;
+  const select = e.closest('[data-baseweb="select"]');
+  if (select) ring = select.firstElementChild;
+  else if (e.matches('input[type=checkbox], input[type=radio]')) ring = e.closest('label') || e;
+  else {
+    const box = e.closest('[data-baseweb="input"], [data-baseweb="textarea"]');
+    if (box) ring = box;
+  }
+  const style = getComputedStyle(ring);
+  return {tag: e.tagName, label: (e.getAttribute('aria-label') || e.innerText || '').trim()
+            .slice(0, 60), style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          colour: style.outlineColor, href: e.getAttribute('href') || ''};
+}"""
+
+
+def focused(page) -> dict | None:
+    return page.evaluate(FOCUS_JS)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from analysis import access, access_store, ingest
+from analysis import access, access_store, ingest, style
 from analysis.store import Store
 from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
-from tests.e2e.accessibility import assert_accessible, check_page
+from tests.e2e.accessibility import assert_accessible, check_page, focused
 from tests.e2e.helpers import (
     ROOT,
     VIEWPORT,
@@ -42,6 +42,50 @@ PATHS = {  # a role's pages (analysis.access) -> the paths to open
 def test_sample_every_page_and_tab(page, server):
     for path in ADMIN_PAGES:
         check_page(page, server.base, path, "sample")
+
+
+def test_every_focused_element_shows_a_3_to_1_ring(page, server):
+    """Tab through the overview and a School page: each stop wears a ring of 2px or more whose
+    colour has 3:1 against the page (WCAG 2.4.7, 2.4.13)."""
+    for path in ["", "school?urn=990201"]:
+        open_path(page, server.base, path)
+        stops = []
+        for _ in range(45):
+            page.keyboard.press("Tab")
+            info = focused(page)
+            if info:
+                stops.append(info)
+        assert len(stops) > 20, stops
+        for stop in stops:
+            assert stop["style"] != "none" and stop["width"] >= 2, stop
+            for background in style.PAGE_BACKGROUNDS.values():
+                assert style.contrast_ratio(stop["colour"], background) >= 3, stop
+
+
+def test_the_keyboard_alone_opens_a_school_from_the_overview(page, server):
+    """From the top of the page, Tab to the school list, choose Kingfisher, Tab to its link,
+    Enter: the School page opens (the table itself takes only Shift+Space)."""
+    open_path(page, server.base)
+    page.locator("body").focus()
+    for _ in range(150):
+        page.keyboard.press("Tab")
+        if (focused(page) or {}).get("label") == "Open a school's page":
+            break
+    else:
+        pytest.fail("Tab never reached the 'Open a school's page' list")
+    page.keyboard.type("Kingfisher")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if "Open Kingfisher" in (focused(page) or {}).get("label", ""):
+            break
+    else:
+        pytest.fail(f"the link after the list was not reached: {focused(page)}")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Kingfisher Primary School", exact=True)).to_be_visible()
+    assert "urn=990201" in page.url
 
 
 def test_upload_with_problems(page, server):
