@@ -14,6 +14,8 @@ import streamlit as st
 
 from analysis import chart_tables, style
 
+CHOSEN_SCHOOL = "chosen_school"  # session key: the School page's choice, for Presentation mode
+PRESENT_CHART_HEIGHT = 500  # px: the chart fits below the controls and title at 1280 x 720
 MENU_KEY = "site_menu"  # the menu's container: class st-key-site_menu (tests find it by that)
 
 _CSS = f"""<style>
@@ -46,6 +48,16 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
   color: {style.MUTED_TEXT_COLOUR}; margin: 0.6rem 0 0 0;
 }}
 .st-key-{MENU_KEY} [data-testid="stPageLink"] a {{ padding: 0.3rem 0.5rem; }}
+/* Period labels thin out on a narrow chart (a phone, a column): every second one is hidden, so
+   they never print over each other; every period is still in "The figures in this chart". */
+[data-testid="stPlotlyChart"] {{ container-type: inline-size; }}
+@container (max-width: 820px) {{
+  .xaxislayer-above > .xtick:nth-child(even) {{ display: none; }}
+}}
+@container (max-width: 420px) {{  /* a phone: every third */
+  .xaxislayer-above > .xtick {{ display: none; }}
+  .xaxislayer-above > .xtick:nth-child(3n+1) {{ display: inline; }}
+}}
 /* Metrics wrap into a grid on narrow screens instead of one long column (WCAG 1.4.10). */
 @media (max-width: 640px) {{
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {{

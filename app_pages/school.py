@@ -22,6 +22,7 @@ urn = st.selectbox(
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on this school
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
