@@ -88,6 +88,52 @@ def test_the_keyboard_alone_opens_a_school_from_the_overview(page, server):
     assert "urn=990201" in page.url
 
 
+def test_presentation_mode_fits_a_projector_and_keeps_the_school(page, server):
+    """School page choice -> Presentation mode: the same school; at 1280 x 720 the chart's axis
+    is on screen without scrolling and the rule is in readable type."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        open_path(page, server.base, "school?urn=990201")
+        page.locator(".st-key-site_menu").get_by_role("link", name="Presentation mode").click()
+        wait_for_app(page)
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Kingfisher Primary School")
+        expect(page.get_by_role("combobox", name="School")).to_have_value(
+            "Kingfisher Primary School")
+        axis = page.locator('[data-testid="stPlotlyChart"] .xaxislayer-above').first
+        expect(axis).to_be_visible()
+        box = axis.bounding_box()
+        assert box["y"] + box["height"] <= 720, box
+        rule = page.locator(".present-rule")
+        expect(rule).to_contain_text("Why:")
+        assert float(rule.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 18
+        assert_accessible(page, "presentation mode at 1280 x 720")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+@pytest.mark.parametrize("width", [320, 640])  # 640 CSS px: a 1280 px screen at 200% zoom
+def test_the_school_page_reflows_without_sideways_scrolling(page, server, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    try:
+        open_path(page, server.base, "school?urn=990201")
+        expect(page.get_by_role("heading", name="Kingfisher Primary School")).to_be_visible()
+        page.wait_for_timeout(800)
+        wide = page.evaluate("""() => [document.documentElement,
+            document.querySelector('[data-testid="stMain"]')].map(e => e.scrollWidth - e.clientWidth)""")
+        assert max(wide) <= 0, wide
+        # The six status metrics wrap into two columns rather than one long column.
+        metrics = page.locator('[data-testid="stMetric"]')
+        lefts = {round(metrics.nth(i).bounding_box()["x"]) for i in range(metrics.count())}
+        assert len(lefts) == 2, lefts
+        # Period labels thin out: fewer labels are drawn than half terms on the axis.
+        ticks = page.locator('[data-testid="stPlotlyChart"]:visible').first.locator(".xtick")
+        shown = [t for t in ticks.all() if t.is_visible()]
+        assert 0 < len(shown) < ticks.count()
+        assert_accessible(page, f"School page at {width} px")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
 def test_upload_with_problems(page, server):
     open_path(page, server.base, "upload")
     broken = ROOT / "sample_data" / "broken" / "attendance_over_100.xlsx"
