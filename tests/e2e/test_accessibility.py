@@ -88,6 +88,24 @@ def test_the_keyboard_alone_opens_a_school_from_the_overview(page, server):
     assert "urn=990201" in page.url
 
 
+def test_the_accessible_html_pack_downloads_and_passes_axe(page, server, tmp_path):
+    open_path(page, server.base, "school?urn=990201")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Governors' pack (accessible HTML)").click()
+    assert download.value.suggested_filename == "governors-pack-990201.html"
+    path = tmp_path / "pack.html"
+    download.value.save_as(path)
+    document = path.read_text(encoding="utf-8")
+    assert "<h1>Governors' pack: Kingfisher Primary School</h1>" in document
+    page.set_content(document)
+    assert_accessible(page, "governors' pack (HTML)")
+    page.set_viewport_size({"width": 320, "height": 800})
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
 def test_presentation_mode_fits_a_projector_and_keeps_the_school(page, server):
     """School page choice -> Presentation mode: the same school; at 1280 x 720 the chart's axis
     is on screen without scrolling and the rule is in readable type."""
