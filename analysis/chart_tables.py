@@ -5,6 +5,8 @@ and drew: a figure the disclosure rules withheld from the chart (a small cohort,
 from a hidden latest figure) never reached it, so it cannot reach the table either, and where
 the chart says "fewer than 5 pupils" at a period the table says the same words there.
 
+- `html_table(frame, caption)`: a table as escaped HTML with its caption and header cells (uploaded
+  text never becomes markup: `st.table` would read Markdown in cells).
 - `figure_table(fig, measure=None) -> DataFrame`: one row per period (or per school, leader or
   deployment for bar charts), one column per thing drawn, values written as the chart writes
   them (`narrative.format_value` when the measure is given). Charts of marks over dates
@@ -14,6 +16,7 @@ the chart says "fewer than 5 pupils" at a period the table says the same words t
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -149,3 +152,26 @@ def _marks_table(fig: go.Figure, traces: list, row_label: str) -> pd.DataFrame:
     table["Date"] = table["Date"].map(_label)
     return table.rename(columns={"Row": _axis_title(fig.layout.yaxis) or row_label}).reset_index(
         drop=True)
+
+
+def _escaped(value: object) -> str:
+    """Escaped text for an HTML cell; NA as an empty cell; floats as people read them."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return html.escape(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else
+                           f"{value:,.0f}")
+    return html.escape(str(value))
+
+
+def html_table(frame: pd.DataFrame, caption: str) -> str:
+    """A table with its caption and header cells (scope col), in a box that scrolls by keyboard
+    on a narrow screen rather than making the whole page scroll sideways."""
+    head = "".join(f'<th scope="col">{_escaped(c)}</th>' for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_escaped(v)}</td>" for v in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_escaped(caption)}">'
+            f"<table><caption>{_escaped(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")

@@ -19,6 +19,7 @@ import html
 import pandas as pd
 
 from analysis import pack, style
+from analysis.chart_tables import html_table
 from analysis.schema import Settings
 
 _CSS = f"""
@@ -54,19 +55,6 @@ def _e(value: object) -> str:
         return html.escape(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else
                            f"{value:,.0f}")
     return html.escape(str(value))
-
-
-def html_table(frame: pd.DataFrame, caption: str) -> str:
-    """A table with its caption and header cells (scope col), in a box that scrolls by keyboard
-    on a narrow screen rather than making the whole page scroll sideways."""
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_e(caption)}">'
-            f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>")
 
 
 def _target_charts(dataset, settings: Settings, urn: str, progress, deployment_summary

@@ -48,6 +48,14 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
   color: {style.MUTED_TEXT_COLOUR}; margin: 0.6rem 0 0 0;
 }}
 .st-key-{MENU_KEY} [data-testid="stPageLink"] a {{ padding: 0.3rem 0.5rem; }}
+/* The figures tables under the charts (chart_tables.html_table): real tables, scrolled in their
+   own focusable box on a narrow screen. */
+.table-wrap {{ overflow-x: auto; max-width: 100%; }}
+.table-wrap table {{ border-collapse: collapse; font-size: 0.9rem; margin: 0.25rem 0; }}
+.table-wrap th, .table-wrap td {{ border: 1px solid #767676; padding: 0.25rem 0.5rem;
+  text-align: left; vertical-align: top; }}
+.table-wrap th {{ background: {style.PAGE_BACKGROUNDS["pale grey"]}; }}
+.table-wrap caption {{ text-align: left; font-weight: 700; caption-side: top; }}
 /* Period labels thin out on a narrow chart (a phone, a column): every second one is hidden, so
    they never print over each other; every period is still in "The figures in this chart". */
 [data-testid="stPlotlyChart"] {{ container-type: inline-size; }}
@@ -66,6 +74,11 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
   [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
     > [data-testid="stColumn"] {{ width: auto !important; min-width: 0 !important; }}
   [data-testid="stMetricValue"] {{ font-size: 1.5rem !important; }}
+  /* Never cut a figure off with an ellipsis: wrap it instead. */
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricDelta"],
+  [data-testid="stMetricDelta"] * {{
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  }}
   h1 {{ font-size: 1.75rem !important; overflow-wrap: anywhere; }}
   .block-container, [data-testid="stMainBlockContainer"] {{
     padding-left: 0.75rem !important; padding-right: 0.75rem !important;
@@ -107,8 +120,12 @@ def open_school_link(table) -> None:
                  icon=":material/arrow_forward:")
 
 
-def chart_figures(fig, measure: str | None = None, row_label: str = "Row") -> None:
+def chart_figures(fig, measure: str | None = None, row_label: str = "Row",
+                  caption: str | None = None) -> None:
     """Under a chart: its figures as a real table (analysis/chart_tables.py) in an expander, so a
     keyboard reaches it (Enter opens it) and a screen reader reads it cell by cell."""
     with st.expander("The figures in this chart", icon=":material/table_rows:"):
-        st.table(chart_tables.figure_table(fig, measure, row_label), hide_index=True)
+        # Escaped HTML, not st.table: st.table reads Markdown in cells, and leader and school
+        # names are uploaded text.
+        st.html(chart_tables.html_table(chart_tables.figure_table(fig, measure, row_label),
+                                        caption or "The figures in this chart"))

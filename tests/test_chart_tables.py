@@ -95,3 +95,14 @@ def test_marks_over_dates_give_one_row_per_mark_in_words():
 def test_a_chart_with_nothing_drawn_says_so():
     empty = charts.status_strip(pd.DataFrame(columns=["urn", "school_name"]))
     assert "no figures" in cells(chart_tables.figure_table(empty))
+
+
+def test_html_table_escapes_uploaded_text_and_keeps_caption_and_headers():
+    frame = pd.DataFrame({"Leader": ["<b>A</b> [link](javascript:alert(1)) **bold**"],
+                          "Days": [12.5]})
+    markup = chart_tables.html_table(frame, "Figures & more")
+
+    assert "<b>A</b>" not in markup and "&lt;b&gt;A&lt;/b&gt;" in markup
+    assert "<caption>Figures &amp; more</caption>" in markup
+    assert '<th scope="col">Leader</th>' in markup and "<td>12.5</td>" in markup
+    assert 'tabindex="0"' in markup  # a narrow screen scrolls the box by keyboard
