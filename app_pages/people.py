@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis import access, access_store, presenters
 from analysis.store import StoreError
+from analysis.text import lit
 from app_pages import changes, downloads, identity, loads
 
 st.title("Users and audit log")
@@ -50,17 +51,17 @@ if can_change:
                               ["", *leaders])
         if st.form_submit_button("Save", type="primary"):
             try:
-                st.success(changes.add_person(access.Person(email, role, tuple(schools), leader)))
+                st.success(lit(changes.add_person(access.Person(email, role, tuple(schools), leader))))
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")
     if not people.empty:
         gone = st.selectbox("Remove someone", people["email"], index=None,
                             placeholder="Choose an address")
         if st.button("Remove from the list", disabled=gone is None):
             try:
-                st.success(changes.remove_person(gone))
+                st.success(lit(changes.remove_person(gone)))
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")
 
 st.subheader("Audit log")
 log = access_store.audit_log(store)

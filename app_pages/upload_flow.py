@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import ingest, portfolio, presenters
+from analysis.text import lit
 from app_pages.loads import (
     audit,
     dataset,
@@ -58,11 +59,11 @@ def show_last_import() -> None:
     if "last_import" not in st.session_state:
         return
     message, moved = st.session_state["last_import"]
-    st.success(message, icon=":material/check_circle:")
+    st.success(lit(message), icon=":material/check_circle:")
     if moved.empty:
         st.caption("No target's status or latest figure changed.")
         return
-    st.markdown(f"**{len(moved)} target(s) moved**")
+    st.markdown(f"**{len(moved):d} target(s) moved**")
     st.dataframe(presenters.moved_table(moved, school_names(), settings().small_cohort),
                  hide_index=True, width="stretch")
 

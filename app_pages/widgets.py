@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis import access, charts, presenters
 from analysis import progress as progress_mod
+from analysis.text import lit
 from app_pages.loads import current_scope, dataset, settings
 
 
@@ -22,7 +23,7 @@ def days_used_metric(column, frame: pd.DataFrame) -> None:
 
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
-    st.info(message)
+    st.info(lit(message))
     if access.UPLOAD in current_scope().pages:  # a link to a page not theirs would fail
         st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
 
@@ -32,10 +33,10 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
     if not asked or asked in urns:
         return
     if current_scope().trust_wide:
-        st.warning(f"There is no client school with URN {asked} in the store.",
+        st.warning(f"There is no client school with URN {lit(asked)} in the store.",
                    icon=":material/warning:")
     else:
-        st.warning(f"The school with URN {asked} is not one of your schools, so the dashboard "
+        st.warning(f"The school with URN {lit(asked)} is not one of your schools, so the dashboard "
                    "does not show it. Ask your administrator if it should be.",
                    icon=":material/lock:")
 
