@@ -7,7 +7,7 @@ reads it. Every change is kept and audited (analysis/access_store.py).
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store, presenters
+from analysis import access, access_store, formats, presenters
 from analysis.store import StoreError
 from analysis.text import lit
 from app_pages import changes, downloads, identity, loads
@@ -32,7 +32,7 @@ else:
         "Schools (governors)": people["schools"],
         "Leader name (system leaders)": people["leader"],
         "Added": pd.to_datetime(people["added_at"], utc=True).dt.tz_convert("Europe/London")
-        .dt.strftime("%d/%m/%Y %H:%M"),
+        .dt.strftime(formats.DATETIME_FORMAT),
         "By": people["added_by"],
     }), hide_index=True, width="stretch")
 
