@@ -10,7 +10,7 @@ import streamlit as st
 from analysis import access, access_store, formats, presenters
 from analysis.store import StoreError
 from analysis.text import lit
-from app_pages import changes, downloads, identity, loads
+from app_pages import changes, downloads, identity, loads, widgets
 
 st.title("Users and audit log")
 store = loads.get_store()
@@ -26,7 +26,7 @@ people = access_store.people(store)
 if people.empty:
     st.caption("Nobody is on the list yet.")
 else:
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         "E-mail": people["email"],
         "Role": people["role"].map(lambda r: access.ROLE_WORDS.get(r, r)),
         "Schools (governors)": people["schools"],
@@ -69,7 +69,7 @@ if log.empty:
     st.caption("Nothing has been recorded yet.")
 else:
     table = presenters.audit_table(log, loads.school_names())
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.table(table, hide_index=True, width="stretch")
     st.download_button(
         "Audit log (CSV)", downloads.audited_csv(table), file_name="audit-log.csv",
         mime="text/csv", icon=":material/download:", key="audit_csv",

@@ -72,7 +72,7 @@ with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        st.dataframe(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
+        widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
                      width="stretch",
                      column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]

@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import presenters
 from analysis.store import StoreError
 from analysis.text import lit
-from app_pages import downloads, identity, loads, sample, upload_flow
+from app_pages import downloads, identity, loads, sample, upload_flow, widgets
 
 st.title("Upload termly spreadsheets")
 st.write(
@@ -43,12 +43,12 @@ if files:
             "spreadsheet and upload it again.",
             icon=":material/error:",
         )
-        st.dataframe(presenters.problems_table(problems), hide_index=True, width="stretch")
+        widgets.table(presenters.problems_table(problems), hide_index=True, width="stretch")
     else:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = loads.get_store().preview(upload)
         st.subheader("What this upload will change")
-        st.dataframe(presenters.preview_table(changes), hide_index=True, width="stretch")
+        widgets.table(presenters.preview_table(changes), hide_index=True, width="stretch")
         replace_sample = False
         if sample.sample_loaded():
             replace_sample = st.checkbox(
@@ -71,7 +71,7 @@ history = loads.get_store().history()
 if history.empty:
     st.caption("Nothing has been imported yet.")
 else:
-    st.dataframe(presenters.history_table(history), hide_index=True, width="stretch")
+    widgets.table(presenters.history_table(history), hide_index=True, width="stretch")
     live = history[~history["undone"]]
     if not live.empty:
         batch = st.selectbox("Undo an upload", live["batch_id"], format_func=upload_flow.batch_label)

@@ -20,6 +20,7 @@ from app_pages.loads import (
     settings,
 )
 from app_pages.sample import remove_sample
+from app_pages.widgets import table as widgets_table
 
 
 def read_uploaded(files) -> ingest.Upload:
@@ -64,7 +65,7 @@ def show_last_import() -> None:
         st.caption("No target's status or latest figure changed.")
         return
     st.markdown(f"**{len(moved):d} target(s) moved**")
-    st.dataframe(presenters.moved_table(moved, school_names(), settings().small_cohort),
+    widgets_table(presenters.moved_table(moved, school_names(), settings().small_cohort),
                  hide_index=True, width="stretch")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, charts, presenters
+from analysis import access, charts, exports, presenters
 from analysis import progress as progress_mod
 from analysis.text import lit
 from app_pages.loads import current_scope, dataset, settings
@@ -73,6 +73,14 @@ def target_figure(target: pd.Series, urn: str, large: bool = False):
 def governor_rule(target: pd.Series) -> str:
     """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
     return presenters.governor_rule(target, settings().small_cohort)
+
+
+def table(frame: pd.DataFrame, **options):
+    """st.dataframe for every table a page shows: its cells pass the exports' formula escaping
+    (analysis/exports.safe_frame), because the table's own "Download as CSV" and copy write
+    cells raw: a visit summary `=cmd|...` would come out of that file as a live formula. The
+    screen shows what the file will hold ('=cmd|...), as the app's own exports do."""
+    return st.dataframe(exports.safe_frame(frame), **options)
 
 
 # Wide enough that "Deputy head" and UK dates are not cut off.

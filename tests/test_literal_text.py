@@ -186,3 +186,19 @@ def test_plotly_frame_escapes_text_cells_only():
     pd.testing.assert_series_equal(out["days"], frame["days"])
     pd.testing.assert_series_equal(out["visit_date"], frame["visit_date"])
     assert frame["leader_name"].tolist()[0] == "<b>Ann</b>"  # the input is not changed
+
+
+def test_every_table_goes_through_the_formula_escaping():
+    """st.dataframe's own CSV download writes cells raw: pages show tables only through
+    widgets.table, which passes them through exports.safe_frame (tests/test_hostile_pages.py
+    checks the cells)."""
+    found = []
+    for path in SOURCES:
+        if path.name == "widgets.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in {"dataframe", "data_editor", "table"} \
+                    and _name(node.func.value) == "st":
+                found.append(f"{path.name}:{node.lineno}: st.{node.func.attr}")
+    assert not found, found
