@@ -24,22 +24,23 @@ LOCAL_AUTHORITY = "$x^2$"
 SUMMARY = "<b>bold</b> =cmd|' /C calc'!A0"
 NEXT_STEPS = "# Heading *em* www.evil.example mail@evil.example"
 AREA = "<i>Leadership</i> https://evil.example/r"
+HEADER = "![h](https://evil.example/header.png) :red[column]"  # echoed in the upload's notice
 FORMULA = "=cmd|' /C calc'!A0"  # a live formula if a table's CSV download wrote it raw
 
 # Every hostile text, and where each is shown (for the checks' messages).
 TEXTS = {
     "school": SCHOOL, "home school": HOME_SCHOOL, "leader": LEADER, "focus": FOCUS,
     "local authority": LOCAL_AUTHORITY, "visit summary": SUMMARY, "next steps": NEXT_STEPS,
-    "inspection area": AREA, "formula": FORMULA,
+    "inspection area": AREA, "formula": FORMULA, "column header": HEADER,
 }
 
 
 def hostile_sheets() -> dict[str, list[list]]:
     sheets = new_school_sheets()
     sheets["schools"] = [
-        sheets["schools"][0],
-        [NEW_URN, SCHOOL, "Primary", LOCAL_AUTHORITY, "Client"],
-        [HOME_URN, HOME_SCHOOL, "Primary", LOCAL_AUTHORITY, "Home"],
+        [*sheets["schools"][0], HEADER],
+        [NEW_URN, SCHOOL, "Primary", LOCAL_AUTHORITY, "Client", "x"],
+        [HOME_URN, HOME_SCHOOL, "Primary", LOCAL_AUTHORITY, "Home", "y"],
     ]
     header, row = sheets["deployments"]
     row = dict(zip(header, row, strict=True)) | {
