@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import charts, presenters
+from analysis import charts, formats, presenters
 from analysis import deployments as deployments_mod
 from analysis.text import lit
 from app_pages import loads, widgets
@@ -50,7 +50,7 @@ with creep_tab:
         st.markdown(
             f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
             f"{lit(loads.school_names().get(row['client_urn'], row['client_urn']))}**: "
-            f"{row['creep_share']:.0%} of {row['days_delivered']:.1f} days off focus "
+            f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off focus "
             f"(agreed focus: {lit(row['focus_areas'])})"
         )
         widgets.table(presenters.visit_table(visits), hide_index=True, width="stretch")
@@ -70,10 +70,10 @@ with teams_tab:
         st.caption("Every client school has a single leader.")
     for urn, team in teams.groupby("client_urn"):
         st.markdown(f"**{lit(loads.school_names().get(urn, urn))}**: {len(team):d} leaders, "
-                    f"{team['days_delivered'].sum():.1f} of {team['days_committed'].sum():.0f} days")
+                    f"{lit(formats.number(team['days_delivered'].sum()))} of "
+                    f"{lit(formats.format_days(team['days_committed'].sum()))}")
         widgets.table(presenters.deployment_table(team, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
     widgets.table(

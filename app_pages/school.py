@@ -73,8 +73,7 @@ with support_tab:
         st.info("No deployments are recorded for this school.")
     else:
         widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
             st.plotly_chart(charts.progress_ratings_chart(visits.merge(
