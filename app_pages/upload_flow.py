@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import ingest, portfolio, presenters
+from analysis.text import lit
 from app_pages.loads import (
     audit,
     dataset,
@@ -19,6 +20,7 @@ from app_pages.loads import (
     settings,
 )
 from app_pages.sample import remove_sample
+from app_pages.widgets import table as widgets_table
 
 
 def read_uploaded(files) -> ingest.Upload:
@@ -58,12 +60,12 @@ def show_last_import() -> None:
     if "last_import" not in st.session_state:
         return
     message, moved = st.session_state["last_import"]
-    st.success(message, icon=":material/check_circle:")
+    st.success(lit(message), icon=":material/check_circle:")
     if moved.empty:
         st.caption("No target's status or latest figure changed.")
         return
-    st.markdown(f"**{len(moved)} target(s) moved**")
-    st.dataframe(presenters.moved_table(moved, school_names(), settings().small_cohort),
+    st.markdown(f"**{len(moved):d} target(s) moved**")
+    widgets_table(presenters.moved_table(moved, school_names(), settings().small_cohort),
                  hide_index=True, width="stretch")
 
 
