@@ -834,7 +834,7 @@ def _check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,
         return
     # Vectorised, because a term's file uploaded twice makes every pupil row a duplicate.
     involved = frame.duplicated(keys, keep=False) & complete
-    group = frame.loc[involved, keys].groupby(keys, sort=False).ngroup()
+    group = frame.loc[involved, keys].groupby(keys, sort=False, dropna=False).ngroup()
     first_of_group = pd.Series(group.index, index=group.index).groupby(group.to_numpy()).transform(
         "first")
     repeats = np.flatnonzero(repeat)
