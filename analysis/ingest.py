@@ -106,6 +106,12 @@ class Upload:
     def ok(self) -> bool:
         return self.problems.empty
 
+    def memory_bytes(self) -> int:
+        """About how much memory the parsed upload holds: its frames and their sources."""
+        parts = [*self.frames.values(), *self.sources.values(), self.problems, self.notices]
+        # deep=False: a source's file name is one string shared by every row, not one per row.
+        return int(sum(int(p.memory_usage(index=True, deep=False).sum()) for p in parts))
+
     def check_references(self, known: dict | None = None) -> pd.DataFrame:
         """Problems for references to schools, deployments or targets nobody has uploaded."""
         return check_references(self.frames, known)
@@ -122,6 +128,14 @@ def _remember_origin(frame: pd.DataFrame, sources: pd.DataFrame, headers: dict) 
     for key in [k for k, (ref, _, _) in _ORIGINS.items() if ref() is None]:
         del _ORIGINS[key]
     _ORIGINS[id(frame)] = (weakref.ref(frame), sources, headers)
+    # The sources of a 1M-row upload are ~60 MB: let them go with the frame, not at the next read.
+    weakref.finalize(frame, _forget_origin, id(frame))
+
+
+def _forget_origin(key: int) -> None:
+    entry = _ORIGINS.get(key)
+    if entry is not None and entry[0]() is None:  # not a newer frame that reuses the id
+        del _ORIGINS[key]
 
 
 def _origin_of(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, dict]:
