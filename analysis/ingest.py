@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.numbers import read_numbers
-from analysis.plausibility import implausible
+from analysis.plausibility import implausible, implausible_milestones
 from analysis.safety import check_file
 from analysis.schema import (
     COLUMNS,
@@ -307,6 +307,17 @@ def check_references(frames: dict[str, pd.DataFrame], known: dict | None = None)
             first = rows["row"].iloc[0]
             log.problem(file, sheet, None if pd.isna(first) else int(first), label,
                         f"{label}: {value} {words}{more}")
+    # A milestone for a stored target (not in this upload) takes that target's measure's range.
+    uploaded = (set(frames["targets"]["target_id"].dropna()) if "targets" in frames
+                and "target_id" in frames["targets"] else set())
+    stored_measures = {t: m for t, m in (known.get("target_measures") or {}).items()
+                       if t not in uploaded}
+    milestones = frames.get("milestones")
+    if milestones is not None and not milestones.empty and stored_measures:
+        source, headers = _origin_of(milestones)
+        refused = implausible_milestones(milestones, stored_measures, source, headers)
+        if len(refused):
+            log.problems.append(refused)
     return _table(log.problems)
 
 

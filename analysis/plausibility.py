@@ -45,23 +45,8 @@ def implausible(frames: dict[str, pd.DataFrame], sources: dict[str, pd.DataFrame
     found: list[pd.DataFrame] = []
 
     def report(kind: str, col: str, mask: np.ndarray, messages: pd.Series) -> None:
-        """messages: one per True in mask, each after the column's written name."""
-        if not mask.any():
-            return
-        frame = frames[kind]
-        source = sources.get(kind)
-        if source is None or len(source) != len(frame):
-            source = pd.DataFrame({"file": None, "sheet": None,
-                                   "row": pd.array(np.arange(1, len(frame) + 1), dtype="Int64")})
-        where = source[mask].reset_index(drop=True)
-        labels = pd.Series([headers.get((f, s), {}).get(col, col)
-                            for f, s in zip(where["file"], where["sheet"], strict=True)],
-                           dtype=object)
-        found.append(pd.DataFrame({
-            "file": where["file"].astype(object), "sheet": where["sheet"].astype(object),
-            "row": pd.array(where["row"], dtype="Int64"), "column": labels,
-            "message": (labels + ": " + pd.Series(np.asarray(messages, dtype=object))).to_numpy(),
-        }))
+        if mask.any():
+            found.append(_problems(frames[kind], sources.get(kind), headers, col, mask, messages))
 
     first, last = _years_in_use(frames, today)
     this_year = _start_year(today)
@@ -84,10 +69,57 @@ def implausible(frames: dict[str, pd.DataFrame], sources: dict[str, pd.DataFrame
             if spec.type == "period":
                 mask, messages = _outside_periods(frame[col], this_year)
                 report(kind, col, mask, messages)
+    return _table(found)
+
+
+def implausible_milestones(milestones: pd.DataFrame, target_measures: dict[str, str],
+                           source: pd.DataFrame | None = None, headers: dict | None = None
+                           ) -> pd.DataFrame:
+    """Problems for milestones whose target is stored, not in the upload (target_measures: its
+    target_id -> measure): the value against that measure's range. Values outside every
+    measure's range (-100..100) are left to `implausible`, which has already named them."""
+    if milestones is None or milestones.empty or not target_measures:
+        return _table([])
+    stored = milestones["target_id"].isin(list(target_measures)).to_numpy()
+    values = pd.to_numeric(milestones["value"], errors="coerce")
+    within_any = values.between(*_ANY_MEASURE).to_numpy()
+    keep = stored & within_any
+    if not keep.any():
+        return _table([])
+    sub = milestones[keep].reset_index(drop=True)
+    sub_source = None if source is None or len(source) != len(milestones) else \
+        source[keep].reset_index(drop=True)
+    targets = pd.DataFrame({"target_id": list(target_measures),
+                            "measure": list(target_measures.values())})
+    mask, messages = _outside_limit("milestones", "value", LIMITS[("milestones", "value")], sub,
+                                    {"targets": targets})
+    if not mask.any():
+        return _table([])
+    return _table([_problems(sub, sub_source, headers or {}, "value", mask, messages)])
+
+
+def _table(found: list[pd.DataFrame]) -> pd.DataFrame:
     if not found:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PROBLEM_COLUMNS}).astype(
             {"row": "Int64"})
     return pd.concat(found, ignore_index=True)[PROBLEM_COLUMNS]
+
+
+def _problems(frame: pd.DataFrame, source: pd.DataFrame | None, headers: dict, col: str,
+              mask: np.ndarray, messages: pd.Series) -> pd.DataFrame:
+    """One problem per True in mask, each message after the column's name as written."""
+    if source is None or len(source) != len(frame):
+        source = pd.DataFrame({"file": None, "sheet": None,
+                               "row": pd.array(np.arange(1, len(frame) + 1), dtype="Int64")})
+    where = source[mask].reset_index(drop=True)
+    labels = pd.Series([headers.get((f, s), {}).get(col, col)
+                        for f, s in zip(where["file"], where["sheet"], strict=True)],
+                       dtype=object)
+    return pd.DataFrame({
+        "file": where["file"].astype(object), "sheet": where["sheet"].astype(object),
+        "row": pd.array(where["row"], dtype="Int64"), "column": labels,
+        "message": (labels + ": " + pd.Series(np.asarray(messages, dtype=object))).to_numpy(),
+    })
 
 
 def _show(value: float) -> str:

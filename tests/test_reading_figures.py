@@ -401,3 +401,20 @@ def test_sample_and_next_term_import_cleanly(tmp_path, capsys):
     assert main(["import", *next_term, "--db", url]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "Imported as upload 2" in out
+
+
+def test_a_milestone_for_a_stored_target_takes_its_measure(tmp_path, capsys, db):
+    """T01 is stored (reading_exs): a milestone of -5 for it alone is below 0, not within a gap's
+    range; the same milestone with T01 uploaded again as a gap target is fine."""
+    path = write_csv(tmp_path / "milestones.csv", [
+        ["Target ID", "Period", "Value"], ["T01", "2024/25 Spring 2", "-5"],
+        ["T01", "2024/25 Summer 1", "60"]])
+    assert problems_of(path) == []  # the file alone cannot know T01's measure
+    lines = refused_everywhere(capsys, db, path)
+    assert lines == ["milestones.csv, row 2: Value: -5 is below 0 (reading_exs is a percentage, "
+                     "0 to 100)"]
+    gap = write_csv(tmp_path / "targets.csv", [
+        TARGET_HEAD, ["T01", "990201", "D02", "disadvantaged_gap_reading_exs", "All", 10,
+                      "2023/24 Summer 2", 2, "2024/25 Summer 2"]])
+    assert main(["validate", str(path), str(gap), "--db", db]) == 0
+    capsys.readouterr()
