@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from analysis import access_store, ingest
 from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER, Person
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
 from tests.e2e.helpers import (
     VIEWPORT,
