@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import ingest, portfolio, presenters
+from analysis.store import UndoRefused
 from app_pages.loads import (
     audit,
     dataset,
@@ -18,7 +19,7 @@ from app_pages.loads import (
     school_names,
     settings,
 )
-from app_pages.sample import remove_sample
+from app_pages.sample import cannot_remove, sample_batches
 
 
 def read_uploaded(files) -> ingest.Upload:
@@ -44,9 +45,15 @@ def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
     require_administrator("upload")
     store = get_store()
     before = progress()
-    if replace_sample:
-        remove_sample()
-    result = store.import_upload(upload, user)
+    # Replacing the sample: its batches are undone inside the import's own transaction, so the
+    # sample goes only if the upload is stored, and a failure leaves both as they were.
+    try:
+        result = store.import_upload(upload, user,
+                                     undo_first=sample_batches() if replace_sample else ())
+    except UndoRefused as error:
+        raise cannot_remove(error) from error
+    if replace_sample and not result.unchanged_duplicate:
+        store.set_meta("sample_state", "declined")
     audit("upload", result.message)
     st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
     st.session_state["uploads_done"] = st.session_state.get("uploads_done", 0) + 1

@@ -215,16 +215,14 @@ def test_postgresql_killed_mid_import_is_one_sentence_without_sql_or_values(pg_u
 
 def test_postgresql_killed_mid_write_is_one_sentence_on_the_page(pg_url, monkeypatch):
     """Settings saved on the page while the server ends the connection before COMMIT."""
-    from streamlit.testing.v1 import AppTest  # noqa: F401 - open_page builds it
-
-    from app_pages import common
+    from app_pages.loads import get_store
 
     name = f"h9-page-{uuid.uuid4().hex[:8]}"
     url = _pg_url_named(pg_url, name)
     Store(url).engine.dispose()
     _use_store(url, monkeypatch)
     st.cache_resource.clear()
-    store = common.get_store()  # the page's own Store (cached for the process)
+    store = get_store()  # the page's own Store (cached for the process)
     at = open_page("settings")
     assert not at.error, texts(at.error)
     store.on_phase = lambda phase: phase == "committing" and _terminate(pg_url, name)

@@ -34,6 +34,11 @@ from analysis.store.values import (
     _tuples,
 )
 
+
+class UndoRefused(StoreError):
+    """An import's undo_first could not be done (a later upload builds on it): nothing changed."""
+
+
 # The summary that marks a batch as the emptying of the store (undo of it is only safe as the last one).
 EMPTIED = "Emptied the store"
 
@@ -163,8 +168,11 @@ class Versions:
                 return BatchResult(duplicate, {}, {}, True,
                                    f"These files were already imported as upload {duplicate}; "
                                    "nothing changed.")
-            undone = [self._undo(conn, b, check_orphans=False)
-                      for b in sorted({int(b) for b in undo_first}, reverse=True)]
+            try:
+                undone = [self._undo(conn, b, check_orphans=False)
+                          for b in sorted({int(b) for b in undo_first}, reverse=True)]
+            except StoreError as error:
+                raise UndoRefused(error.message, error.problems) from error
             problems = check_references(frames, self._known(conn))
             if problems is not None and len(problems):
                 raise StoreError(
@@ -197,7 +205,10 @@ class Versions:
                 added["outcomes"] = sum(n for _, _, n, before in blocks if not before)
                 replaced["outcomes"] = sum(n for _, _, n, before in blocks if before)
             if undone:  # what is left must still refer only to what is stored
-                self._refuse_orphans(conn, max(int(b) for b in undo_first))
+                try:
+                    self._refuse_orphans(conn, max(int(b) for b in undo_first))
+                except StoreError as error:
+                    raise UndoRefused(error.message, error.problems) from error
             summary = _summary(added, replaced)
             conn.execute(T["batches"].insert().values(
                 batch_id=batch, created_at=now(), user=user or "unknown",
