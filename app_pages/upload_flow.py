@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import ingest, portfolio, presenters
+from analysis.store import UndoRefused
 from analysis.text import lit
 from app_pages.loads import (
     audit,
@@ -22,7 +23,7 @@ from app_pages.loads import (
     school_names,
     settings,
 )
-from app_pages.sample import remove_sample
+from app_pages.sample import cannot_remove, sample_batches
 from app_pages.widgets import table as widgets_table
 
 MB = 1024 * 1024
@@ -122,9 +123,15 @@ def import_upload(upload: ingest.Upload, user: str, replace_sample: bool):
     require_administrator("upload")
     store = get_store()
     before = progress()
-    if replace_sample:
-        remove_sample()
-    result = store.import_upload(upload, user)
+    # Replacing the sample: its batches are undone inside the import's own transaction, so the
+    # sample goes only if the upload is stored, and a failure leaves both as they were.
+    try:
+        result = store.import_upload(upload, user,
+                                     undo_first=sample_batches() if replace_sample else ())
+    except UndoRefused as error:
+        raise cannot_remove(error) from error
+    if replace_sample and not result.unchanged_duplicate:
+        store.set_meta("sample_state", "declined")
     forget_upload()  # imported: the parsed rows and the uploaded bytes are no longer needed
     audit("upload", result.message)
     st.session_state["last_import"] = (result.message, portfolio.compare_progress(before, progress()))
