@@ -15,7 +15,7 @@ import streamlit as st
 from analysis import access
 from analysis.store import StoreError
 from analysis.text import lit
-from app_pages import identity, loads, sample
+from app_pages import identity, loads, sample, upload_flow
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -69,6 +69,8 @@ try:
     identity.sidebar(person)
     sample.ensure_sample_or_empty()
     sample.sample_banner()
+    if navigation.url_path != PAGES[access.UPLOAD][1].url_path:
+        upload_flow.forget_upload()  # the upload page was left: its parsed files go
     navigation.run()
 except StoreError as error:
     st.error(lit(error), icon=":material/error:")

@@ -30,8 +30,12 @@ files = st.file_uploader(
     key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
 )
 
-if files:
-    upload = upload_flow.read_uploaded(files)
+upload = upload_flow.read_uploaded(files) if files else None
+if not files:
+    upload_flow.forget_upload()  # the files were cleared (or imported): nothing to keep
+elif upload is None:
+    st.error(lit(upload_flow.too_large_message()), icon=":material/error:")
+else:
     st.subheader("Health check")
     if not upload.notices.empty:
         for message in upload.notices["message"].unique():
