@@ -41,18 +41,24 @@ def _number(value: object, measure: str | None) -> str:
     return f"{number:,.0f}" if number == int(number) else f"{number:,.1f}"
 
 
+def _plain(text: object) -> str:
+    """Plotly text back to what the reader sees: charts escape uploaded text as HTML entities
+    (text.literal_plotly), and html_table escapes it again on the way out."""
+    return html.unescape(str(text))
+
+
 def _label(value: object) -> str:
     if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
         return pd.Timestamp(value).strftime(style.DATE_FORMAT)
-    return str(value)
+    return _plain(value)
 
 
 def _texts(trace, n: int) -> list[str]:
     text = getattr(trace, "text", None)
     if isinstance(text, str):
-        return [text] * n
+        return [_plain(text)] * n
     if isinstance(text, Sequence) and not isinstance(text, str):
-        return [str(t) if t is not None else "" for t in text] + [""] * (n - len(text))
+        return [_plain(t) if t is not None else "" for t in text] + [""] * (n - len(text))
     return [""] * n
 
 
@@ -64,7 +70,7 @@ def _is_category_marks(trace) -> bool:
 
 
 def _column_name(fig: go.Figure, trace) -> str:
-    name = str(trace.name or "Figure")
+    name = _plain(trace.name or "Figure")
     return name.split(":")[0] if name.startswith("National") else name
 
 
@@ -111,7 +117,7 @@ def figure_table(fig: go.Figure, measure: str | None = None, row_label: str = "R
                 cells[cat] = (text.removeprefix("Target ") if text else _number(value, measure))
         seen += cats
     for note in fig.layout.annotations or ():
-        text = str(note.text or "")
+        text = _plain(note.text or "")
         if text.startswith(HIDDEN_PREFIX) and note.x is not None:
             columns.setdefault("Actual", {})[_label(note.x)] = text
             seen.append(_label(note.x))
@@ -130,7 +136,7 @@ def figure_table(fig: go.Figure, measure: str | None = None, row_label: str = "R
 
 def _support_column(fig: go.Figure, order: list[str], columns: dict) -> None:
     """Shaded support periods (rectangles over category positions) as the leaders' names."""
-    labels = [str(a.text)[2:] for a in fig.layout.annotations or ()
+    labels = [_plain(a.text)[2:] for a in fig.layout.annotations or ()
               if str(a.text or "").startswith("▼ Support")]
     rects = [s for s in fig.layout.shapes or () if s.type == "rect" and s.xref == "x"]
     if not order or not rects:
@@ -147,7 +153,7 @@ def _marks_table(fig: go.Figure, traces: list, row_label: str) -> pd.DataFrame:
     for trace in traces:
         texts = _texts(trace, len(trace.x or ()))
         for x, y, text in zip(trace.x or (), trace.y or (), texts, strict=False):
-            rows.append({"Date": x, "Row": str(y), "What": text or str(trace.name or "")})
+            rows.append({"Date": x, "Row": _plain(y), "What": text or _plain(trace.name or "")})
     table = pd.DataFrame(rows).sort_values(["Row", "Date"], kind="stable")
     table["Date"] = table["Date"].map(_label)
     return table.rename(columns={"Row": _axis_title(fig.layout.yaxis) or row_label}).reset_index(

@@ -7,6 +7,7 @@ marker symbol and a text glyph) and its words, so a black-and-white print still 
 
 from __future__ import annotations
 
+from analysis.formats import AXIS_DATE_FORMAT, DATE_FORMAT  # noqa: F401  (UK dates; their home is formats.py)
 from analysis.schema import STATUS_ORDER  # noqa: F401  (re-exported: one order for every chart)
 
 # The Okabe-Ito palette (Okabe & Ito 2008), by name.
@@ -88,9 +89,6 @@ PAGE_BACKGROUNDS = {"white": "#FFFFFF", "pale grey": "#F0F2F6"}  # Streamlit's l
 # rating shape is drawn with this outline (16:1) and its words: the fill is never the only edge.
 GRAPHIC_OUTLINE = "#222222"
 
-# UK dates: day first.
-DATE_FORMAT = "%d/%m/%Y"  # strftime and plotly d3 formats agree for these codes
-AXIS_DATE_FORMAT = "%b %Y"
 
 
 def status_badge_text(status: str) -> str:

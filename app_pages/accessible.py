@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import chart_tables, style
+from analysis.text import lit
 
 CHOSEN_SCHOOL = "chosen_school"  # session key: the School page's choice, for Presentation mode
 PRESENT_CHART_HEIGHT = 500  # px: the chart fits below the controls and title at 1280 x 720
@@ -105,7 +106,7 @@ def sidebar_menu(sections: dict[str, list]) -> None:
                 continue
             st.html(f'<p class="menu-section">{section}</p>')
             for page in shown:
-                st.page_link(page, label=page.title, icon=page.icon or None)
+                st.page_link(page, label=lit(page.title), icon=page.icon or None)
 
 
 def open_school_link(table) -> None:
@@ -116,7 +117,7 @@ def open_school_link(table) -> None:
     pick, go = st.columns([3, 2], vertical_alignment="bottom")
     urn = pick.selectbox("Open a school's page", list(names), format_func=names.get,
                          key="overview_open_school")
-    go.page_link("app_pages/school.py", label=f"Open {names[urn]}", query_params={"urn": urn},
+    go.page_link("app_pages/school.py", label=f"Open {lit(names[urn])}", query_params={"urn": urn},
                  icon=":material/arrow_forward:")
 
 

@@ -56,7 +56,7 @@ accessible.chart_figures(strip, row_label="School")
 st.subheader("Every client school")
 st.caption("Select a row to open that school's page, or choose a school under the table and "
            "follow its link (Enter).")
-chosen = st.dataframe(
+chosen = widgets.table(
     table,
     hide_index=True,
     width="stretch",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import narrative, presenters
 from analysis.schema import measure_label
+from analysis.text import lit, literal_html
 from app_pages import accessible, loads, widgets
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
@@ -47,20 +48,22 @@ if back.button("◀ Previous", width="stretch", key="present_previous"):
 if forward.button("Next ▶", width="stretch", key="present_next"):
     position = (position + 1) % len(targets)
 st.session_state[position_key] = position
-counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1} of "
-                 f"{len(targets)}</div>", unsafe_allow_html=True)
+counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1:d} of "
+                 f"{len(targets):d}</div>", unsafe_allow_html=True)
 
 target = targets.iloc[position]
 settings = loads.settings()
-st.title(f"{names.get(urn, urn)}: {measure_label(target['measure'])} ({target['subgroup']})")
+st.title(f"{lit(names.get(urn, urn))}: {lit(measure_label(target['measure']))} "
+         f"({lit(target['subgroup'])})")
 # Words beside the chart, so a 1280 x 720 projector shows the status, the sentence, the rule and
 # the whole chart without scrolling; on a narrow screen the columns stack, words first.
 words, picture = st.columns([1, 2])
 words.markdown(
-    f"<div class='present-status'>{presenters.status_badge(target['status'])}</div>"
+    # Raw HTML (for the large type): its text is HTML-escaped, not Markdown-escaped.
+    f"<div class='present-status'>{literal_html(presenters.status_badge(target['status']))}</div>"
     f"<div class='present-text'>"
-    f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}</div>"
-    f"<div class='present-rule'><b>Why:</b> {widgets.governor_rule(target)}</div>",
+    f"{literal_html(narrative.describe_target(target, small_cohort=settings.small_cohort))}</div>"
+    f"<div class='present-rule'><b>Why:</b> {literal_html(widgets.governor_rule(target))}</div>",
     unsafe_allow_html=True,
 )
 figure = widgets.target_figure(target, urn, large=True)

@@ -106,3 +106,14 @@ def test_html_table_escapes_uploaded_text_and_keeps_caption_and_headers():
     assert "<caption>Figures &amp; more</caption>" in markup
     assert '<th scope="col">Leader</th>' in markup and "<td>12.5</td>" in markup
     assert 'tabindex="0"' in markup  # a narrow screen scrolls the box by keyboard
+
+
+def test_uploaded_names_read_as_written_once_the_chart_has_escaped_them():
+    visits = pd.DataFrame({"deployment_id": ["D1"], "progress": ["Green"],
+                           "visit_date": [dt.date(2024, 11, 2)]})
+    fig = charts.progress_ratings_chart(visits, {"D1": "O'Neil & <Co>"})
+
+    table = chart_tables.figure_table(fig)
+    assert list(table.iloc[:, 1]) == ["O'Neil & <Co>"]
+    markup = chart_tables.html_table(table, "Ratings")
+    assert "O&#x27;Neil &amp; &lt;Co&gt;" in markup and "<Co>" not in markup
