@@ -10,7 +10,8 @@ from app_pages import accessible, loads, widgets
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
     """<style>
-    [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+    [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+    [data-testid="stExpandSidebarButton"] {display: none;}
     .block-container {max-width: 1400px; padding-top: 1rem;}
     .block-container h1 {font-size: 2rem; padding: 0.2rem 0 0.4rem 0;}
     .present-status {font-size: 2.2rem; font-weight: 700; margin: 0 0 0.4rem 0;}
