@@ -15,7 +15,7 @@ from analysis import access, access_store, ingest, style
 from analysis.store import Store
 from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
-from tests.e2e.accessibility import assert_accessible, check_page, focused
+from tests.e2e.accessibility import FINDINGS, assert_accessible, check_page, focused
 from tests.e2e.helpers import (
     ROOT,
     VIEWPORT,
@@ -35,6 +35,12 @@ PATHS = {  # a role's pages (analysis.access) -> the paths to open
     access.PRESENT: "present", access.UPLOAD: "upload", access.SETTINGS: "settings",
     access.PEOPLE: "people",
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_findings():
+    """The moderate and minor findings of this run only (the statement lists them)."""
+    FINDINGS.unlink(missing_ok=True)
 
 
 # ---- local mode: the administrator, through each state -------------------------------------------
