@@ -6,8 +6,9 @@ from analysis import charts, narrative, portfolio
 from analysis.schema import STATUS_ORDER, measure_label
 from app_pages import common
 
-data = common.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = common.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     common.empty_state("No client schools are stored yet.")
@@ -25,10 +26,7 @@ st.query_params["urn"] = urn
 common.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = common.settings()
-progress = common.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = common.deployment_summary()
-summary = summary[summary["client_urn"] == urn]
+data, progress, summary = common.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(school["school_name"])
