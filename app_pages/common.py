@@ -14,6 +14,7 @@ import streamlit as st
 from analysis import (
     access,
     access_store,
+    board_pack,
     charts,
     exports,
     ingest,
@@ -598,8 +599,13 @@ def pack_downloads(urn: str | None = None) -> None:
         if urn:
             return pack.build_school_pack(data, now, urn, progress=progress_now,
                                           deployment_summary=summary_now)
-        return pack.build_trust_pack(data, now, progress=progress_now,
-                                     deployment_summary=summary_now)
+        return board_pack.build_board_pack(data, now, progress=progress_now,
+                                           deployment_summary=summary_now)
+
+    def packs_zip() -> bytes:
+        audit("download", board_pack.ZIP_NAME, urn, who=who)
+        return board_pack.build_school_packs_zip(data, now, progress=progress_now,
+                                                 deployment_summary=summary_now)
 
     def tables(name: str) -> dict[str, pd.DataFrame]:
         audit("download", name, urn, who=who)
@@ -607,7 +613,7 @@ def pack_downloads(urn: str | None = None) -> None:
                                 deployment_summary=summary_now)
 
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
-    cols = st.columns(3)
+    cols = st.columns(3 if urn else 4)
     cols[0].download_button(
         "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
@@ -624,6 +630,14 @@ def pack_downloads(urn: str | None = None) -> None:
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )
+    if not urn:
+        schools = int((data.schools["role"].astype(str).str.lower() == "client").sum())
+        cols[3].download_button(
+            "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
+            mime="application/zip", icon=":material/folder_zip:", key="pack_zip",
+            help=f"{schools} governors' packs, each with its charts and tables; the board's "
+                 "PDF holds the summary and the exception schools only. Takes about a second "
+                 "per school.")
 
 
 def governor_rule(target: pd.Series) -> str:
