@@ -6,23 +6,23 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 
 import streamlit as st
 
-from analysis import charts, register
+from analysis import charts, presenters, register
 from analysis import deployments as deployments_mod
-from app_pages import common
+from app_pages import loads, widgets
 
 st.title("Deployments")
-data = common.dataset()
-summary = common.deployment_summary()
+data = loads.dataset()
+summary = loads.deployment_summary()
 if summary.empty:
-    common.empty_state("No deployments are stored yet.")
+    widgets.empty_state("No deployments are stored yet.")
     st.stop()
 
-settings = common.settings()
-names = common.school_names()
+settings = loads.settings()
+names = loads.school_names()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
-common.days_used_metric(cols[1], summary)
+widgets.days_used_metric(cols[1], summary)
 cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_threshold:.0%} of "
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
@@ -58,8 +58,8 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        st.dataframe(common.deployment_table(paged(chosen, "register", "Deployments")),
-                     hide_index=True, width="stretch", column_config=common.DEPLOYMENT_COLUMNS)
+        st.dataframe(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
+                     hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         top, left_out = register.top_for_chart(chosen)
         st.plotly_chart(charts.days_chart(top), width="stretch")
         if left_out:
@@ -89,7 +89,7 @@ with creep_tab:
             f"(agreed focus: {row['focus_areas']})"
         )
         with st.expander(f"{len(visits)} visit(s) off focus"):
-            st.dataframe(common.visit_table(visits), hide_index=True, width="stretch")
+            st.dataframe(presenters.visit_table(visits), hide_index=True, width="stretch")
 
 with qa_tab:
     backlog = deployments_mod.qa_backlog(data.visits, data.deployments)
@@ -97,7 +97,7 @@ with qa_tab:
         st.success("Every visit record has been checked.")
     else:
         st.write(f"{len(backlog):,} visit records await quality assurance, oldest first.")
-        st.dataframe(common.visit_table(paged(backlog, "qa", "Visit records")),
+        st.dataframe(presenters.visit_table(paged(backlog, "qa", "Visit records")),
                      hide_index=True, width="stretch")
 
 with teams_tab:
@@ -114,8 +114,8 @@ with teams_tab:
                                         "Days committed", format="%.0f")})
         urn = st.selectbox("See one school's team", list(teams["client_urn"]),
                            format_func=lambda u: names.get(u, u), key="team_school")
-        st.dataframe(common.deployment_table(summary[summary["client_urn"] == urn]),
-                     hide_index=True, width="stretch", column_config=common.DEPLOYMENT_COLUMNS)
+        st.dataframe(presenters.deployment_table(summary[summary["client_urn"] == urn], names),
+                     hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
     st.dataframe(
