@@ -73,6 +73,8 @@ def child(kind: str, url: str) -> dict:
             started = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - started)
+            if at.exception:
+                raise SystemExit(f"{kind} (warm): {[e.value for e in at.exception]}")
         out["seconds"] = statistics.median(warm)
     elif kind == "report":
         import contextlib

@@ -173,3 +173,17 @@ def test_school_page_reads_only_the_chosen_school(trust, monkeypatch):
     assert sorted(asked, key=str) == sorted([(None, ["schools", "deployments"]), ([urn], None)],
                                             key=str)
     st.cache_resource.clear()
+
+
+def test_help_and_a_mistyped_command_load_neither_pandas_nor_the_pdf_libraries():
+    import subprocess
+
+    code = ("import sys\nfrom analysis.__main__ import main\n"
+            "for argv in (['--help'], ['reprot']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('pandas', 'sqlalchemy', 'fpdf', 'matplotlib', 'pyarrow')"
+            " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "report" in done.stdout  # the help still lists every command
