@@ -22,7 +22,7 @@ from analysis import board_pack
 from analysis.__main__ import main
 from analysis.progress import judge_progress
 from analysis.store import DATA_KINDS, Store
-from analysis.store_indexes import INDEXES
+from analysis.store.indexes import INDEXES
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
