@@ -33,7 +33,8 @@ def paged(frame, key: str, noun: str):
     count = register.pages(len(frame))
     page = 1
     if count > 1:
-        page = st.number_input(f"Page (of {count})", 1, count, 1, key=f"{key}_page")
+        page = st.columns([1, 3])[0].number_input(f"Page (of {count})", 1, count, 1,
+                                                  key=f"{key}_page")
     shown = register.page_of(frame, page)
     first = (page - 1) * register.PAGE_SIZE + 1
     st.caption(f"{noun} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions first."

@@ -118,18 +118,23 @@ def measure(kind: str, url: str, repeat: int, timeout: float) -> dict:
         command = [sys.executable, "-m", "analysis", "--help"] if kind == "help" else \
             [sys.executable, __file__, "--child", kind, "--url", url]
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                                   timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"error": f"over {timeout:.0f} s"}
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds of the whole process: far steadier than wall time on a shared machine.
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if done.returncode:
             return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
         result = json.loads(done.stdout.strip().splitlines()[-1]) if kind != "help" else {}
-        result["wall"] = wall
+        result["wall"], result["cpu"] = wall, cpu
         runs.append(result)
     summary = {"wall": statistics.median(r["wall"] for r in runs),
+               "cpu": statistics.median(r["cpu"] for r in runs),
                "seconds": statistics.median(r.get("seconds", 0) for r in runs),
                "peak_mb": max(r.get("peak_mb", 0) for r in runs)}
     for key in ("cold", "mb"):
@@ -153,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     kinds = args.only.split(",") if args.only else [k for k in KINDS if k != "trust-pack"]
     stores = [s.split("=", 1) for s in args.store]
-    print(f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+    print(f"{platform.node()} · {os.cpu_count()} cores · load average "
+          f"{os.getloadavg()[0]:.1f} · Python {platform.python_version()} · "
           f"{time.strftime('%d/%m/%Y %H:%M', time.gmtime())} UTC · medians of {args.repeat}")
     print("| what | " + " | ".join(name for name, _ in stores) + " |")
     print("|---|" + "---:|" * len(stores))
@@ -166,11 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             if "error" in r:
                 cells.append(f"failed: {r['error']}")
                 continue
-            cell = f"{r['wall']:.2f} s"
+            cell = f"{r['wall']:.2f} s (CPU {r['cpu']:.2f} s)"
             if kind.startswith("page:"):
-                cell = f"warm {r['seconds']:.2f} s / cold {r['cold']:.2f} s, {r['peak_mb']:.0f} MB"
+                cell = (f"warm {r['seconds']:.2f} s / cold {r['cold']:.2f} s, "
+                        f"{r['peak_mb']:.0f} MB")
             elif kind != "help":
-                cell += f" (work {r['seconds']:.2f} s), {r['peak_mb']:.0f} MB"
+                cell += f", work {r['seconds']:.2f} s, {r['peak_mb']:.0f} MB"
             if "mb" in r:
                 cell += f", PDF {r['mb']:.2f} MB"
             cells.append(cell)
