@@ -6,8 +6,9 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 
 import streamlit as st
 
-from analysis import charts, presenters, register
+from analysis import charts, formats, presenters, register
 from analysis import deployments as deployments_mod
+from analysis.text import lit
 from app_pages import loads, widgets
 
 st.title("Deployments")
@@ -59,8 +60,8 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        st.dataframe(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
-                     hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+        widgets.table(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         top, left_out = register.top_for_chart(chosen)
         st.plotly_chart(charts.days_chart(top), width="stretch")
         if left_out:
@@ -84,13 +85,13 @@ with creep_tab:
         visits = off_focus[off_focus["deployment_id"] == row["deployment_id"]]
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
-            f"**{flag}{row['leader_name']} ({row['leader_role']}) at "
-            f"{names.get(row['client_urn'], row['client_urn'])}**: "
-            f"{row['creep_share']:.0%} of {row['days_delivered']:.1f} days off focus "
-            f"(agreed focus: {row['focus_areas']})"
+            f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
+            f"{lit(names.get(row['client_urn'], row['client_urn']))}**: "
+            f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
+            f"focus (agreed focus: {lit(row['focus_areas'])})"
         )
         with st.expander(f"{len(visits)} visit(s) off focus"):
-            st.dataframe(presenters.visit_table(visits), hide_index=True, width="stretch")
+            widgets.table(presenters.visit_table(visits), hide_index=True, width="stretch")
 
 with qa_tab:
     backlog = deployments_mod.qa_backlog(data.visits, data.deployments)
@@ -98,8 +99,8 @@ with qa_tab:
         st.success("Every visit record has been checked.")
     else:
         st.write(f"{len(backlog):,} visit records await quality assurance, oldest first.")
-        st.dataframe(presenters.visit_table(paged(backlog, "qa", "Visit records")),
-                     hide_index=True, width="stretch")
+        widgets.table(presenters.visit_table(paged(backlog, "qa", "Visit records")),
+                      hide_index=True, width="stretch")
 
 with teams_tab:
     teams = register.teams(summary, names)
@@ -107,7 +108,7 @@ with teams_tab:
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
-        st.dataframe(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
+        widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
                      column_config={"school": "Client school", "leaders": "Leaders",
                                     "names": "Who", "days_delivered": st.column_config.NumberColumn(
                                         "Days delivered", format="%.1f"),
@@ -115,11 +116,11 @@ with teams_tab:
                                         "Days committed", format="%.0f")})
         urn = st.selectbox("See one school's team", list(teams["client_urn"]),
                            format_func=lambda u: names.get(u, u), key="team_school")
-        st.dataframe(presenters.deployment_table(summary[summary["client_urn"] == urn], names),
-                     hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+        widgets.table(presenters.deployment_table(summary[summary["client_urn"] == urn], names),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
-    st.dataframe(
+    widgets.table(
         deployments_mod.home_school_view(data.deployments, data.visits, data.schools),
         hide_index=True, width="stretch",
     )

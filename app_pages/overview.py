@@ -54,7 +54,7 @@ st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayMod
 
 st.subheader("Every client school")
 st.caption("Select a row to open that school's page.")
-chosen = st.dataframe(
+chosen = widgets.table(
     table,
     hide_index=True,
     width="stretch",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
+from analysis.text import lit
 from app_pages import downloads, loads, widgets
 
 # The menu from the schools list alone; everything below reads only the chosen school's rows.
@@ -29,19 +30,19 @@ settings = loads.settings()
 data, progress, summary = loads.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
-st.title(school["school_name"])
+st.title(lit(school["school_name"]))
 latest = portfolio.latest_inspection(inspections)
 details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {urn}"]
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
-st.caption(" · ".join(d for d in details if d))
+st.caption(lit(" · ".join(d for d in details if d)))
 
-st.markdown(f"#### {narrative.describe_school(progress, summary)}")
+st.markdown(f"#### {lit(narrative.describe_school(progress, summary))}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
-    col.metric(presenters.status_badge(status), value)
+    col.metric(lit(presenters.status_badge(status)), value)
 downloads.pack_downloads(urn)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
@@ -56,10 +57,10 @@ with targets_tab:
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
             st.markdown(
-                f"#### {presenters.status_badge(target['status'])} · "
-                f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
+                f"#### {lit(presenters.status_badge(target['status']))} · "
+                f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
             )
-            st.caption(f"Why: {widgets.governor_rule(target)}")
+            st.caption(f"Why: {lit(widgets.governor_rule(target))}")
             st.plotly_chart(
                 widgets.target_figure(target, urn), width="stretch",
                 key=f"target_{target['target_id']}", config={"displayModeBar": False},
@@ -69,9 +70,8 @@ with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        st.dataframe(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+        widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
             st.plotly_chart(charts.progress_ratings_chart(visits.merge(
@@ -93,7 +93,7 @@ with subgroup_tab:
                                   pair=pair),
             width="stretch",
         )
-        st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
+        st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
