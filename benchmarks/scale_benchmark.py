@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["page:overview", "page:school", "page:deployments", "report", "school-pack",
-         "trust-pack", "help"]
+         "trust-pack", "help", "alone:overview", "alone:school", "alone:deployments"]
 
 
 def _peak_mb() -> float:
@@ -52,7 +52,32 @@ def child(kind: str, url: str) -> dict:
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     out: dict = {}
-    if kind.startswith("page:"):
+    if kind.startswith("alone:"):
+        # The page by itself: the default page runs first (imports), the caches are emptied,
+        # then this page's first run is "cold" and three reruns "warm".
+        import streamlit as st
+        from streamlit.testing.v1 import AppTest
+
+        page = kind.split(":", 1)[1]
+        query = {"urn": _first_client(url)} if page == "school" else {}
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=900)
+        at.run()
+        st.cache_data.clear()
+        started = time.perf_counter()
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+        at.query_params.update(query)
+        at.run()
+        if at.exception:
+            raise SystemExit(f"{kind}: {[e.value for e in at.exception]}")
+        out["cold"] = time.perf_counter() - started
+        warm = []
+        for _ in range(3):
+            started = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - started)
+        out["seconds"] = statistics.median(warm)
+    elif kind.startswith("page:"):
         from streamlit.testing.v1 import AppTest
 
         page = kind.split(":", 1)[1]
@@ -156,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.url)))
         return 0
-    kinds = args.only.split(",") if args.only else [k for k in KINDS if k != "trust-pack"]
+    kinds = args.only.split(",") if args.only else [
+        k for k in KINDS if k != "trust-pack" and not k.startswith("alone:")]
     stores = [s.split("=", 1) for s in args.store]
     print(f"{platform.node()} · {os.cpu_count()} cores · load average "
           f"{os.getloadavg()[0]:.1f} · Python {platform.python_version()} · "
@@ -173,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append(f"failed: {r['error']}")
                 continue
             cell = f"{r['wall']:.2f} s (CPU {r['cpu']:.2f} s)"
-            if kind.startswith("page:"):
+            if kind.startswith(("page:", "alone:")):
                 cell = (f"warm {r['seconds']:.2f} s / cold {r['cold']:.2f} s, "
                         f"{r['peak_mb']:.0f} MB")
             elif kind != "help":
