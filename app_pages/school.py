@@ -7,8 +7,9 @@ from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
 from app_pages import accessible, downloads, loads, widgets
 
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = loads.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     widgets.empty_state("No client schools are stored yet.")
@@ -27,10 +28,7 @@ st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on t
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
-progress = loads.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = loads.deployment_summary()
-summary = summary[summary["client_urn"] == urn]
+data, progress, summary = loads.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
