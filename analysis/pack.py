@@ -27,7 +27,9 @@ from analysis.pack_tables import (  # noqa: F401 (re-exported: pack.pack_tables 
     _missing,
     _money,
     _school_names,
+    _summary_table,
     _tables,
+    _targets_table,
     hidden_text,
     pack_facts,
     pack_tables,
@@ -250,6 +252,14 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
         pdf.para(target["Sentence"], 9)
 
 
+def _chart_spec(target: pd.Series, measures: pd.DataFrame, facts: PackFacts,
+                deployments: pd.DataFrame | None = None):
+    """A targets-table row -> its print chart's spec, drawn from the target's governed view
+    (measures and deployments are accepted for older callers; the view carries both)."""
+    row = facts.governed[facts.governed["target_id"] == target["Target"]].iloc[0]
+    return chart_from_view(governed.target_view(row, facts.dataset, facts.settings))
+
+
 def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     """One target: heading, status with its rule, the numbers, the sentence, the chart."""
     if pdf.will_page_break(112):
@@ -394,11 +404,9 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
     if not targets.empty:
         pdf.add_page()
         pdf.heading("Targets, exceptions first", 14)
-    safe = facts.governed.set_index("target_id", drop=False)
     for _, target in targets.iterrows():
         # The chart is drawn from the target's governed view: no hidden number reaches it.
-        view = governed.target_view(safe.loc[target["Target"]], facts.dataset, facts.settings)
-        _target_section(pdf, target, chart_png(chart_from_view(view)))
+        _target_section(pdf, target, chart_png(_chart_spec(target, tables["measures"], facts)))
     _deployments_section(pdf, deployments, targets, sustain, facts.settings)
     _rules_note(pdf, facts.settings)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import disclosure, governed, narrative, portfolio
+from analysis import disclosure, formats, governed, narrative, portfolio
 from analysis.progress import judge_progress
 from analysis.schema import Settings, measure_label
 from analysis.style import STATUS_ORDER
@@ -81,14 +81,11 @@ def _money(value) -> str:
 
 
 def _days(value) -> str:
-    value = 0.0 if value is None or pd.isna(value) else float(value)
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+    return formats.number(0.0 if value is None or pd.isna(value) else float(value))
 
 
 def _date(value) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+    return formats.format_date(value)
 
 
 # ---- governor-safe tables ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis import governed
+from analysis import formats, governed
 from analysis.pack_tables import PackFacts, _date, _school_names, hidden_text
 from analysis.periods import period_index, period_of_date
 from analysis.schema import MEASURES, measure_label
@@ -74,7 +74,7 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
                 row["Change (points)"] = round(change, 1)
                 worse = _better(target["measure"]) * change
                 row["Verdict"] = ("Gains held" if worse >= 0 else
-                                  f"Fell back by {abs(change):.1f} points")
+                                  f"Fell back by {formats.format_change(abs(change))}")
         rows.append(row)
     columns = ["URN", "School", "Target", "Measure", "Subgroup", "Deployment", "Leader", "Ended",
                "At end", "End period", "Latest since", "Latest period", "Change (points)",
