@@ -882,7 +882,8 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
         counts = list(table[status])
         fig.add_trace(go.Bar(
             y=labels, x=counts, orientation="h", name=style.status_badge_text(status),
-            marker={"color": style.STATUS_COLOURS[status], "line": {"color": "white", "width": 1},
+            marker={"color": style.STATUS_COLOURS[status],
+                    "line": {"color": style.GRAPHIC_OUTLINE, "width": 1},
                     "pattern": {"shape": style.STATUS_PATTERNS[status], "fgcolor": "#333333",
                                 "solidity": 0.15}},
             text=[str(c) if c else "" for c in counts], textposition="inside",

@@ -901,7 +901,12 @@ def add_pack_arguments(parser: argparse.ArgumentParser) -> None:
                         help="spreadsheets to build from; none = the store")
     parser.add_argument("--school", metavar="URN",
                         help="the client school's URN; leave out for the trust-wide pack")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    parser.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF (without "
+                        "--school: the board's pack, a summary and the exception schools)")
+    parser.add_argument("--zip", metavar="FILE.zip",
+                        help="also write every client school's full pack into one zip")
+    parser.add_argument("--full", action="store_true",
+                        help="without --school: every school's full sections in one PDF")
     parser.add_argument("--period", help="the period printed on every page (default: latest)")
     parser.add_argument("--tables", metavar="FILE.xlsx",
                         help="also write the tables behind the pack as a workbook")
@@ -926,7 +931,10 @@ def run_pack_command(args: argparse.Namespace) -> int:
         from analysis.store import Store
 
         store = Store(getattr(args, "db", None))
-        dataset, settings = store.load(), store.get_settings()
+        school = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+        # One school's pack reads only that school's rows (filtered in SQL).
+        dataset = store.load(urns=[school] if school else None)
+        settings = store.get_settings()
     period = None
     if getattr(args, "period", None):
         period = try_parse_period(args.period)
@@ -935,14 +943,32 @@ def run_pack_command(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+    if not getattr(args, "out", None) and not getattr(args, "zip", None):
+        print("Say where to write the pack: --out FILE.pdf, or --zip FILE.zip for every "
+              "school's full pack.", file=sys.stderr)
+        return 2
+    from analysis import board_pack
+
     try:
-        if urn:
+        if not getattr(args, "out", None):
+            data = None
+        elif urn:
             data = build_school_pack(dataset, settings, urn, period)
-        else:
+        elif getattr(args, "full", False):
             data = build_trust_pack(dataset, settings, period)
+        else:
+            data = board_pack.build_board_pack(dataset, settings, period)
+        packs = (board_pack.build_school_packs_zip(dataset, settings, period,
+                                                   urns=[urn] if urn else None)
+                 if getattr(args, "zip", None) else None)
     except PackError as error:
         print(f"Cannot build the pack: {error}.", file=sys.stderr)
         return 2
+    if packs is not None:
+        Path(args.zip).write_bytes(packs)
+        print(f"Full packs written to {args.zip} ({len(packs) / 1024:.0f} KB)")
+    if data is None:
+        return 0
     Path(args.out).write_bytes(data)
     if getattr(args, "tables", None):
         Path(args.tables).write_bytes(exports.to_xlsx_bytes(pack_tables(dataset, settings, urn)))

@@ -5,10 +5,11 @@ import streamlit as st
 from analysis import charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
-from app_pages import downloads, loads, widgets
+from app_pages import accessible, downloads, loads, widgets
 
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = loads.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     widgets.empty_state("No client schools are stored yet.")
@@ -23,13 +24,11 @@ urn = st.selectbox(
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on this school
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
-progress = loads.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = loads.deployment_summary()
-summary = summary[summary["client_urn"] == urn]
+data, progress, summary = loads.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
@@ -63,22 +62,23 @@ with targets_tab:
                 f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
             )
             st.caption(f"Why: {lit(widgets.governor_rule(target))}")
-            st.plotly_chart(
-                widgets.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
-            )
+            figure = widgets.target_figure(target, urn)
+            st.plotly_chart(figure, width="stretch", key=f"target_{target['target_id']}",
+                            config={"displayModeBar": False})
+            accessible.chart_figures(figure, target["measure"])
 
 with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
         widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
-            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+            ratings = charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id"))
+            st.plotly_chart(ratings, width="stretch")
+            accessible.chart_figures(ratings, row_label="Deployment")
 
 with subgroup_tab:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
@@ -91,15 +91,16 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
-            width="stretch",
-        )
+        subgroups = charts.subgroup_chart(data.measures, urn, measure,
+                                          small_cohort=settings.small_cohort, pair=pair)
+        st.plotly_chart(subgroups, width="stretch")
+        accessible.chart_figures(subgroups, measure)
         st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
     else:
-        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        journey = charts.inspection_journey(inspections)
+        st.plotly_chart(journey, width="stretch")
+        accessible.chart_figures(journey, row_label="Area or judgement")

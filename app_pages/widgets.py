@@ -10,7 +10,7 @@ import streamlit as st
 from analysis import access, charts, exports, presenters
 from analysis import progress as progress_mod
 from analysis.text import lit
-from app_pages.loads import current_scope, dataset, settings
+from app_pages.loads import current_scope, school, settings
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -46,7 +46,7 @@ def target_figure(target: pd.Series, urn: str, large: bool = False):
 
     large: projector type sizes, for presentation mode.
     """
-    data = dataset()
+    data = school(urn)[0]  # only this school's rows
     small = settings().small_cohort
     milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
     measures = data.measures

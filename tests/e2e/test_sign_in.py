@@ -105,7 +105,7 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     page = tab
     sign_in(page, signed_server, "governor")
     expect(page.get_by_role("heading", name=KINGFISHER, exact=True)).to_be_visible()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "School" in nav and "Presentation mode" in nav
     assert "Overview" not in nav and "Upload" not in nav and "Users" not in nav
     assert f"Signed in as {GOVERNOR_EMAIL}" in body(page).replace("\n", " ")
@@ -186,7 +186,7 @@ def test_sign_out_ends_the_session(tab, signed_server):
 def test_a_system_leader_sees_the_schools_of_their_own_deployments_only(tab, signed_server):
     page = tab
     sign_in(page, signed_server, "leader")
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "School" in nav and "Overview" not in nav and "Upload" not in nav
     page.locator('[data-testid="stSelectbox"]').first.click()
     options = page.get_by_role("option").all_inner_texts()
@@ -205,7 +205,7 @@ def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed
     page = tab
     sign_in(page, signed_server, "exec")
     expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "Overview" in nav and "Deployments" in nav and "Users and audit log" in nav
     assert "Upload" not in nav and "Settings" not in nav
     open_path(page, signed_server.base, "school")  # the overview's table is a canvas grid
