@@ -145,7 +145,8 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     # Their pack and its tables: their school, nobody else's.
     open_path(page, signed_server.base, "school")
     files = {}
-    for label in ["Governors' pack (PDF)", "Tables behind the pack (XLSX)", "Targets table (CSV)"]:
+    for label in ["Governors' pack (PDF)", "Tables behind the pack (XLSX)", "Targets table (CSV)",
+                  "Governors' pack (accessible HTML)"]:
         with page.expect_download() as download:
             page.get_by_role("button", name=label).click()
         path = tmp_path / download.value.suggested_filename
@@ -154,6 +155,9 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     pdf = "\n".join(p.extract_text() for p in PdfReader(files["Governors' pack (PDF)"]).pages)
     assert KINGFISHER in pdf
     assert_no_other_school(pdf)
+    document = files["Governors' pack (accessible HTML)"].read_text(encoding="utf-8")
+    assert KINGFISHER in document
+    assert_no_other_school(document)
     book = load_workbook(files["Tables behind the pack (XLSX)"], read_only=True)
     cells = "\n".join(str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row)
     assert KINGFISHER in cells
