@@ -80,9 +80,11 @@ def teams(summary: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
     if several.empty:
         return pd.DataFrame(columns=["client_urn", "school", "leaders", "names",
                                      "days_delivered", "days_committed"])
+    several = several.assign(leader_name=several["leader_name"].astype(object)).sort_values(
+        ["client_urn", "leader_name"], kind="stable")
     table = several.groupby("client_urn", as_index=False).agg(
         leaders=("deployment_id", "count"),
-        names=("leader_name", lambda s: "; ".join(sorted(s.dropna().astype(str)))),
+        names=("leader_name", lambda s: "; ".join(str(v) for v in s if isinstance(v, str))),
         days_delivered=("days_delivered", "sum"),
         days_committed=("days_committed", "sum"),
     )

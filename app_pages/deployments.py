@@ -7,7 +7,6 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 import streamlit as st
 
 from analysis import charts, formats, presenters, register
-from analysis import deployments as deployments_mod
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
@@ -20,6 +19,7 @@ if summary.empty:
 
 settings = loads.settings()
 names = loads.school_names()
+views = loads.deployment_views()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
@@ -81,11 +81,13 @@ with register_tab:
 with creep_tab:
     if flagged.empty:
         st.success("No deployment has drifted from its agreed focus.")
-    off_focus = deployments_mod.off_focus_visits(data.deployments, data.visits)
+    off_focus = views["off_focus"]
     drifting = summary[summary["deployment_id"].isin(off_focus["deployment_id"])]
     drifting = drifting.sort_values(["creep_flag", "creep_share"], ascending=False)
-    for _, row in paged(drifting, "creep", "Deployments with visits off focus").iterrows():
-        visits = off_focus[off_focus["deployment_id"] == row["deployment_id"]]
+    # A page of sentences, then one deployment's off-focus visits at a time: 50 tables per
+    # page cost seconds on every click at 500 schools.
+    shown = paged(drifting, "creep", "Deployments with visits off focus")
+    for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
             f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
@@ -93,11 +95,16 @@ with creep_tab:
             f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
             f"focus (agreed focus: {lit(row['focus_areas'])})"
         )
-        with st.expander(f"{len(visits)} visit(s) off focus"):
-            widgets.table(presenters.visit_table(visits), hide_index=True, width="stretch")
+    if not shown.empty:
+        labels = {r.deployment_id: f"{r.leader_name} at {names.get(r.client_urn, r.client_urn)}"
+                  for r in shown.itertuples()}
+        chosen_id = st.selectbox("See the visits off focus of", list(labels),
+                                 format_func=labels.get, key="creep_deployment")
+        widgets.table(presenters.visit_table(off_focus[off_focus["deployment_id"] == chosen_id]),
+                      hide_index=True, width="stretch")
 
 with qa_tab:
-    backlog = deployments_mod.qa_backlog(data.visits, data.deployments)
+    backlog = views["qa_backlog"]
     if backlog.empty:
         st.success("Every visit record has been checked.")
     else:
@@ -123,7 +130,4 @@ with teams_tab:
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
-    widgets.table(
-        deployments_mod.home_school_view(data.deployments, data.visits, data.schools),
-        hide_index=True, width="stretch",
-    )
+    widgets.table(views["home_schools"], hide_index=True, width="stretch")

@@ -138,6 +138,25 @@ def deployment_summary() -> pd.DataFrame:
     return _deployment_summary(current_version(), scope.key, scope)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
+                      ) -> dict[str, pd.DataFrame]:
+    data = _scoped(version, scope_key, _scope)
+    return {
+        "off_focus": deployments_mod.off_focus_visits(data.deployments, data.visits),
+        "qa_backlog": deployments_mod.qa_backlog(data.visits, data.deployments),
+        "home_schools": deployments_mod.home_school_view(data.deployments, data.visits,
+                                                         data.schools),
+    }
+
+
+def deployment_views() -> dict[str, pd.DataFrame]:
+    """off_focus, qa_backlog, home_schools: the Deployments page's whole-scope tables, computed
+    once per store version and scope rather than on every click."""
+    scope = current_scope()
+    return _deployment_views(current_version(), scope.key, scope)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _school(version: str, scope_key: str, urn: str, _scope: scope_mod.Scope
             ) -> tuple[Dataset, pd.DataFrame, pd.DataFrame]:
