@@ -266,9 +266,7 @@ def cmd_audit(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    from analysis import pack
-
-    status = pack.run_pack_command(args)
+    status = _run_pack(args)
     if status == 0 and not args.paths:  # a pack built from files never touched the store
         _audit(args, _store(args), "download", f"Pack written to {args.out or args.zip}",
                getattr(args, "school", None))
@@ -338,6 +336,97 @@ def _setup_audit(p):
     _add_db(p)
 
 
+# ---- the pack command (the PDF is analysis/pack.py; moved here from it) ----------------------
+
+def _setup_pack(parser: argparse.ArgumentParser) -> None:
+    """The `pack` subcommand's options, in analysis/__main__.py's style (`--db`, optional paths)."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="spreadsheets to build from; none = the store")
+    parser.add_argument("--school", metavar="URN",
+                        help="the client school's URN; leave out for the trust-wide pack")
+    parser.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF (without "
+                        "--school: the board's pack, a summary and the exception schools)")
+    parser.add_argument("--zip", metavar="FILE.zip",
+                        help="also write every client school's full pack into one zip")
+    parser.add_argument("--full", action="store_true",
+                        help="without --school: every school's full sections in one PDF")
+    parser.add_argument("--period", help="the period printed on every page (default: latest)")
+    parser.add_argument("--tables", metavar="FILE.xlsx",
+                        help="also write the tables behind the pack as a workbook")
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
+
+
+def _run_pack(args: argparse.Namespace) -> int:
+    """`python -m analysis pack --school URN --out F.pdf`: write the pack; 0, or 2 with a message."""
+    import time
+
+    from analysis import exports, pack
+
+    started = time.perf_counter()
+    if getattr(args, "paths", None):
+        from analysis.ingest import read_paths
+        from analysis.report import dataset_from_upload
+
+        upload = read_paths(args.paths)
+        if len(upload.problems):
+            print(f"{len(upload.problems)} problem(s) in the files; run `python -m analysis "
+                  "validate` on them to see each one.", file=sys.stderr)
+            return 2
+        dataset, settings = dataset_from_upload(upload), Settings()
+    else:
+        from analysis.store import Store
+
+        store = Store(getattr(args, "db", None))
+        school = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+        # One school's pack reads only that school's rows (filtered in SQL).
+        dataset = store.load(urns=[school] if school else None)
+        settings = store.get_settings()
+    period = None
+    if getattr(args, "period", None):
+        from analysis.periods import try_parse_period
+
+        period = try_parse_period(args.period)
+        if period is None:
+            print(f"'{args.period}' is not a period; write it like '2024/25 Spring 2'.",
+                  file=sys.stderr)
+            return 2
+    urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+    if not getattr(args, "out", None) and not getattr(args, "zip", None):
+        print("Say where to write the pack: --out FILE.pdf, or --zip FILE.zip for every "
+              "school's full pack.", file=sys.stderr)
+        return 2
+    from analysis import board_pack
+
+    try:
+        if not getattr(args, "out", None):
+            data = None
+        elif urn:
+            data = pack.build_school_pack(dataset, settings, urn, period)
+        elif getattr(args, "full", False):
+            data = pack.build_trust_pack(dataset, settings, period)
+        else:
+            data = board_pack.build_board_pack(dataset, settings, period)
+        packs = (board_pack.build_school_packs_zip(dataset, settings, period,
+                                                   urns=[urn] if urn else None)
+                 if getattr(args, "zip", None) else None)
+    except pack.PackError as error:
+        print(f"Cannot build the pack: {error}.", file=sys.stderr)
+        return 2
+    if packs is not None:
+        Path(args.zip).write_bytes(packs)
+        print(f"Full packs written to {args.zip} ({len(packs) / 1024:.0f} KB)")
+    if data is None:
+        return 0
+    Path(args.out).write_bytes(data)
+    if getattr(args, "tables", None):
+        Path(args.tables).write_bytes(exports.to_xlsx_bytes(pack.pack_tables(dataset, settings, urn)))
+        print(f"Tables written to {args.tables}")
+    print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB, "
+          f"{time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 # name -> (help, add arguments, run). Another module may add to it before main() runs.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "report": ("print targets, measures and deployments (JSON or text)", _setup_report, cmd_report),
@@ -352,7 +441,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               "users list, users remove EMAIL", _setup_users, cmd_users),
     "audit": ("print the audit log, or write it as CSV with --out", _setup_audit, cmd_audit),
     "pack": ("build the governors' pack PDF (one school with --school, else trust-wide)",
-             lambda p: _pack_module().add_pack_arguments(p), lambda args: cmd_pack(args)),
+             _setup_pack, lambda args: cmd_pack(args)),
 }
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis import charts, formats, presenters, register
 from analysis.text import lit
-from app_pages import loads, widgets
+from app_pages import accessible, loads, widgets
 
 st.title("Deployments")
 data = loads.dataset()
@@ -63,15 +63,18 @@ with register_tab:
         widgets.table(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         top, left_out = register.top_for_chart(chosen)
-        st.plotly_chart(charts.days_chart(top), width="stretch")
+        days = charts.days_chart(top)
+        st.plotly_chart(days, width="stretch")
+        accessible.chart_figures(days, row_label="Deployment")
         if left_out:
             st.caption(f"The chart shows the {len(top)} deployments that need attention most "
                        f"(creep flagged, awaiting QA, fewest days used); {left_out:,} more are in "
                        "the table.")
         visits = data.visits[data.visits["deployment_id"].isin(top["deployment_id"])]
-        st.plotly_chart(charts.progress_ratings_chart(
-            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id")),
-            width="stretch")
+        ratings = charts.progress_ratings_chart(
+            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id"))
+        st.plotly_chart(ratings, width="stretch")
+        accessible.chart_figures(ratings, row_label="Deployment")
         if left_out:
             st.caption("Progress ratings for the same deployments as the chart above.")
 

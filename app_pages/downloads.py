@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import board_pack, exports, pack
+from analysis import board_pack, exports, pack, pack_html
 from analysis.text import lit
 from app_pages import identity
 from app_pages.loads import (
@@ -101,8 +101,13 @@ def pack_downloads(urn: str | None = None) -> None:
         return pack.pack_tables(data, now, urn, progress=progress_now,
                                 deployment_summary=summary_now)
 
+    def accessible_pack() -> bytes:
+        audit("download", f"{stem}.html", urn, who=who)
+        return pack_html.build_school_pack_html(data, now, urn, progress=progress_now,
+                                                deployment_summary=summary_now).encode("utf-8")
+
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
-    cols = st.columns(3 if urn else 4)
+    cols = st.columns(4)
     cols[0].download_button(
         "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
@@ -119,6 +124,11 @@ def pack_downloads(urn: str | None = None) -> None:
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )
+    if urn:  # the same pack as a web page: screen readers, magnifiers, phones (issue 12)
+        cols[3].download_button(
+            "Governors' pack (accessible HTML)", accessible_pack, file_name=f"{stem}.html",
+            mime="text/html", icon=":material/accessibility:", key=f"pack_html_{stem}",
+        )
     if not urn:
         schools = int((data.schools["role"].astype(str).str.lower() == "client").sum())
         cols[3].download_button(

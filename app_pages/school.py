@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
-from app_pages import downloads, loads, widgets
+from app_pages import accessible, downloads, governed_views, loads, widgets
 
 # The menu from the schools list alone; everything below reads only the chosen school's rows.
 schools = loads.directory().schools
@@ -24,6 +24,7 @@ urn = st.selectbox(
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on this school
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
@@ -53,18 +54,17 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
-    for _, target in presenters.exceptions_first(progress).iterrows():
+    # Each card is one governed view: its sentence, rule and chart hold no hidden figure.
+    for view in governed_views.school_views(urn):
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(
-                f"#### {lit(presenters.status_badge(target['status']))} · "
-                f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
-            )
-            st.caption(f"Why: {lit(widgets.governor_rule(target))}")
-            st.plotly_chart(
-                widgets.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
-            )
+            st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                        f"{lit(view.sentence)}")
+            st.caption(f"Why: {lit(view.rule)}")
+            figure = governed_views.target_figure(view)
+            st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
+                            config={"displayModeBar": False})
+            accessible.chart_figures(figure, view.measure)
 
 with support_tab:
     if summary.empty:
@@ -74,8 +74,10 @@ with support_tab:
                       width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
-            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+            ratings = charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id"))
+            st.plotly_chart(ratings, width="stretch")
+            accessible.chart_figures(ratings, row_label="Deployment")
 
 with subgroup_tab:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
@@ -88,15 +90,17 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
-            width="stretch",
-        )
+        # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+        subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
+                                          small_cohort=settings.small_cohort, pair=pair)
+        st.plotly_chart(subgroups, width="stretch")
+        accessible.chart_figures(subgroups, measure)
         st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
     else:
-        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        journey = charts.inspection_journey(inspections)
+        st.plotly_chart(journey, width="stretch")
+        accessible.chart_figures(journey, row_label="Area or judgement")

@@ -121,7 +121,7 @@ def test_a_governor_lands_on_their_school_and_is_sent_no_other_school(signed_sto
     assert "Governor of 990201" in sent and "Sign out" in sent
     downloads = [b.proto.label for b in at.get("download_button")]
     assert downloads == ["Governors' pack (PDF)", "Tables behind the pack (XLSX)",
-                         "Targets table (CSV)"]
+                         "Targets table (CSV)", "Governors' pack (accessible HTML)"]
 
 
 def test_another_schools_url_says_plainly_it_is_not_theirs(signed_store, other_names):
