@@ -34,12 +34,12 @@ def paged(frame, key: str, noun: str):
     count = register.pages(len(frame))
     page = 1
     if count > 1:
-        page = st.columns([1, 3])[0].number_input(f"Page (of {count})", 1, count, 1,
+        page = st.columns([1, 3])[0].number_input(f"Page (of {count:d})", 1, count, 1,
                                                   key=f"{key}_page")
     shown = register.page_of(frame, page)
     first = (page - 1) * register.PAGE_SIZE + 1
-    st.caption(f"{noun} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions first."
-               if count > 1 else f"{len(frame):,} {noun.lower()}, exceptions first.")
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions "
+               "first." if count > 1 else f"{len(frame):,} {lit(noun.lower())}, exceptions first.")
     return shown
 
 

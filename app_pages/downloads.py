@@ -134,6 +134,6 @@ def pack_downloads(urn: str | None = None) -> None:
         cols[3].download_button(
             "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
             mime="application/zip", icon=":material/folder_zip:", key="pack_zip",
-            help=f"{schools} governors' packs, each with its charts and tables; the board's "
+            help=f"{schools:d} governors' packs, each with its charts and tables; the board's "
                  "PDF holds the summary and the exception schools only. Takes about a second "
                  "per school.")
