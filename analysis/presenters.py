@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import access, formats, national, style
+from analysis import access, disclosure, formats, national, style
 from analysis.schema import STATUS_ORDER, measure_label
 
 STATUS_LEGEND = (
@@ -26,15 +26,6 @@ def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     order = {status: i for i, status in enumerate(STATUS_ORDER)}
     ranked = progress.assign(_rank=progress["status"].map(order))
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
-
-
-def governor_rule(target: pd.Series, small: int) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    cohort = target.get("cohort")
-    if pd.notna(cohort) and cohort < small:
-        return (f"{target['status']}: the latest figure is based on fewer than {small} pupils, "
-                "so it is not shown.")
-    return str(target["rule"])
 
 
 def national_series(measure: str, subgroup: str) -> pd.DataFrame:
@@ -112,7 +103,8 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),
         "Latest figure": [
-            style.small_cohort_text(small) if pd.notna(c) and c < small
+            # The one rule (analysis.disclosure): a small or unknown cohort is hidden.
+            style.small_cohort_text(small) if pd.notna(v) and disclosure.is_hidden(c, small)
             else "no figure yet" if pd.isna(v)
             else f"{formats.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analysis import narrative, presenters
+from analysis import presenters
 from analysis.schema import measure_label
 from analysis.text import lit, literal_html
-from app_pages import accessible, loads, widgets
+from app_pages import accessible, governed_views, loads, widgets
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -39,7 +39,8 @@ st.session_state[accessible.CHOSEN_SCHOOL] = urn
 top[4].page_link(loads.home_page(), label="Leave presentation mode", icon=":material/close:")
 loads.record_view(urn)
 
-targets = presenters.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
+# One governed view per target, exceptions first: no hidden figure reaches this page.
+targets = governed_views.school_views(urn)
 position_key = f"present_position_{urn}"
 position = st.session_state.get(position_key, 0) % len(targets)
 
@@ -52,22 +53,20 @@ st.session_state[position_key] = position
 counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1:d} of "
                  f"{len(targets):d}</div>", unsafe_allow_html=True)
 
-target = targets.iloc[position]
-settings = loads.settings()
-st.title(f"{lit(names.get(urn, urn))}: {lit(measure_label(target['measure']))} "
-         f"({lit(target['subgroup'])})")
+view = targets[position]  # one governed view: its sentence, rule and chart hold no hidden figure
+st.title(f"{lit(names.get(urn, urn))}: {lit(measure_label(view.measure))} "
+         f"({lit(view.subgroup)})")
 # Words beside the chart, so a 1280 x 720 projector shows the status, the sentence, the rule and
 # the whole chart without scrolling; on a narrow screen the columns stack, words first.
 words, picture = st.columns([1, 2])
 words.markdown(
     # Raw HTML (for the large type): its text is HTML-escaped, not Markdown-escaped.
-    f"<div class='present-status'>{literal_html(presenters.status_badge(target['status']))}</div>"
-    f"<div class='present-text'>"
-    f"{literal_html(narrative.describe_target(target, small_cohort=settings.small_cohort))}</div>"
-    f"<div class='present-rule'><b>Why:</b> {literal_html(widgets.governor_rule(target))}</div>",
+    f"<div class='present-status'>{literal_html(presenters.status_badge(view.status))}</div>"
+    f"<div class='present-text'>{literal_html(view.sentence)}</div>"
+    f"<div class='present-rule'><b>Why:</b> {literal_html(view.rule)}</div>",
     unsafe_allow_html=True,
 )
-figure = widgets.target_figure(target, urn, large=True)
+figure = governed_views.target_figure(view, large=True)
 # The page says the title and status in words just above: the chart gives their room to the plot.
 figure.update_layout(height=accessible.PRESENT_CHART_HEIGHT,
                      title={"text": "", "subtitle": {"text": ""}}, margin={"t": 40, "b": 130},
@@ -75,4 +74,4 @@ figure.update_layout(height=accessible.PRESENT_CHART_HEIGHT,
 picture.plotly_chart(figure, width="stretch", config={"displayModeBar": False},
                      key="present_chart")
 with picture:
-    accessible.chart_figures(figure, target["measure"])
+    accessible.chart_figures(figure, view.measure)

@@ -5,10 +5,11 @@ import streamlit as st
 from analysis import charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
-from app_pages import accessible, downloads, loads, widgets
+from app_pages import accessible, downloads, governed_views, loads, widgets
 
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = loads.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     widgets.empty_state("No client schools are stored yet.")
@@ -27,10 +28,7 @@ st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on t
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
-progress = loads.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = loads.deployment_summary()
-summary = summary[summary["client_urn"] == urn]
+data, progress, summary = loads.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
@@ -56,18 +54,17 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
-    for _, target in presenters.exceptions_first(progress).iterrows():
+    # Each card is one governed view: its sentence, rule and chart hold no hidden figure.
+    for view in governed_views.school_views(urn):
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(
-                f"#### {lit(presenters.status_badge(target['status']))} · "
-                f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
-            )
-            st.caption(f"Why: {lit(widgets.governor_rule(target))}")
-            figure = widgets.target_figure(target, urn)
-            st.plotly_chart(figure, width="stretch", key=f"target_{target['target_id']}",
+            st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                        f"{lit(view.sentence)}")
+            st.caption(f"Why: {lit(view.rule)}")
+            figure = governed_views.target_figure(view)
+            st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
                             config={"displayModeBar": False})
-            accessible.chart_figures(figure, target["measure"])
+            accessible.chart_figures(figure, view.measure)
 
 with support_tab:
     if summary.empty:
@@ -93,7 +90,8 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        subgroups = charts.subgroup_chart(data.measures, urn, measure,
+        # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+        subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
                                           small_cohort=settings.small_cohort, pair=pair)
         st.plotly_chart(subgroups, width="stretch")
         accessible.chart_figures(subgroups, measure)

@@ -1,5 +1,5 @@
 """Small pieces several pages draw: the days metric, the empty state, the 'not yours' notice,
-a target's chart, and column widths. Not a page.
+and column widths (a target's chart is app_pages/governed_views.py). Not a page.
 """
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, charts, exports, presenters
-from analysis import progress as progress_mod
+from analysis import access, exports
 from analysis.text import lit
-from app_pages.loads import current_scope, dataset, settings
+from app_pages.loads import current_scope
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -39,40 +38,6 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
         st.warning(f"The school with URN {lit(asked)} is not one of your schools, so the dashboard "
                    "does not show it. Ask your administrator if it should be.",
                    icon=":material/lock:")
-
-
-def target_figure(target: pd.Series, urn: str, large: bool = False):
-    """The chart for one target: plan line, tolerance band, actuals, projection, support given.
-
-    large: projector type sizes, for presentation mode.
-    """
-    data = dataset()
-    small = settings().small_cohort
-    milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
-    measures = data.measures
-    actuals = measures[
-        (measures["urn"] == urn)
-        & (measures["measure"] == target["measure"])
-        & (measures["subgroup"] == target["subgroup"])
-    ][["period", "value", "cohort"]]
-    school_deployments = data.deployments[data.deployments["client_urn"] == urn]
-    visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
-    return charts.target_chart(
-        target,
-        actuals,
-        progress_mod.expected_line(target, milestones),
-        progress_mod.tolerance_band(target, milestones, settings()),
-        deployments=school_deployments,
-        visits=visits,
-        national=presenters.national_series(target["measure"], target["subgroup"]),
-        small_cohort=small,
-        large=large,
-    )
-
-
-def governor_rule(target: pd.Series) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    return presenters.governor_rule(target, settings().small_cohort)
 
 
 def table(frame: pd.DataFrame, **options):
