@@ -172,6 +172,8 @@ class StoreConnection:
                     yield conn
         except DBAPIError as exc:
             raise StoreError(fault_sentence(exc, self.where)) from exc
+        except self.engine.dialect.dbapi.Error as exc:  # the driver's own cursor (bulk reads)
+            raise StoreError(fault_sentence(exc, self.where)) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -190,6 +192,10 @@ class StoreConnection:
                 raise StoreError(BUSY_MESSAGE) from exc
             raise StoreError(fault_sentence(exc, self.where)) from exc
         except DBAPIError as exc:
+            raise StoreError(fault_sentence(exc, self.where)) from exc
+        except self.engine.dialect.dbapi.Error as exc:  # the driver's own cursor (bulk writes)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(BUSY_MESSAGE) from exc
             raise StoreError(fault_sentence(exc, self.where)) from exc
 
     def _pg_lock(self, conn: Connection) -> None:
