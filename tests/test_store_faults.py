@@ -46,8 +46,10 @@ def _no_growth(limit: int):
 
 
 def on_page(at, words: str) -> bool:
-    """Whether an error box on the page shows the words (pages escape text as literal markdown)."""
-    return any(literal_markdown(words) in e for e in texts(at.error))
+    """Whether an error box on the page shows the words as a reader sees them (`texts` takes off
+    the literal-markdown escaping), and the box's Markdown is escaped (never read as markup)."""
+    return any(words in shown and literal_markdown(words) in raw
+               for shown, raw in zip(texts(at.error), [e.value for e in at.error], strict=True))
 
 
 def _one_sentence(err: str, words: str) -> None:
