@@ -475,6 +475,10 @@ def target_figure(target: pd.Series, urn: str, large: bool = False):
         & (measures["subgroup"] == target["subgroup"])
     ][["period", "value", "cohort"]]
     school_deployments = data.deployments[data.deployments["client_urn"] == urn]
+    own = target.get("deployment_id")
+    if own is not None and not pd.isna(own) and (school_deployments["deployment_id"] == own).any():
+        # The target's own deployment only (issue 13), not every leader at the school.
+        school_deployments = school_deployments[school_deployments["deployment_id"] == own]
     visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
     return charts.target_chart(
         target,
@@ -496,34 +500,21 @@ def national_series(measure: str, subgroup: str) -> pd.DataFrame:
 
 
 def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The deployment register as people read it: names, dates in UK format, money in pounds."""
-    names = school_names()
-    table = pd.DataFrame({
-        "Leader": summary["leader_name"],
-        "Role": summary["leader_role"],
-        "Home school": summary["home_urn"].map(lambda u: names.get(u, u)),
-        "Client school": summary["client_urn"].map(lambda u: names.get(u, u)),
-        "Focus": summary["focus_areas"],
-        "Start": pd.to_datetime(summary["start_date"]).dt.strftime("%d/%m/%Y"),
-        "End": pd.to_datetime(summary["end_date"]).dt.strftime("%d/%m/%Y"),
-        "Days committed": summary["days_committed"],
-        "Days delivered": summary["days_delivered"],
-        "Used": (summary["utilisation"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
-        "Funding": summary["funding_amount"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
-        "Cost per day": summary["cost_per_day"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
-        "Off focus": (summary["creep_share"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
-        "Creep flag": summary["creep_flag"].map({True: "⚑ Yes", False: ""}),
-        "Awaiting QA": summary["qa_pending"],
-        "Last visit": pd.to_datetime(summary["last_visit_date"]).dt.strftime("%d/%m/%Y"),
-    })
-    text = table.select_dtypes(exclude="number").columns
-    table[text] = table[text].fillna("")
-    return table
+    """The deployment register as people read it (analysis.deployments.register_table)."""
+    return deployments_mod.register_table(summary, progress(), school_names(), data_as_of()[0])
+
+
+def data_as_of():
+    """(date, words): the date the data runs to; "active" is judged there, not at today's date."""
+    data = dataset()
+    return deployments_mod.data_date(data.measures, data.visits)
 
 
 # Wide enough that "Deputy head" and UK dates are not cut off.
 DEPLOYMENT_COLUMNS = {
-    "Role": st.column_config.TextColumn("Role", width=110),
+    "Role": st.column_config.TextColumn("Role", width=170),
+    "Targets": st.column_config.TextColumn("Targets", width="large"),
+    "Delivery": st.column_config.TextColumn("Delivery", width="medium"),
     "Focus": st.column_config.TextColumn("Focus", width="medium"),
 }
 

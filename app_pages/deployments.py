@@ -27,8 +27,25 @@ register, creep_tab, qa_tab, teams_tab = st.tabs(
 )
 
 with register:
+    as_of, as_of_words = common.data_as_of()
+    judged = deployments_mod.judge_delivery(summary, as_of)
+    st.caption(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
+               f"{as_of_words}. One day rate everywhere: the funding divided by the days "
+               "committed; spend to date is that rate times the days delivered, never more "
+               "than the funding.")
+    for line in judged["delivery"][judged["delivery"] != ""]:
+        row = judged[judged["delivery"] == line].iloc[0]
+        st.warning(f"{row['leader_name']} at "
+                   f"{common.school_names().get(row['client_urn'], row['client_urn'])}: "
+                   f"{line.removeprefix('⚑ ')}.", icon=":material/flag:")
     st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
                  column_config=common.DEPLOYMENT_COLUMNS)
+    with st.expander("What each deployment's time and money bought (targets achieved or on "
+                     "track per £1,000 and per day)"):
+        st.caption("In the register's order, not ranked: a deployment's targets depend on the "
+                   "school's starting point as much as on the leader.")
+        for sentence in deployments_mod.deployment_impact(summary, common.progress())["sentence"]:
+            st.markdown(f"- {sentence}")
     st.plotly_chart(charts.days_chart(summary), width="stretch")
     st.plotly_chart(
         charts.progress_ratings_chart(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis import charts, narrative, portfolio
+from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from app_pages import common
 
@@ -62,6 +63,7 @@ with targets_tab:
                 f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
             )
             st.caption(f"Why: {common.governor_rule(target)}")
+            st.caption(deployments_mod.owning_deployment_line(target, summary))
             st.plotly_chart(
                 common.target_figure(target, urn), width="stretch",
                 key=f"target_{target['target_id']}", config={"displayModeBar": False},
@@ -71,6 +73,11 @@ with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
+        value = portfolio.school_value(progress, summary, [urn])
+        st.markdown(value["sentence"].iloc[0])
+        for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
+            st.markdown(f"- {sentence}")
+        st.caption(f"Running or not, and days unused, are judged at {common.data_as_of()[1]}.")
         st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
                      column_config=common.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
