@@ -259,16 +259,18 @@ def judge_delivery(summary: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 def delivery_words(row: pd.Series) -> str:
     """One deployment's delivery flag in words: over-delivered, or ended with days unused; else ''."""
     from analysis.narrative import format_days
+    from analysis.plain_words import days_of
 
     committed, delivered = row.get("days_committed"), row.get("days_delivered")
     if bool(row.get("over_delivered", False)) and pd.notna(committed) and committed:
-        return (f"⚑ Over-delivered: {format_days(delivered)} of {format_days(committed)} "
-                f"committed ({delivered / committed:.0%}); the extra "
-                f"{format_days(delivered - committed)} are not funded")
+        return (f"⚑ Over-delivered: {days_of(delivered, committed)} committed "
+                f"({delivered / committed:.0%}); the extra "
+                f"{format_days(delivered - committed)} "
+                f"{'is' if delivered - committed == 1 else 'are'} not funded")
     if bool(row.get("ended_unused", False)):
         end = pd.Timestamp(row["end_date"])
-        return (f"⚑ Ended {end:%d/%m/%Y} with {format_days(row['days_unused'])} of "
-                f"{format_days(committed)} unused")
+        return (f"⚑ Ended {end:%d/%m/%Y} with {days_of(row['days_unused'], committed)} "
+                "unused")
     return ""
 
 
@@ -284,8 +286,7 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
     """deployment_summary + progress -> per deployment: targets it owns, achieved, on_track,
     good (achieved or on track), statuses (words), spend_to_date, days_delivered, good_per_1000,
     good_per_day and a sentence. In the register's order: never ranked (no league table)."""
-    from analysis.narrative import format_days
-    from analysis.plain_words import format_money, leader_with_role
+    from analysis.plain_words import days_of, format_money, leader_with_role, targets_good_words
     from analysis.schema import STATUS_ORDER, measure_label
     from analysis.style import status_badge_text
 
@@ -307,7 +308,7 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
             f"{measure_label(m)}{'' if s == 'All' else f' ({s})'}: {status_badge_text(st)}"
             for m, s, st in zip(mine["measure"], mine["subgroup"], mine["status"], strict=True))
         who = leader_with_role(d["leader_name"], d.get("leader_role"))
-        used = f"{format_days(days)} of {format_days(d['days_committed'])} delivered"
+        used = f"{days_of(days, d['days_committed'])} delivered"
         money = ""
         if pd.notna(d.get("day_rate")):
             money = (f", {format_money(spend)} of {format_money(d['funding_amount'])} spent at "
@@ -315,15 +316,14 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
         if mine.empty:
             outcome = "No target names this deployment, so its effect on outcomes is not measured."
         else:
-            n = len(mine)
-            noun = "target" if n == 1 else "targets"
-            outcome = f"{good} of the {n} {noun} it owns {'is' if good == 1 else 'are'} achieved or on track"
+            words = targets_good_words(good, len(mine))
+            outcome = words[0].upper() + words[1:]
             rates = []
             if pd.notna(per_1000):
                 rates.append(f"{_rate_text(per_1000)} per £1,000 spent")
             if pd.notna(per_day):
                 rates.append(f"{_rate_text(per_day)} per day delivered")
-            outcome += f" ({' and '.join(rates)})." if rates else "."
+            outcome += f" ({' and '.join(rates)})." if rates and good else "."
         rows.append({
             "deployment_id": d["deployment_id"], "targets": len(mine), "achieved": achieved,
             "on_track": on_track, "good": good, "statuses": statuses,
@@ -336,8 +336,7 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
 def owning_deployment_line(target: pd.Series, summary: pd.DataFrame) -> str:
     """A target's card line naming the deployment that owns it: leader, role spelled out, days
     and spend; or that no deployment is named."""
-    from analysis.narrative import format_days
-    from analysis.plain_words import format_money, leader_with_role
+    from analysis.plain_words import days_of, format_money, leader_with_role
 
     deployment_id = target.get("deployment_id")
     if deployment_id is None or pd.isna(deployment_id) or summary is None or summary.empty:
@@ -347,7 +346,7 @@ def owning_deployment_line(target: pd.Series, summary: pd.DataFrame) -> str:
         return f"Support: deployment {deployment_id} (not in the register)."
     d = match.iloc[0]
     line = (f"Support: {leader_with_role(d['leader_name'], d.get('leader_role'))}, "
-            f"{format_days(d['days_delivered'])} of {format_days(d['days_committed'])} delivered")
+            f"{days_of(d['days_delivered'], d['days_committed'])} delivered")
     if pd.notna(d.get("spend_to_date")):
         line += f", {format_money(d['spend_to_date'])} spent of {format_money(d['funding_amount'])}"
     return line + "."

@@ -107,3 +107,21 @@ def ratings_words(green: int, amber: int, red: int) -> str:
     total = int(green) + int(amber) + int(red)
     noun = "visit" if total == 1 else "visits"
     return f"{int(green)} green, {int(amber)} amber, {int(red)} red {noun}"
+
+
+def days_of(delivered: object, committed: object) -> str:
+    """(33, 40) -> '33 of 40 days'; (1, 1) -> '1 of 1 day'."""
+    from analysis.narrative import format_days
+
+    whole = format_days(committed)
+    number = format_days(delivered).rsplit(" ", 1)[0]
+    return f"{number} of {whole}"
+
+
+def targets_good_words(good: int, total: int) -> str:
+    """(1, 2) -> '1 of its 2 targets is achieved or on track'; (0, 1) -> 'its one target is not
+    achieved or on track yet'."""
+    if total == 1:
+        return ("its one target is achieved or on track" if good else
+                "its one target is not achieved or on track yet")
+    return f"{good} of its {total} targets {'is' if good == 1 else 'are'} achieved or on track"

@@ -204,7 +204,7 @@ def school_value(progress: pd.DataFrame, deployment_summary: pd.DataFrame,
     """progress + deployment_summary -> per school: targets, good (achieved or on track),
     spend_to_date, days_delivered, good_per_1000, good_per_day and a sentence."""
     from analysis.narrative import format_days
-    from analysis.plain_words import format_money
+    from analysis.plain_words import format_money, targets_good_words
 
     rows = []
     for urn in urns:
@@ -226,8 +226,8 @@ def school_value(progress: pd.DataFrame, deployment_summary: pd.DataFrame,
                 rates = [f"{_rate(per_1000)} per £1,000" if pd.notna(per_1000) else None,
                          f"{_rate(per_day)} per day" if pd.notna(per_day) else None]
                 rates = [r for r in rates if r]
-                sentence += (f"{good} of {len(mine)} targets are achieved or on track"
-                             + (f" ({' and '.join(rates)})." if rates else "."))
+                sentence += (targets_good_words(good, len(mine)).replace("its ", "the school's ", 1)
+                             + (f" ({' and '.join(rates)})." if rates and good else "."))
         rows.append({"urn": urn, "targets": len(mine), "good": good, "spend_to_date": spend,
                      "days_delivered": days, "good_per_1000": per_1000, "good_per_day": per_day,
                      "sentence": sentence})
