@@ -24,7 +24,14 @@ from fpdf.fonts import FontFace
 
 from analysis import exports, narrative, portfolio
 from analysis.pack_charts import TargetChart, chart_png
+from analysis.pack_words import pack_glossary, pack_national, pack_target_notes
 from analysis.periods import period_index, period_of_date, try_parse_period
+from analysis.plain_words import (
+    leader_with_role,
+    ratings_words,
+    subgroup_suffix,
+    with_direction,
+)
 from analysis.progress import judge_progress, status_rules, tolerance_band
 from analysis.schema import MEASURES, Settings, measure_label
 from analysis.style import STATUS_COLOURS, STATUS_GLYPHS, STATUS_ORDER, small_cohort_text
@@ -58,6 +65,8 @@ class PackFacts:
     progress: pd.DataFrame
     summary: pd.DataFrame
     overview: pd.DataFrame
+    # The date the data runs to (deployments.data_date): "running" and "ended" are judged here.
+    as_of: dt.date | None = None
 
 
 def pack_facts(dataset, settings: Settings, progress: pd.DataFrame | None = None,
@@ -70,10 +79,13 @@ def pack_facts(dataset, settings: Settings, progress: pd.DataFrame | None = None
         from analysis.deployments import summarise_deployments
 
         deployment_summary = summarise_deployments(dataset.deployments, dataset.visits, settings)
+    from analysis.deployments import data_date
+
+    as_of = today or data_date(dataset.measures, dataset.visits)[0]
     overview = portfolio.school_overview(
-        dataset.schools, progress, deployment_summary, dataset.inspections, today=today
+        dataset.schools, progress, deployment_summary, dataset.inspections, today=as_of
     )
-    return PackFacts(dataset, settings, progress, deployment_summary, overview)
+    return PackFacts(dataset, settings, progress, deployment_summary, overview, as_of)
 
 
 def _small(cohort, settings: Settings) -> bool:
@@ -310,10 +322,11 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
     Returns URN, School, Target, Measure, Subgroup, Deployment, Leader, Ended, At end,
     End period, Latest since, Latest period, Change (points), Verdict.
     """
-    today = today or dt.date.today()
+    today = today or facts.as_of or dt.date.today()
     settings, names = facts.settings, _school_names(facts.dataset)
     hide = hidden_text(settings)
     deployments = facts.dataset.deployments.set_index("deployment_id")
+    running = "support still running"
     rows = []
     targets = facts.dataset.targets[facts.dataset.targets["client_urn"].isin(urns)]
     for _, target in targets.iterrows():
@@ -322,7 +335,21 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
             continue
         end = pd.to_datetime(deployments.at[deployment_id, "end_date"], errors="coerce")
         if pd.isna(end) or end.date() > today:
-            continue  # still running: nothing to sustain yet
+            # Still running at the data's date: nothing to sustain yet, and the table says so
+            # in words rather than a column of dashes (issue 13).
+            rows.append({
+                "URN": target["client_urn"],
+                "School": names.get(target["client_urn"], target["client_urn"]),
+                "Target": target["target_id"], "Measure": measure_label(target["measure"]),
+                "Subgroup": target["subgroup"], "Deployment": deployment_id,
+                "Leader": deployments.at[deployment_id, "leader_name"],
+                "Ended": running if pd.isna(end) else f"ends {_date(end)}",
+                "At end": running, "End period": None, "Latest since": running,
+                "Latest period": None, "Change (points)": None,
+                "Verdict": "Support still running: nothing to judge yet",
+                "_measure": target["measure"],
+            })
+            continue
         end_index = period_index(period_of_date(end.date()))
         series = _series(facts.dataset.measures, target["client_urn"], target["measure"],
                          target["subgroup"])
@@ -609,7 +636,7 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"])
         pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 5, shorten(f"{target['Target']}: {target['Measure']} ({target['Subgroup']})",
+        pdf.multi_cell(0, 5, shorten(f"{target['Target']}: {_measure_heading(target)}",
                                      LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 9)
@@ -643,7 +670,9 @@ def _chart_spec(target: pd.Series, measures: pd.DataFrame, facts: PackFacts,
         # A deployment with no end date is still running: shade up to the deadline.
         last = period_of_date(end.date()) if pd.notna(end) else target["Target period"]
         support.append((period_of_date(start.date()), last))
+    national, source = pack_national(target, facts)
     return TargetChart(
+        national=national, national_source=source,
         title=target["Measure"], unit=MEASURES[target["_measure"]].unit
         if target["_measure"] in MEASURES else "%",
         baseline_period=target["Baseline period"], baseline_value=_number(target["Baseline"]),
@@ -670,7 +699,7 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     pdf.line(15, pdf.get_y(), 195, pdf.get_y())
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11.5)
-    pdf.multi_cell(0, 5.5, shorten(f"{target['Target']} · {target['Measure']} ({target['Subgroup']})",
+    pdf.multi_cell(0, 5.5, shorten(f"{target['Target']} · {_measure_heading(target)}",
                                    LINE_CHARS),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(0.5)
@@ -724,7 +753,8 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
         pdf.para("No deployments are recorded for this school.")
     else:
         shown = pd.DataFrame({
-            "Leader": deployments["Leader"] + " (" + deployments["Role"].fillna("") + ")",
+            "Leader": [leader_with_role(n, r) for n, r in
+                       zip(deployments["Leader"], deployments["Role"], strict=True)],
             "Focus": deployments["Focus"],
             "Dates": deployments["Start"] + " to " + deployments["End"],
             "Days used": [f"{_days(u)} of {_days(c)}" + (f" ({u / c:.0%})" if c else "")
@@ -735,10 +765,10 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
                 for flag, share in zip(deployments["Creep flagged"],
                                        deployments["Off-focus share (%)"], strict=True)],
             "Leader's ratings": [
-                f"latest {r or '–'}; G {g} · A {a} · R {red}"
+                f"latest {(r or 'none').lower()}; {ratings_words(g, a, red)}"
                 for r, g, a, red in zip(deployments["Latest rating"], deployments["Green"],
                                         deployments["Amber"], deployments["Red"], strict=True)],
-            "Cost": [f"{_money(f)}" + ("" if pd.isna(c) else f" ({_money(c)}/day)")
+            "Cost": [f"{_money(f)}" + ("" if pd.isna(c) else f" ({_money(c)} a day)")
                      for f, c in zip(deployments["Funding (£)"],
                                      deployments["Cost per day (£)"], strict=True)],
         })
@@ -753,16 +783,16 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
     else:
         pdf.para("Targets already met:", 10, "B")
         for _, t in met.iterrows():
-            pdf.para(f"{STATUS_GLYPHS['Achieved']} {t['Target']}: {t['Measure']} "
-                     f"({t['Subgroup']}): {printed(t['Latest'], t['_measure'])}, target "
+            pdf.para(f"{STATUS_GLYPHS['Achieved']} {t['Target']}: {_measure_heading(t)}"
+                     f": {printed(t['Latest'], t['_measure'])}, target "
                      f"{printed(t['Target value'], t['_measure'])}.", 9)
     pdf.para("Sustainability: did gains hold after a deployment ended?", 10, "B")
     if sustain.empty:
         pdf.para("No deployment linked to a target has ended yet.", 9)
     else:
         shown = pd.DataFrame({
-            "Target": sustain["Target"] + ": " + sustain["Measure"] + " (" + sustain[
-                "Subgroup"] + ")",
+            "Target": sustain["Target"] + ": " + sustain["Measure"] + sustain[
+                "Subgroup"].map(subgroup_suffix),
             "Deployment ended": sustain["Leader"] + ", " + sustain["Ended"],
             "At end": [_at(v, p, m) for v, p, m in zip(
                 sustain["At end"], sustain["End period"], sustain["_measure"], strict=True)],
@@ -773,7 +803,15 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
         _table(pdf, shown, (52, 34, 30, 30, 34))
 
 
+def _measure_heading(target: pd.Series) -> str:
+    """'Persistent absence (lower is better) (Disadvantaged)': never '(All)' (plain_words)."""
+    return (with_direction(target["Measure"], target["_measure"])
+            + subgroup_suffix(target["Subgroup"]))
+
+
 def _at(value, period, measure: str) -> str:
+    if isinstance(value, str) and _missing(period):
+        return value  # "support still running": no period to name
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     return f"{printed(value, measure)} ({period})"
@@ -809,8 +847,10 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
     for _, target in targets.iterrows():
         spec = _chart_spec(target, tables["measures"], facts, deployments)
         _target_section(pdf, target, chart_png(spec))
+        pack_target_notes(pdf, spec, target, facts)
     _deployments_section(pdf, deployments, targets, sustain, facts.settings)
     _rules_note(pdf, facts.settings)
+    pack_glossary(pdf)
 
 
 class PackError(ValueError):
@@ -890,8 +930,8 @@ def _trust_front(pdf: PackPDF, tables: dict):
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"], 9)
         pdf.set_font(FONT, "B", 9)
-        pdf.multi_cell(0, 4.5, shorten(f"{target['School']}: {target['Measure']} "
-                                       f"({target['Subgroup']})", LINE_CHARS),
+        pdf.multi_cell(0, 4.5, shorten(f"{target['School']}: {_measure_heading(target)}",
+                                       LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 8.5)
 

@@ -487,16 +487,21 @@ def target_figure(target: pd.Series, urn: str, large: bool = False):
         progress_mod.tolerance_band(target, milestones, settings()),
         deployments=school_deployments,
         visits=visits,
-        national=national_series(target["measure"], target["subgroup"]),
+        national=national_series(target["measure"], target["subgroup"], _phase_of(urn)),
         small_cohort=small,
         large=large,
     )
 
 
-def national_series(measure: str, subgroup: str) -> pd.DataFrame:
-    """Published national figures by academic year for a measure (empty where there are none)."""
-    figures = national.national_figures()
-    return figures[(figures["measure"] == measure) & (figures["subgroup"] == subgroup)]
+def national_series(measure: str, subgroup: str, phase: str | None = None) -> pd.DataFrame:
+    """Published national figures by academic year for a measure, by phase where published."""
+    return national.national_series(measure, subgroup, phase)
+
+
+def _phase_of(urn: str) -> str | None:
+    schools = dataset().schools
+    match = schools.loc[schools["urn"] == urn, "phase"]
+    return None if match.empty else str(match.iloc[0])
 
 
 def deployment_table(summary: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import charts, narrative, portfolio
+from analysis import charts, narrative, plain_words, portfolio
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from app_pages import common
@@ -57,6 +57,8 @@ with targets_tab:
     st.caption(common.STATUS_LEGEND)
     for _, target in common.exceptions_first(progress).iterrows():
         with st.container(border=True):
+            phrase = narrative.measure_phrase(target["measure"], target["subgroup"])
+            st.markdown(f"**{plain_words.with_direction(phrase, target['measure'])}**")
             # The sentence leads; the rule that produced the status sits beside it in words.
             st.markdown(
                 f"#### {common.status_badge(target['status'])} · "
@@ -108,3 +110,6 @@ with inspection_tab:
         st.info("No inspections are recorded for this school.")
     else:
         st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+
+with st.expander("Words used on this page"):
+    st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in plain_words.GLOSSARY))

@@ -320,6 +320,7 @@ def contract_measures(outcomes: pd.DataFrame) -> pd.DataFrame:
         "eng_maths_4plus": ((grade["english_grade"] >= 4) & (grade["maths_grade"] >= 4), both),
         "eng_maths_5plus": ((grade["english_grade"] >= 5) & (grade["maths_grade"] >= 5), both),
         "persistent_absence": (pupil_att < 90, pupil_att.notna()),
+        "severe_absence": (pupil_att <= 50, pupil_att.notna()),
         "suspension_rate": (pd.to_numeric(o["suspensions"]) >= 1, o["suspensions"].notna()),
     }
     groups = {
