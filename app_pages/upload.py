@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis.store import StoreError
-from app_pages import common
+from app_pages import common, identity
 
 st.title("Upload termly spreadsheets")
 st.write(
@@ -17,7 +17,12 @@ with st.expander("Blank templates", icon=":material/download:"):
 
 common.show_last_import()
 
-user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
+if identity.sign_in_configured():
+    # Signed in: the history names the account, not whatever name is typed.
+    user = identity.who()
+    st.caption(f"Uploads are recorded in the history as {user}.")
+else:
+    user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
 files = st.file_uploader(
     "Spreadsheets (.xlsx or .csv)", type=["xlsx", "csv"], accept_multiple_files=True,
     key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
