@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from analysis.access_store import migration_4
+from analysis.policy_store import migration_5
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
 
@@ -82,7 +83,7 @@ FLOAT_COLUMNS = {
     "suspensions", "days",
 }
 INT_COLUMNS = {"cohort"}
-DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date"}
+DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date", "rise_tier_start"}
 BOOL_COLUMNS = {"disadvantaged"}
 
 # How a person names one row of each kind, singular and plural.
@@ -323,7 +324,7 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()
