@@ -40,8 +40,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from analysis.access_store import migration_4
-from analysis.policy_store import migration_5
 from analysis.periods import period_index
+from analysis.policy_store import migration_5
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
 
 REPO = Path(__file__).resolve().parent.parent
