@@ -24,7 +24,13 @@ from fpdf.fonts import FontFace
 
 from analysis import exports, narrative, portfolio
 from analysis.pack_charts import TargetChart, chart_png
-from analysis.pack_words import pack_glossary, pack_national, pack_target_notes
+from analysis.pack_words import (
+    pack_glossary,
+    pack_national,
+    pack_policy_lines,
+    pack_target_notes,
+    target_groups,
+)
 from analysis.periods import period_index, period_of_date, try_parse_period
 from analysis.plain_words import (
     leader_with_role,
@@ -841,13 +847,17 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
     pdf.running_title = f"{summary['School']} (URN {urn})"
     pdf.add_page()
     _school_front(pdf, summary, targets, sustain)
+    pack_policy_lines(pdf, facts, urn)
     if not targets.empty:
         pdf.add_page()
         pdf.heading("Targets, exceptions first", 14)
-    for _, target in targets.iterrows():
-        spec = _chart_spec(target, tables["measures"], facts, deployments)
-        _target_section(pdf, target, chart_png(spec))
-        pack_target_notes(pdf, spec, target, facts)
+    for area, group in target_groups(targets, facts):
+        if area:
+            pdf.heading(area, 12)
+        for _, target in group.iterrows():
+            spec = _chart_spec(target, tables["measures"], facts, deployments)
+            _target_section(pdf, target, chart_png(spec))
+            pack_target_notes(pdf, spec, target, facts)
     _deployments_section(pdf, deployments, targets, sustain, facts.settings)
     _rules_note(pdf, facts.settings)
     pack_glossary(pdf)

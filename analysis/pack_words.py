@@ -59,3 +59,42 @@ def pack_glossary(pdf) -> None:
         pdf.set_font(FONT, "", 8.5)
         pdf.write(4.2, meaning)
         pdf.ln(5)
+
+
+def target_groups(targets: pd.DataFrame, facts) -> list[tuple[str, pd.DataFrame]]:
+    """The pack's targets table -> [(report-card area heading, rows)], exceptions first within
+    each; one group with no heading ('') when no target names an area."""
+    from analysis.policy import group_by_area
+
+    groups = group_by_area(targets.rename(columns={"Target": "target_id"}), facts.dataset.targets)
+    out = [(area, g.rename(columns={"target_id": "Target"})) for area, g in groups]
+    if len(out) == 1 and out[0][0] == "All targets":
+        return [("", out[0][1])]
+    return [(a if a.startswith("Not linked") else f"Report-card area: {a}", g) for a, g in out]
+
+
+def pack_policy_lines(pdf, facts, urn: str) -> None:
+    """Page one, under the answer: the RISE tier, a stuck school, and the inspection journey with
+    each report card's grades and derived category beside the single-word judgements."""
+    from analysis.pack import FONT, shorten
+    from analysis.policy import inspection_journey_table, rise_words, stuck_sentence
+
+    schools = facts.dataset.schools
+    school = schools[schools["urn"] == urn]
+    inspections = facts.dataset.inspections
+    inspections = inspections[inspections["urn"] == urn]
+    lines = [rise_words(school.iloc[0], facts.as_of) if not school.empty else "",
+             stuck_sentence(inspections)]
+    journey = inspection_journey_table(inspections)
+    for line in [x for x in lines if x]:
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.multi_cell(0, 4.8, shorten(line, 300), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if not journey.empty:
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.multi_cell(0, 4.8, "Inspection journey (two scales, never converted):",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "", 8.5)
+        for sentence in journey["sentence"]:
+            pdf.multi_cell(0, 4.2, shorten(sentence, 400), new_x=XPos.LMARGIN,
+                           new_y=YPos.NEXT)
+    pdf.ln(1)

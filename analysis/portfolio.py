@@ -80,6 +80,7 @@ def school_overview(
     table = table.merge(
         latest_inspection(inspections)[["urn", "inspection"]], on="urn", how="left"
     )
+    table = add_policy_columns(table, clients, inspections)
 
     summary = deployment_summary.copy()
     if summary.empty:
@@ -119,6 +120,21 @@ def school_overview(
         ["Off track", "Missed", "At risk", "school_name"], ascending=[False, False, False, True]
     )
     return table.reset_index(drop=True)
+
+
+def add_policy_columns(table: pd.DataFrame, schools: pd.DataFrame,
+                       inspections: pd.DataFrame | None) -> pd.DataFrame:
+    """table (urn) -> the same plus rise (the RISE tier in a few words, '' when none) and stuck
+    (bool: requires improvement at the latest inspection and below good at the one before)."""
+    from analysis.policy import is_stuck, rise_tier_short
+
+    rise = {r["urn"]: rise_tier_short(r) for _, r in schools.iterrows()}
+    by_school = {} if inspections is None or inspections.empty else {
+        urn: group for urn, group in inspections.groupby("urn")}
+    return table.assign(
+        rise=table["urn"].map(lambda u: rise.get(u, "")),
+        stuck=table["urn"].map(lambda u: u in by_school and is_stuck(by_school[u])).astype(bool),
+    )
 
 
 def filter_by_year(progress: pd.DataFrame, academic_year: str | None) -> pd.DataFrame:
@@ -265,6 +281,8 @@ def overview_display(table: pd.DataFrame) -> pd.DataFrame:
         "Delivery": [flags(o, u) for o, u in
                      zip(table["over_delivered"], table["ended_unused"], strict=True)],
         "Latest inspection": table["inspection"].fillna("none recorded"),
+        "RISE support": table["rise"] if "rise" in table else "",
+        "Stuck": table["stuck"].map({True: "⚑ Stuck", False: ""}) if "stuck" in table else "",
         "Local authority": table["local_authority"],
         "Creep flags": table["creep_flags"],
         "Visit records awaiting QA": table["qa_pending"],

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import charts, narrative, plain_words, portfolio
+from analysis import charts, narrative, plain_words, policy, portfolio
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from app_pages import common
@@ -38,6 +38,10 @@ details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {ur
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
 st.caption(" · ".join(d for d in details if d))
+for line in (policy.rise_words(school, common.data_as_of()[0]),
+             policy.stuck_sentence(inspections)):
+    if line:
+        st.markdown(line)
 
 st.markdown(f"#### {narrative.describe_school(progress, summary)}")
 counts = portfolio.status_counts(progress)
@@ -55,21 +59,27 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(common.STATUS_LEGEND)
-    for _, target in common.exceptions_first(progress).iterrows():
-        with st.container(border=True):
-            phrase = narrative.measure_phrase(target["measure"], target["subgroup"])
-            st.markdown(f"**{plain_words.with_direction(phrase, target['measure'])}**")
-            # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(
-                f"#### {common.status_badge(target['status'])} · "
-                f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
-            )
-            st.caption(f"Why: {common.governor_rule(target)}")
-            st.caption(deployments_mod.owning_deployment_line(target, summary))
-            st.plotly_chart(
-                common.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
-            )
+    groups = policy.group_by_area(common.exceptions_first(progress), data.targets)
+    for area, group in groups:
+        if len(groups) > 1 or area != "All targets":
+            st.subheader(area if area == "Not linked to an evaluation area"
+                         else f"Report-card area: {area}")
+        for _, target in group.iterrows():
+            with st.container(border=True):
+                phrase = narrative.measure_phrase(target["measure"], target["subgroup"])
+                st.markdown(f"**{plain_words.with_direction(phrase, target['measure'])}**")
+                # The sentence leads; the rule that produced the status sits beside it in words.
+                st.markdown(
+                    f"#### {common.status_badge(target['status'])} · "
+                    f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
+                )
+                st.caption(f"Why: {common.governor_rule(target)}")
+                st.caption(deployments_mod.owning_deployment_line(target, summary))
+                st.plotly_chart(
+                    common.target_figure(target, urn), width="stretch",
+                    key=f"target_{target['target_id']}", config={"displayModeBar": False},
+                )
+
 
 with support_tab:
     if summary.empty:
@@ -110,6 +120,11 @@ with inspection_tab:
         st.info("No inspections are recorded for this school.")
     else:
         st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        st.caption("Single-word judgements (before November 2025) and report cards (from 10 "
+                   "November 2025) are different scales and are never converted into each other; "
+                   "a report card's category is derived from its grades by Ofsted's rules.")
+        for sentence in policy.inspection_journey_table(inspections)["sentence"]:
+            st.markdown(f"- {sentence}")
 
 with st.expander("Words used on this page"):
     st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in plain_words.GLOSSARY))
