@@ -2,20 +2,20 @@
 
 import streamlit as st
 
-from analysis import charts, portfolio
+from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
 from analysis.plain_words import format_money
 from analysis.schema import STATUS_ORDER
-from app_pages import common
+from app_pages import downloads, loads, widgets
 
 st.title("Impact across our client schools")
-data = common.dataset()
+data = loads.dataset()
 if data.schools.empty:
-    common.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
+    widgets.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
     st.stop()
 
-progress = common.progress()
-summary = common.deployment_summary()
+progress = loads.progress()
+summary = loads.deployment_summary()
 
 years = sorted({academic_year(p) for p in data.measures["period"]}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
@@ -31,7 +31,7 @@ schools, progress, summary = portfolio.filter_portfolio(
     academic_year=None if year == "All years" else year, phases=phases,
     authorities=authorities, leader_roles=roles,
 )
-as_of, as_of_words = common.data_as_of()
+as_of, as_of_words = widgets.data_as_of()
 table = portfolio.school_overview(schools, progress, summary, data.inspections, today=as_of)
 if table.empty:
     st.info("No client schools match these filters.")
@@ -44,13 +44,13 @@ top[1].metric("Targets at risk", int(totals["At risk"]))
 top[2].metric("Targets achieved or on track", int(totals["Achieved"] + totals["On track"]))
 bottom = st.columns(3)
 bottom[0].metric("Client schools", len(table))
-common.days_used_metric(bottom[1], table)
+widgets.days_used_metric(bottom[1], table)
 spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
-common.pack_downloads()
-st.caption(common.STATUS_LEGEND)
+downloads.pack_downloads()
+st.caption(presenters.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
 
 st.subheader("Every client school")
@@ -77,5 +77,5 @@ st.caption(
     "Spend to date: the day rate (funding divided by the days committed) times the days "
     "delivered, never more than the funding. "
     "Deployment creep: more than "
-    f"{common.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
+    f"{loads.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
 )
