@@ -28,6 +28,7 @@ from analysis.pack_words import (
     pack_glossary,
     pack_national,
     pack_policy_lines,
+    pack_since,
     pack_target_notes,
     target_groups,
 )
@@ -835,7 +836,8 @@ def _rules_note(pdf: PackPDF, settings: Settings):
         pdf.multi_cell(0, 4.5, rules[status], new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
-def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
+def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str,
+                     since: tuple | None = None):
     """Everything for one school, starting on a fresh page."""
     summary = tables["summary"][tables["summary"]["URN"] == urn]
     if summary.empty:
@@ -846,6 +848,8 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
     sustain = tables["sustainability"][tables["sustainability"]["URN"] == urn]
     pdf.running_title = f"{summary['School']} (URN {urn})"
     pdf.add_page()
+    if pack_since(pdf, since):
+        pdf.add_page()
     _school_front(pdf, summary, targets, sustain)
     pack_policy_lines(pdf, facts, urn)
     if not targets.empty:
@@ -877,13 +881,15 @@ def _latest_period(measures: pd.DataFrame, urns: list[str] | None = None) -> str
 
 def build_school_pack(dataset, settings: Settings, urn: str, period_label: str | None = None,
                       progress: pd.DataFrame | None = None,
-                      deployment_summary: pd.DataFrame | None = None) -> bytes:
-    """Dataset + one client school's URN -> the governors' pack as PDF bytes."""
+                      deployment_summary: pd.DataFrame | None = None,
+                      since: tuple | None = None) -> bytes:
+    """Dataset + one client school's URN -> the governors' pack as PDF bytes; since =
+    (meeting date, sentences) opens it with what moved since that meeting."""
     facts = pack_facts(dataset, settings, progress, deployment_summary)
     tables = _tables(facts, [urn])
     pdf = PackPDF(period_label or _latest_period(dataset.measures, [urn]), hidden_text(settings))
     pdf.set_title(f"Governors' pack: {_school_names(dataset).get(urn, urn)}")
-    _school_sections(pdf, facts, tables, urn)
+    _school_sections(pdf, facts, tables, urn, since)
     return bytes(pdf.output())
 
 
@@ -956,6 +962,8 @@ def add_pack_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the client school's URN; leave out for the trust-wide pack")
     parser.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     parser.add_argument("--period", help="the period printed on every page (default: latest)")
+    parser.add_argument("--since", metavar="DD/MM/YYYY",
+                        help="open the pack with what moved since this meeting date")
     parser.add_argument("--tables", metavar="FILE.xlsx",
                         help="also write the tables behind the pack as a workbook")
     parser.add_argument("--db", metavar="URL", default=None,
@@ -988,9 +996,25 @@ def run_pack_command(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+    since = None
+    if getattr(args, "since", None):
+        try:
+            meeting = dt.datetime.strptime(args.since.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            print(f"'{args.since}' is not a date; write it like 15/02/2025.", file=sys.stderr)
+            return 2
+        if not urn:
+            print("--since goes with --school: what moved is told school by school.",
+                  file=sys.stderr)
+            return 2
+        from analysis import since as since_mod
+
+        then = (since_mod.then_dataset(store, dataset, meeting) if not getattr(args, "paths", None)
+                else since_mod.dated_by(dataset, meeting))
+        since = (meeting, since_mod.what_moved(then, dataset, urn, settings, meeting))
     try:
         if urn:
-            data = build_school_pack(dataset, settings, urn, period)
+            data = build_school_pack(dataset, settings, urn, period, since=since)
         else:
             data = build_trust_pack(dataset, settings, period)
     except PackError as error:

@@ -98,3 +98,20 @@ def pack_policy_lines(pdf, facts, urn: str) -> None:
             pdf.multi_cell(0, 4.2, shorten(sentence, 400), new_x=XPos.LMARGIN,
                            new_y=YPos.NEXT)
     pdf.ln(1)
+
+
+def pack_since(pdf, since: tuple | None) -> bool:
+    """The pack's opening page when a meeting date is given: what moved since then, in
+    sentences. since = (meeting date, sentences from analysis.since). True when drawn."""
+    from analysis.pack import FONT, shorten
+
+    if not since:
+        return False
+    meeting, lines = since
+    pdf.heading(f"Since our last meeting ({meeting:%d/%m/%Y})", 15)
+    for i, line in enumerate(lines):
+        pdf.set_font(FONT, "B" if i == 0 else "", 10 if i == 0 else 9.5)
+        pdf.multi_cell(0, 5, shorten(("" if i == 0 else "• ") + line, 400),
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.8)
+    return True

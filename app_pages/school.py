@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import charts, narrative, plain_words, policy, portfolio, presenters
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
-from app_pages import downloads, loads, widgets
+from app_pages import downloads, loads, meeting, widgets
 
 data = loads.dataset()
 clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
@@ -43,13 +43,15 @@ for line in (policy.rise_words(school, widgets.data_as_of()[0]),
     if line:
         st.markdown(line)
 
+st.subheader("Since our last meeting")
+since_then = meeting.since_panel(urn)
 st.markdown(f"#### {narrative.describe_school(progress, summary)}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
     col.metric(presenters.status_badge(status), value)
-downloads.pack_downloads(urn)
+downloads.pack_downloads(urn, since=since_then)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
     ["Targets", "Support received", "Subgroups", "Inspection journey"]
