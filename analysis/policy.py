@@ -79,8 +79,9 @@ def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
                                      "November 2025)."})
         card = group[_is_report_card(group["area"])]
         if not card.empty:
-            order = {a.lower(): i for i, a in enumerate([*EVALUATION_AREAS, "Safeguarding"])}
-            card = card.assign(_o=card["area"].astype(str).str.lower().map(order).fillna(99))
+            # The six areas in Ofsted's order, then early years or sixth form, safeguarding last.
+            order = {a.lower(): i for i, a in enumerate(EVALUATION_AREAS)} | {"safeguarding": 100}
+            card = card.assign(_o=card["area"].astype(str).str.lower().map(order).fillna(50))
             card = card.sort_values(["_o", "area"])
             grades = "; ".join(f"{a.lower() if a != 'Safeguarding' else 'safeguarding'} "
                                f"{str(j).lower()}" for a, j in
