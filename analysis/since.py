@@ -31,7 +31,8 @@ def held_at(store, when: dt.date | dt.datetime):
     """Store -> the Dataset it held at `when`: rows written by an upload made by then and not yet
     replaced by one made by then (uploads since undone are gone from the store, so left out)."""
     from analysis.measures import combine_measures
-    from analysis.store import DATA_KINDS, Dataset, _columns, _typed
+    from analysis.store import DATA_KINDS, Dataset, _typed
+    from analysis.store.values import _columns
 
     stamp = _stamp(when)
     frames = {}
