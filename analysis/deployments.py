@@ -392,4 +392,8 @@ def register_table(summary: pd.DataFrame, progress: pd.DataFrame | None, names: 
     })
     text = table.select_dtypes(exclude="number").columns
     table[text] = table[text].fillna("")
-    return table.reset_index(drop=True)
+    # What a reader asks first (who, where, which targets, delivered, cost) on screen; the
+    # bookkeeping after.
+    first = ["Leader", "Role", "Client school", "Targets", "Delivery", "Days committed",
+             "Days delivered", "Used", "Day rate", "Spend to date", "Funding", "Active"]
+    return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)

@@ -64,6 +64,11 @@ chosen = st.dataframe(
     key="overview_table",
     column_config={
         "School": st.column_config.TextColumn("School", width="medium"),
+        "Phase": st.column_config.TextColumn("Phase", width=80),
+        # Narrow status counts, so days and spend sit on screen beside them.
+        **{s: st.column_config.NumberColumn(s, width=62) for s in STATUS_ORDER},
+        "Days used": st.column_config.TextColumn("Days used", width=115),
+        "Spend to date": st.column_config.TextColumn("Spend to date", width=150),
         "Running": st.column_config.NumberColumn(
             "Running", help=f"Deployments running at {as_of_words}"),
         "Latest inspection": st.column_config.TextColumn("Latest inspection", width="large"),

@@ -99,8 +99,8 @@ def governor_rule(target: pd.Series) -> str:
 
 # Wide enough that "Deputy head" and UK dates are not cut off.
 DEPLOYMENT_COLUMNS = {
-    "Role": st.column_config.TextColumn("Role", width=170),
-    "Targets": st.column_config.TextColumn("Targets", width="large"),
+    "Role": st.column_config.TextColumn("Role", width=230),
+    "Targets": st.column_config.TextColumn("Targets", width=380),
     "Delivery": st.column_config.TextColumn("Delivery", width="medium"),
     "Focus": st.column_config.TextColumn("Focus", width="medium"),
 }
