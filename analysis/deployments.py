@@ -340,7 +340,8 @@ def owning_deployment_line(target: pd.Series, summary: pd.DataFrame) -> str:
 
     deployment_id = target.get("deployment_id")
     if deployment_id is None or pd.isna(deployment_id) or summary is None or summary.empty:
-        return "Support: no deployment is named for this target."
+        return ("Support: no deployment is named for this target, so the chart shades all the "
+                "support the school received.")
     match = summary[summary["deployment_id"].astype(str) == str(deployment_id)]
     if match.empty:
         return f"Support: deployment {deployment_id} (not in the register)."

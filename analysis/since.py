@@ -169,7 +169,8 @@ def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
     n = len(changed)
     head = (f"Since the meeting on {date}: {n} target{'s' if n != 1 else ''} changed status, "
             f"{figures} new or changed figure{'s' if figures != 1 else ''}, {len(fresh)} "
-            f"visit{'s' if len(fresh) != 1 else ''} and {format_money(max(spent, 0.0))} spent.")
+            f"visit{'s' if len(fresh) != 1 else ''} and "
+            f"{format_money(spent) + ' spent' if spent > 0.005 else 'nothing more spent'}.")
     return [head, *lines]
 
 
