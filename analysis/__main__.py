@@ -181,7 +181,7 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     _read_check_exists(args.file)
     store = _store(args)
-    message = store.restore_backup(args.file, replace=args.replace)
+    message = store.restore_backup(args.file, replace=args.replace, user=_who(args))
     _audit(args, store, "restore", f"{message} From {args.file}")
     print(message)
     return 0

@@ -18,9 +18,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis import style
+from analysis import formats, style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
+from analysis.text import literal_plotly, plotly_frame
 
 # Line styles for the target chart: each differs by dash, not only colour, for grey prints.
 _ACTUAL_COLOUR = style.OKABE_ITO["black"]
@@ -103,9 +104,8 @@ def _message(fig: go.Figure, text: str) -> go.Figure:
 
 
 def _fmt(value: float, unit: str = "%") -> str:
-    """64.0 -> '64%', 94.3 -> '94.3%', gaps -> '12 pp': one decimal only where it says something."""
-    text = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
-    return f"{text} pp" if unit == "pp" else f"{text}%"
+    """64.0 -> '64%', 94.3 -> '94.3%', gaps -> '12 pp' (analysis/formats.py: never '-0')."""
+    return formats.with_unit(value, unit)
 
 
 _SHORT_HALVES = {"Autumn": "Aut", "Spring": "Spr", "Summer": "Sum"}
@@ -270,6 +270,7 @@ def target_chart(
     The rule sentence is not drawn: the page says it; the chart carries a one-line badge.
     """
     size = _SIZES[bool(large)]
+    deployments = plotly_frame(deployments)  # leader names and roles are uploaded text
     measure = str(_get(target_row, "measure", ""))
     unit = _unit(measure)
     status = str(_get(target_row, "status", "No data yet"))
@@ -444,7 +445,7 @@ def target_chart(
     if y_range is not None:
         suffix = "%" if unit == "%" else ""
         fig.update_yaxes(range=y_range, tickmode="array", tickvals=ticks, autorange=False,
-                         ticktext=[f"{t:g}{suffix}" for t in ticks])
+                         ticktext=[f"{formats.number(t)}{suffix}" for t in ticks])
     return fig
 
 
@@ -700,7 +701,7 @@ def subgroup_chart(
     suffix = "%" if unit == "%" else ""
     fig.update_yaxes(title={"text": _y_title(measure)}, gridcolor=style.GRID_COLOUR,
                      range=y_range, tickmode="array" if ticks else None, tickvals=ticks,
-                     ticktext=[f"{t:g}{suffix}" for t in ticks] if ticks else None)
+                     ticktext=[f"{formats.number(t)}{suffix}" for t in ticks] if ticks else None)
     # Name the line even when the other group is hidden; room on the right for the gap label.
     fig.update_layout(showlegend=True, margin={"r": 110})
     if hidden.any():
@@ -755,7 +756,7 @@ def inspection_journey(inspections: pd.DataFrame) -> go.Figure:
         fig = go.Figure()
         _layout(fig, title, height=360)
         return _message(fig, "No inspections recorded for this school.")
-    frame = inspections.copy()
+    frame = plotly_frame(inspections)  # areas and judgements are uploaded text
     frame["date"] = frame["inspection_date"].map(_to_date)
     frame = frame[frame["date"].notna()].sort_values("date")
     overall = frame["area"].astype(str).str.strip().str.lower() == "overall"
@@ -864,6 +865,7 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
     progress_counts: school_name (or urn / client_urn) plus one count column per status.
     """
     fig = go.Figure()
+    progress_counts = plotly_frame(progress_counts)  # school names are uploaded text
     label_column = next((c for c in ("school_name", "urn", "client_urn")
                          if c in getattr(progress_counts, "columns", [])), None)
     if progress_counts is None or progress_counts.empty or label_column is None:
@@ -917,7 +919,7 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     if deployment_summary is None or deployment_summary.empty:
         _layout(fig, title, height=300)
         return _message(fig, "No deployments to show yet.")
-    table = deployment_summary.reset_index(drop=True)
+    table = plotly_frame(deployment_summary).reset_index(drop=True)  # names are uploaded text
     labels = [_deployment_label(r) for _, r in table.iterrows()]
     committed = [float(v) for v in pd.to_numeric(table["days_committed"]).fillna(0)]
     delivered = [float(v) for v in pd.to_numeric(table["days_delivered"]).fillna(0)]
@@ -991,9 +993,10 @@ def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | Non
     if visits is None or visits.empty:
         _layout(fig, title, height=300)
         return _message(fig, "No visit records yet.")
-    frame = visits.assign(date=visits["visit_date"].map(_to_date))
+    frame = plotly_frame(visits)  # leader names, ids and ratings are uploaded text
+    frame = frame.assign(date=frame["visit_date"].map(_to_date))
     frame = frame[frame["date"].notna()].sort_values(["deployment_id", "date"])
-    labels = dict(labels or {})
+    labels = {literal_plotly(k): literal_plotly(v) for k, v in (labels or {}).items()}
     if "leader_name" in frame:
         # The leader's name reads better than an id; the id keeps two deployments apart.
         for dep_id, leader in zip(frame["deployment_id"], frame["leader_name"], strict=True):

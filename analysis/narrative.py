@@ -1,4 +1,4 @@
-"""Plain-English sentences built from the numbers, and the one way every number is written.
+"""Plain-English sentences built from the numbers (written the one way: analysis/formats.py).
 
 Governors and trust boards read these sentences instead of charts, so each one says what
 happened, what was expected and what that means, in the words a school would use.
@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.formats import format_change, format_days, format_value
+from analysis.formats import number as _number
 from analysis.schema import MEASURES, measure_label
+
+__all__ = ["format_change", "format_days", "format_value"]  # their home is analysis/formats.py
 
 # How a subgroup reads after a measure's name ("... for disadvantaged pupils").
 _SUBGROUP_WORDS = {
@@ -25,43 +29,6 @@ _SENTENCE_ORDER = ["Achieved", "On track", "At risk", "Off track", "Missed", "No
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
-def _number(value: float) -> str:
-    """60.0 -> '60', 60.46 -> '60.5', -0.04 -> '0': one decimal place, none when it is .0."""
-    rounded = round(float(value), 1)
-    if rounded == 0:
-        return "0"  # never "-0"
-    text = f"{rounded:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_value(value: object, measure: str | None = None) -> str:
-    """A measure's value as people read it: '60%', '60.5%', or '3.2 pp' (percentage points) for a gap."""
-    if _missing(value):
-        return "no figure"
-    unit = MEASURES[measure].unit if measure in MEASURES else "%"
-    if unit == "pp":
-        return f"{_number(value)} pp"
-    return f"{_number(value)}%"
-
-
-def format_change(points: float) -> str:
-    """A difference between two percentages: '3 points', '0.5 points', '1 point'."""
-    if _missing(points):
-        return "no figure"
-    if points != 0 and round(abs(float(points)), 1) == 0:
-        return "less than 0.1 points"  # a real difference that rounding would hide as "0"
-    text = _number(abs(float(points)))
-    return f"{text} point" if text == "1" else f"{text} points"
-
-
-def format_days(days: object) -> str:
-    """12.0 -> '12 days', 0.5 -> '0.5 days', 1 -> '1 day'."""
-    if _missing(days):
-        return "no days"
-    text = _number(days)
-    return f"{text} day" if text == "1" else f"{text} days"
 
 
 def measure_phrase(measure: str, subgroup: object = "All") -> str:

@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from analysis import exports, narrative, portfolio
+from analysis import exports, formats, narrative, portfolio
 from analysis.pack_charts import TargetChart, chart_png
 from analysis.pack_words import (
     pack_glossary,
@@ -125,14 +125,11 @@ def _money(value) -> str:
 
 
 def _days(value) -> str:
-    value = 0.0 if value is None or pd.isna(value) else float(value)
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+    return formats.number(0.0 if value is None or pd.isna(value) else float(value))
 
 
 def _date(value) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+    return formats.format_date(value)
 
 
 def _better(measure: str) -> int:
@@ -391,7 +388,7 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
                 row["Change (points)"] = round(change, 1)
                 worse = _better(target["measure"]) * change
                 row["Verdict"] = ("Gains held" if worse >= 0 else
-                                  f"Fell back by {abs(change):.1f} points")
+                                  f"Fell back by {formats.format_change(abs(change))}")
         rows.append(row)
     columns = ["URN", "School", "Target", "Measure", "Subgroup", "Deployment", "Leader", "Ended",
                "At end", "End period", "Latest since", "Latest period", "Change (points)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import access, narrative, national, style
+from analysis import access, formats, national, style
 from analysis.schema import STATUS_ORDER, measure_label
 
 STATUS_LEGEND = (
@@ -46,7 +46,7 @@ def audit_table(log: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The audit log as an administrator reads it: UK local time, the action in words."""
     when = pd.to_datetime(log["at"], utc=True).dt.tz_convert("Europe/London")
     return pd.DataFrame({
-        "When": when.dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "When": when.dt.strftime(formats.DATETIME_SECONDS_FORMAT),
         "Who": log["who"],
         "What": log["action"].map(lambda a: access.ACTION_WORDS.get(a, a)),
         "School": log["urn"].map(lambda u: "" if u is None or pd.isna(u)
@@ -88,7 +88,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     when = pd.to_datetime(history["created_at"], utc=True).dt.tz_convert("Europe/London")
     return pd.DataFrame({
         "Upload": history["batch_id"],
-        "When": when.dt.strftime("%d/%m/%Y %H:%M"),
+        "When": when.dt.strftime(formats.DATETIME_FORMAT),
         "Who": history["user"],
         "Files": history["files"],
         "What it did": history["summary"],
@@ -99,7 +99,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 def batch_label(history: pd.DataFrame, batch_id) -> str:
     row = history[history["batch_id"] == batch_id].iloc[0]
     when = pd.Timestamp(row["created_at"]).tz_convert("Europe/London")
-    return f"Upload {batch_id}: {when:%d/%m/%Y %H:%M} by {row['user']}: {row['summary']}"
+    return f"Upload {batch_id}: {when.strftime(formats.DATETIME_FORMAT)} by {row['user']}: {row['summary']}"
 
 
 def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.DataFrame:
@@ -113,7 +113,7 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
         "Latest figure": [
             style.small_cohort_text(small) if pd.notna(c) and c < small
             else "no figure yet" if pd.isna(v)
-            else f"{narrative.format_value(v, m)} in {p}"
+            else f"{formats.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],
                                   moved["latest_period_after"], moved["cohort"], strict=True)
         ],
@@ -135,7 +135,7 @@ def deployment_table(summary: pd.DataFrame, names: dict[str, str],
 def visit_table(visits: pd.DataFrame) -> pd.DataFrame:
     """Visit records with UK dates and the columns an administrator checks."""
     table = visits.copy()
-    table["visit_date"] = pd.to_datetime(table["visit_date"]).dt.strftime("%d/%m/%Y")
+    table["visit_date"] = formats.date_column(table["visit_date"])
     columns = [c for c in ["visit_date", "leader_name", "deployment_id", "days", "focus_area",
                            "progress", "summary", "next_steps", "qa_status"] if c in table]
     return table[columns].rename(columns=lambda c: c.replace("_", " ").capitalize())

@@ -7,6 +7,7 @@ marker symbol and a text glyph) and its words, so a black-and-white print still 
 
 from __future__ import annotations
 
+from analysis.formats import AXIS_DATE_FORMAT, DATE_FORMAT  # noqa: F401  (UK dates; their home is formats.py)
 from analysis.schema import STATUS_ORDER  # noqa: F401  (re-exported: one order for every chart)
 
 # The Okabe-Ito palette (Okabe & Ito 2008), by name.
@@ -79,9 +80,6 @@ SMALL_FONT_SIZE = 15
 TEXT_COLOUR = "#222222"
 GRID_COLOUR = "#DDDDDD"
 
-# UK dates: day first.
-DATE_FORMAT = "%d/%m/%Y"  # strftime and plotly d3 formats agree for these codes
-AXIS_DATE_FORMAT = "%b %Y"
 
 
 def status_badge_text(status: str) -> str:

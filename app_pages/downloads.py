@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import exports, pack
+from analysis.text import lit
 from app_pages import identity
 from app_pages.loads import (
     audit,
@@ -48,7 +49,7 @@ def template_downloads() -> None:
     )
     for path in sorted(TEMPLATES.glob("*.csv")):
         st.download_button(
-            f"{path.stem} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
+            f"{lit(path.stem)} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
             key=f"template_{path.stem}",
         )
 

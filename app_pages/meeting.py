@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis import access_store, since
 from analysis.periods import period_index, period_start_date, try_parse_period
+from analysis.text import lit
 from app_pages import loads
 
 
@@ -49,6 +50,7 @@ def since_panel(urn: str) -> tuple[dt.date, list[str]]:
         key=f"since_date_{urn}")
     lines = since.since_meeting(loads.get_store(), data, urn, loads.settings(), meeting)
     with st.container(border=True):
-        st.markdown(f"**{lines[0]}**")
-        st.markdown("\n".join(f"- {line}" for line in lines[1:]))
+        st.markdown(f"**{lit(lines[0])}**")
+        for line in lines[1:]:
+            st.markdown(f"- {lit(line)}")
     return meeting, lines

@@ -6,6 +6,7 @@ from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
 from analysis.plain_words import format_money
 from analysis.schema import STATUS_ORDER
+from analysis.text import lit
 from app_pages import downloads, loads, widgets
 
 st.title("Impact across our client schools")
@@ -55,7 +56,7 @@ st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayMod
 
 st.subheader("Every client school")
 st.caption("Select a row to open that school's page.")
-chosen = st.dataframe(
+chosen = widgets.table(
     portfolio.overview_display(table),
     hide_index=True,
     width="stretch",
@@ -78,7 +79,7 @@ if chosen.selection.rows:
     urn = table.iloc[chosen.selection.rows[0]]["urn"]
     st.switch_page("app_pages/school.py", query_params={"urn": urn})
 st.caption(
-    f"Running: deployments running at {as_of_words}. "
+    f"Running: deployments running at {lit(as_of_words)}. "
     "Spend to date: the day rate (funding divided by the days committed) times the days "
     "delivered, never more than the funding. "
     "Deployment creep: more than "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from analysis import narrative, presenters
 from analysis.schema import measure_label
+from analysis.text import lit, literal_html
 from app_pages import loads, widgets
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
@@ -40,18 +41,20 @@ if back.button("◀ Previous", width="stretch", key="present_previous"):
 if forward.button("Next ▶", width="stretch", key="present_next"):
     position = (position + 1) % len(targets)
 st.session_state[position_key] = position
-counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1} of "
-                 f"{len(targets)}</div>", unsafe_allow_html=True)
+counter.markdown(f"<div class='present-text' style='text-align:center'>Target {position + 1:d} of "
+                 f"{len(targets):d}</div>", unsafe_allow_html=True)
 
 target = targets.iloc[position]
 settings = loads.settings()
-st.title(f"{names.get(urn, urn)}: {measure_label(target['measure'])} ({target['subgroup']})")
+st.title(f"{lit(names.get(urn, urn))}: {lit(measure_label(target['measure']))} "
+         f"({lit(target['subgroup'])})")
 st.markdown(
-    f"<div class='present-status'>{presenters.status_badge(target['status'])}</div>"
+    # Raw HTML (for the large type): its text is HTML-escaped, not Markdown-escaped.
+    f"<div class='present-status'>{literal_html(presenters.status_badge(target['status']))}</div>"
     f"<div class='present-text'>"
-    f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}</div>",
+    f"{literal_html(narrative.describe_target(target, small_cohort=settings.small_cohort))}</div>",
     unsafe_allow_html=True,
 )
 figure = widgets.target_figure(target, urn, large=True)
 st.plotly_chart(figure, width="stretch", config={"displayModeBar": False}, key="present_chart")
-st.caption(widgets.governor_rule(target))
+st.caption(lit(widgets.governor_rule(target)))

@@ -5,6 +5,7 @@ import streamlit as st
 from analysis import charts, narrative, plain_words, policy, portfolio, presenters
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
+from analysis.text import lit
 from app_pages import downloads, loads, meeting, widgets
 
 data = loads.dataset()
@@ -32,25 +33,25 @@ summary = loads.deployment_summary()
 summary = summary[summary["client_urn"] == urn]
 inspections = data.inspections[data.inspections["urn"] == urn]
 
-st.title(school["school_name"])
+st.title(lit(school["school_name"]))
 latest = portfolio.latest_inspection(inspections)
 details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {urn}"]
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
-st.caption(" · ".join(d for d in details if d))
+st.caption(lit(" · ".join(d for d in details if d)))
 for line in (policy.rise_words(school, widgets.data_as_of()[0]),
              policy.stuck_sentence(inspections)):
     if line:
-        st.markdown(line)
+        st.markdown(lit(line))
 
 st.subheader("Since our last meeting")
 since_then = meeting.since_panel(urn)
-st.markdown(f"#### {narrative.describe_school(progress, summary)}")
+st.markdown(f"#### {lit(narrative.describe_school(progress, summary))}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
-    col.metric(presenters.status_badge(status), value)
+    col.metric(lit(presenters.status_badge(status)), value)
 downloads.pack_downloads(urn, since=since_then)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
@@ -64,19 +65,19 @@ with targets_tab:
     groups = policy.group_by_area(presenters.exceptions_first(progress), data.targets)
     for area, group in groups:
         if len(groups) > 1 or area != "All targets":
-            st.subheader(area if area == "Not linked to an evaluation area"
-                         else f"Report-card area: {area}")
+            st.subheader(lit(area if area == "Not linked to an evaluation area"
+                             else f"Report-card area: {area}"))
         for _, target in group.iterrows():
             with st.container(border=True):
                 phrase = narrative.measure_phrase(target["measure"], target["subgroup"])
-                st.markdown(f"**{plain_words.with_direction(phrase, target['measure'])}**")
+                st.markdown(f"**{lit(plain_words.with_direction(phrase, target['measure']))}**")
                 # The sentence leads; the rule that produced the status sits beside it in words.
                 st.markdown(
-                    f"#### {presenters.status_badge(target['status'])} · "
-                    f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
+                    f"#### {lit(presenters.status_badge(target['status']))} · "
+                    f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
                 )
-                st.caption(f"Why: {widgets.governor_rule(target)}")
-                st.caption(deployments_mod.owning_deployment_line(target, summary))
+                st.caption(f"Why: {lit(widgets.governor_rule(target))}")
+                st.caption(lit(deployments_mod.owning_deployment_line(target, summary)))
                 st.plotly_chart(
                     widgets.target_figure(target, urn), width="stretch",
                     key=f"target_{target['target_id']}", config={"displayModeBar": False},
@@ -88,11 +89,12 @@ with support_tab:
         st.info("No deployments are recorded for this school.")
     else:
         value = portfolio.school_value(progress, summary, [urn])
-        st.markdown(value["sentence"].iloc[0])
+        st.markdown(lit(value["sentence"].iloc[0]))
         for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
-            st.markdown(f"- {sentence}")
-        st.caption(f"Running or not, and days unused, are judged at {widgets.data_as_of()[1]}.")
-        st.dataframe(widgets.register_table(summary), hide_index=True, width="stretch",
+            st.markdown(f"- {lit(sentence)}")
+        st.caption(lit(f"Running or not, and days unused, are judged at "
+                       f"{widgets.data_as_of()[1]}."))
+        widgets.table(widgets.register_table(summary), hide_index=True, width="stretch",
                      column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
@@ -115,7 +117,7 @@ with subgroup_tab:
                                   pair=pair),
             width="stretch",
         )
-        st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
+        st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
@@ -126,7 +128,8 @@ with inspection_tab:
                    "November 2025) are different scales and are never converted into each other; "
                    "a report card's category is derived from its grades by Ofsted's rules.")
         for sentence in policy.inspection_journey_table(inspections)["sentence"]:
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {lit(sentence)}")
 
 with st.expander("Words used on this page"):
-    st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in plain_words.GLOSSARY))
+    for term, meaning in plain_words.GLOSSARY:
+        st.markdown(f"- **{lit(term)}**: {lit(meaning)}")

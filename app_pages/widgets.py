@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, charts, presenters
+from analysis import access, charts, exports, presenters
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
+from analysis.text import lit
 from app_pages.loads import current_scope, dataset, progress, school_names, settings
 
 
@@ -23,7 +24,7 @@ def days_used_metric(column, frame: pd.DataFrame) -> None:
 
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
-    st.info(message)
+    st.info(lit(message))
     if access.UPLOAD in current_scope().pages:  # a link to a page not theirs would fail
         st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
 
@@ -33,10 +34,10 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
     if not asked or asked in urns:
         return
     if current_scope().trust_wide:
-        st.warning(f"There is no client school with URN {asked} in the store.",
+        st.warning(f"There is no client school with URN {lit(asked)} in the store.",
                    icon=":material/warning:")
     else:
-        st.warning(f"The school with URN {asked} is not one of your schools, so the dashboard "
+        st.warning(f"The school with URN {lit(asked)} is not one of your schools, so the dashboard "
                    "does not show it. Ask your administrator if it should be.",
                    icon=":material/lock:")
 
@@ -95,6 +96,14 @@ def register_table(summary: pd.DataFrame) -> pd.DataFrame:
 def governor_rule(target: pd.Series) -> str:
     """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
     return presenters.governor_rule(target, settings().small_cohort)
+
+
+def table(frame: pd.DataFrame, **options):
+    """st.dataframe for every table a page shows: its cells pass the exports' formula escaping
+    (analysis/exports.safe_frame), because the table's own "Download as CSV" and copy write
+    cells raw: a visit summary `=cmd|...` would come out of that file as a live formula. The
+    screen shows what the file will hold ('=cmd|...), as the app's own exports do."""
+    return st.dataframe(exports.safe_frame(frame), **options)
 
 
 # Wide enough that "Deputy head" and UK dates are not cut off.

@@ -176,7 +176,12 @@ def test_a_backup_made_by_the_previous_version_restores_into_the_current_one(v1_
     old.engine.dispose()
     store = Store(fresh_urls())
     assert "4 upload(s)" in store.restore_backup(backup)
-    assert_same(v1_store["figures"], figures(store))
+    restored = figures(store)
+    # The history gains one line, the restore itself (upload 5).
+    assert restored["counts"]["batches"] == v1_store["figures"]["counts"]["batches"] + 1 == 5
+    assert store.history()["summary"].iloc[0].startswith("Restored the backup v1-backup.zip")
+    restored["counts"]["batches"] -= 1
+    assert_same(v1_store["figures"], restored)
     pd.testing.assert_frame_equal(_pupil_frame(store.pupil_rows(with_history=True)),
                                   v1_store["pupils"])
     rows = store.history().set_index("batch_id")["rows"]

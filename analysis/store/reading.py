@@ -165,8 +165,12 @@ class Reading:
             table = T[kind]
             return set(conn.execute(sa.select(table.c[col]).where(table.c.superseded_by.is_(None)))
                        .scalars())
+        targets = T["targets"]
+        # A milestone uploaded alone is held to its stored target's measure's range (issue 9).
+        measures = dict(conn.execute(sa.select(targets.c.target_id, targets.c.measure)
+                                     .where(targets.c.superseded_by.is_(None))).all())
         return {"urns": keys("schools", "urn"), "deployment_ids": keys("deployments", "deployment_id"),
-                "target_ids": keys("targets", "target_id")}
+                "target_ids": set(measures), "target_measures": measures}
 
 
     def _pupil_counts(self, conn: Connection) -> list[tuple]:

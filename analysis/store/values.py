@@ -74,10 +74,13 @@ class Dataset:
     school_measures: pd.DataFrame = field(default_factory=lambda: _empty("school_measures"))
 
     def known(self) -> dict[str, set]:
-        """What later uploads may refer to: urns, deployment_ids, target_ids (check_references)."""
+        """What later uploads may refer to: urns, deployment_ids, target_ids, and each target's
+        measure (target_measures, for a milestone uploaded without its target) (check_references)."""
         return {"urns": set(self.schools["urn"]),
                 "deployment_ids": set(self.deployments["deployment_id"]),
-                "target_ids": set(self.targets["target_id"])}
+                "target_ids": set(self.targets["target_id"]),
+                "target_measures": dict(zip(self.targets["target_id"], self.targets["measure"],
+                                            strict=True))}
 
 
 @dataclass
