@@ -15,7 +15,7 @@ import streamlit as st
 from analysis import access
 from analysis.store import StoreError
 from analysis.text import lit
-from app_pages import identity, loads, sample, upload_flow
+from app_pages import accessible, identity, loads, sample, upload_flow
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -63,9 +63,13 @@ def menu(allowed: frozenset[str]) -> dict[str, list]:
 
 # Every page passes through here: a store fault mid-page is one sentence, never a traceback.
 try:
+    accessible.apply_styles()  # every page, the sign-in page too: contrast, focus ring, reflow
     identity.refuse_address()  # a network address without sign-in serves nothing
     person = identity.gate(loads.get_store())  # sign-in, or "ask your administrator", or stop
-    navigation = st.navigation(menu(loads.current_scope().pages))
+    sections = menu(loads.current_scope().pages)
+    # Our own menu of links (accessible.sidebar_menu): Streamlit's grouped one is invalid markup.
+    navigation = st.navigation(sections, position="hidden")
+    accessible.sidebar_menu(sections)
     identity.sidebar(person)
     sample.ensure_sample_or_empty()
     sample.sample_banner()

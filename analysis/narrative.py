@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import disclosure
 from analysis.formats import format_change, format_days, format_value
 from analysis.formats import number as _number
 from analysis.schema import MEASURES, measure_label
@@ -38,14 +39,6 @@ def measure_phrase(measure: str, subgroup: object = "All") -> str:
     return f"{label} {words}" if words else label
 
 
-def _small(cohort: object, small_cohort: int | None) -> bool:
-    """True when a figure must be hidden: its cohort is below the limit (or unknown)."""
-    if small_cohort is None:
-        return False
-    # A figure whose cohort was never given cannot be shown to be safe, so it is hidden too.
-    return _missing(cohort) or int(cohort) < small_cohort
-
-
 def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> str:
     """One progress row -> a sentence: what moved, what was expected, and the status.
 
@@ -74,7 +67,7 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
         "Missed": "this target was missed",
     }.get(status, f"this target is {status.lower()}")
 
-    if _small(row.get("cohort"), small_cohort):
+    if small_cohort is not None and disclosure.is_hidden(row.get("cohort"), small_cohort):
         return (
             f"{subject} in {row['latest_period']} covers fewer than {small_cohort} pupils, "
             f"so no figures are shown; {outcome}."
@@ -97,6 +90,34 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
     # "17% was expected" would read as a floor; for lower-is-better measures it is a ceiling.
     expected = f"no more than {expected}" if lower_better else expected
     return f"{opening}; {expected} was expected by now, so {outcome}."
+
+
+def describe_governed(row: pd.Series | dict, limit: int | None) -> str:
+    """A governed progress row (analysis.governed) -> its sentence, quoting no hidden figure.
+
+    The flags say what is hidden: the latest figure (the sentence says 'fewer than N pupils'),
+    the baseline (left out), the plan (no expected value)."""
+    status = str(row["status"])
+    measure = str(row["measure"])
+    phrase = measure_phrase(measure, row.get("subgroup", "All"))
+    outcome = {"Achieved": "this target has been achieved", "Missed": "this target was missed"
+               }.get(status, f"this target is {status.lower()}")
+    if status == "No data yet" and row.get("baseline_hidden"):
+        return f"{phrase} has no figure yet since the baseline in {row['baseline_period']}."
+    if row.get("latest_hidden") or status == "No data yet":
+        # describe_target says 'fewer than N pupils' for a hidden (NA-cohort) latest figure.
+        return describe_target(row, small_cohort=limit if limit is not None else 5)
+    if row.get("baseline_hidden"):
+        return (f"{phrase} was {format_value(row['latest_value'], measure)} in "
+                f"{row['latest_period']} (the baseline covers "
+                f"{disclosure.hidden_words(limit or 5)}, so it is not shown); {outcome}.")
+    if row.get("plan_hidden") and status not in ("Achieved", "Missed"):
+        # A hidden milestone: the expected value runs through it, so it is not quoted.
+        return (f"{phrase} was {format_value(row['latest_value'], measure)} in "
+                f"{row['latest_period']} (the plan's milestones cover "
+                f"{disclosure.hidden_words(limit or 5)}, so the expected value is not shown); "
+                f"{outcome}.")
+    return describe_target(row, small_cohort=limit)
 
 
 def describe_school(

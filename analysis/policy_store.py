@@ -1,6 +1,6 @@
-"""Migration 5 (issue 13): the optional policy columns, schools.rise_tier and rise_tier_start
-(the DfE's RISE support tier and its start date) and targets.area (the Ofsted report-card
-evaluation area a target serves).
+"""Migration 6 (issue 13; it follows the index migration, 5): the optional policy columns,
+schools.rise_tier and rise_tier_start (the DfE's RISE support tier and its start date) and
+targets.area (the Ofsted report-card evaluation area a target serves).
 
 The store's first migration builds its tables from schema.COLUMNS as they are now, so a store
 made by this version already has these columns; one made earlier gets them here. Either way the
@@ -16,7 +16,7 @@ NEW_COLUMNS = [("schools", "rise_tier", "TEXT"), ("schools", "rise_tier_start", 
                ("targets", "area", "TEXT")]
 
 
-def migration_5(conn: Connection) -> None:
+def migration_6(conn: Connection) -> None:
     """Add schools.rise_tier, schools.rise_tier_start and targets.area where they are missing."""
     inspector = sa.inspect(conn)
     for table, column, sql_type in NEW_COLUMNS:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import access, formats, national, style
+from analysis import access, disclosure, formats, national, style
 from analysis.schema import STATUS_ORDER, measure_label
 
 STATUS_LEGEND = (
@@ -111,7 +111,8 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),
         "Latest figure": [
-            style.small_cohort_text(small) if pd.notna(c) and c < small
+            # The one rule (analysis.disclosure): a small or unknown cohort is hidden.
+            style.small_cohort_text(small) if pd.notna(v) and disclosure.is_hidden(c, small)
             else "no figure yet" if pd.isna(v)
             else f"{formats.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],

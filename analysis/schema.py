@@ -18,7 +18,7 @@ KINDS = [
 ]
 
 COLUMNS: dict[str, list[str]] = {
-    # rise_tier, rise_tier_start and targets.area are optional (issue 13, migration 5).
+    # rise_tier, rise_tier_start and targets.area are optional (issue 13, migration 6).
     "schools": ["urn", "school_name", "phase", "local_authority", "role", "rise_tier",
                 "rise_tier_start"],
     "deployments": [

@@ -78,6 +78,15 @@ def visible(text: str) -> str:
     return text.replace(WORD_JOINER, "")
 
 
+_ESCAPED = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
+
+
+def shown(markdown: str) -> str:
+    """The characters a reader sees of literal_markdown's output (escapes and joiners taken off):
+    for tests that compare a page's Markdown with the words it should say."""
+    return _ESCAPED.sub(r"\1", visible(markdown))
+
+
 def plotly_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
     """A copy of a frame whose text cells are literal_plotly'd (numbers and dates untouched).
 

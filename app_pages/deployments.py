@@ -1,11 +1,15 @@
-"""Deployments register: where time and money go, which deployments drift, what awaits QA."""
+"""Deployments register: where time and money go, which deployments drift, what awaits QA.
+
+Built to stay readable at 1,000 deployments: filters, exceptions first, a page of the table at
+a time, and charts of the top few (each says how many it leaves out) - analysis/register.py.
+"""
 
 import streamlit as st
 
-from analysis import charts, presenters
+from analysis import charts, formats, presenters, register
 from analysis import deployments as deployments_mod
 from analysis.text import lit
-from app_pages import loads, widgets
+from app_pages import accessible, loads, widgets
 
 st.title("Deployments")
 data = loads.dataset()
@@ -15,6 +19,8 @@ if summary.empty:
     st.stop()
 
 settings = loads.settings()
+names = loads.school_names()
+views = loads.deployment_views()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
@@ -23,77 +29,123 @@ cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_thr
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
 
-register, creep_tab, qa_tab, teams_tab = st.tabs(
+
+def paged(frame, key: str, noun: str):
+    """One page of `frame` with a page picker when there is more than one; says what is shown."""
+    count = register.pages(len(frame))
+    page = 1
+    if count > 1:
+        page = st.columns([1, 3])[0].number_input(f"Page (of {count:d})", 1, count, 1,
+                                                  key=f"{key}_page")
+    shown = register.page_of(frame, page)
+    first = (page - 1) * register.PAGE_SIZE + 1
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions "
+               "first." if count > 1 else f"{len(frame):,} {lit(noun.lower())}, exceptions first.")
+    return shown
+
+
+register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
     ["Register", "Deployment creep", "QA backlog", "Teams and home schools"]
 )
 
-with register:
+with register_tab:
     as_of, as_of_words = widgets.data_as_of()
     judged = deployments_mod.judge_delivery(summary, as_of)
     st.caption(lit(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
                    f"{as_of_words}. One day rate everywhere: the funding divided by the days "
                    "committed; spend to date is that rate times the days delivered, never more "
                    "than the funding."))
-    for line in judged["delivery"][judged["delivery"] != ""]:
-        row = judged[judged["delivery"] == line].iloc[0]
+    for _, row in judged[judged["delivery"] != ""].iterrows():
         st.warning(lit(f"{row['leader_name']} at "
-                       f"{loads.school_names().get(row['client_urn'], row['client_urn'])}: "
-                       f"{line.removeprefix('⚑ ')}."), icon=":material/flag:")
-    widgets.table(widgets.register_table(summary), hide_index=True, width="stretch",
-                  column_config=widgets.DEPLOYMENT_COLUMNS)
-    with st.expander("What each deployment's time and money bought (targets achieved or on "
-                     "track per £1,000 and per day)"):
-        st.caption("In the register's order, not ranked: a deployment's targets depend on the "
-                   "school's starting point as much as on the leader.")
-        for sentence in deployments_mod.deployment_impact(summary, loads.progress())["sentence"]:
-            st.markdown(f"- {lit(sentence)}")
-    st.plotly_chart(charts.days_chart(summary), width="stretch")
-    st.plotly_chart(
-        charts.progress_ratings_chart(
-            data.visits.merge(summary[["deployment_id", "leader_name"]], on="deployment_id")
-        ),
-        width="stretch",
-    )
+                       f"{names.get(row['client_urn'], row['client_urn'])}: "
+                       f"{row['delivery'].removeprefix('⚑ ')}."), icon=":material/flag:")
+    left, mid, right = st.columns([2, 2, 1])
+    text = left.text_input("Search leader, school or focus", key="register_search")
+    roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
+                            key="register_roles")
+    flagged_only = right.checkbox("Creep flagged only", key="register_flagged")
+    qa_only = right.checkbox("Awaiting QA only", key="register_qa")
+    chosen = register.exceptions_first(register.filter_register(
+        summary, leader_roles=roles, flagged_only=flagged_only, qa_only=qa_only, text=text,
+        names=names))
+    if chosen.empty:
+        st.info("No deployment matches these filters.")
+    else:
+        widgets.table(widgets.register_table(paged(chosen, "register", "Deployments")),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+        with st.expander("What each deployment's time and money bought (targets achieved or on "
+                         "track per £1,000 and per day)"):
+            st.caption("In the register's order, not ranked: a deployment's targets depend on "
+                       "the school's starting point as much as on the leader.")
+            for sentence in deployments_mod.deployment_impact(summary, loads.progress()
+                                                              )["sentence"]:
+                st.markdown(f"- {lit(sentence)}")
+        top, left_out = register.top_for_chart(chosen)
+        days = charts.days_chart(top)
+        st.plotly_chart(days, width="stretch")
+        accessible.chart_figures(days, row_label="Deployment")
+        if left_out:
+            st.caption(f"The chart shows the {len(top)} deployments that need attention most "
+                       f"(creep flagged, awaiting QA, fewest days used); {left_out:,} more are in "
+                       "the table.")
+        visits = data.visits[data.visits["deployment_id"].isin(top["deployment_id"])]
+        ratings = charts.progress_ratings_chart(
+            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id"))
+        st.plotly_chart(ratings, width="stretch")
+        accessible.chart_figures(ratings, row_label="Deployment")
+        if left_out:
+            st.caption("Progress ratings for the same deployments as the chart above.")
 
 with creep_tab:
     if flagged.empty:
         st.success("No deployment has drifted from its agreed focus.")
-    off_focus = deployments_mod.off_focus_visits(data.deployments, data.visits)
-    for _, row in summary.sort_values("creep_share", ascending=False).iterrows():
-        visits = off_focus[off_focus["deployment_id"] == row["deployment_id"]]
-        if visits.empty:
-            continue
+    off_focus = views["off_focus"]
+    drifting = summary[summary["deployment_id"].isin(off_focus["deployment_id"])]
+    drifting = drifting.sort_values(["creep_flag", "creep_share"], ascending=False)
+    # A page of sentences, then one deployment's off-focus visits at a time: 50 tables per
+    # page cost seconds on every click at 500 schools.
+    shown = paged(drifting, "creep", "Deployments with visits off focus")
+    for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
             f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
-            f"{lit(loads.school_names().get(row['client_urn'], row['client_urn']))}**: "
-            f"{row['creep_share']:.0%} of {row['days_delivered']:.1f} days off focus "
-            f"(agreed focus: {lit(row['focus_areas'])})"
+            f"{lit(names.get(row['client_urn'], row['client_urn']))}**: "
+            f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
+            f"focus (agreed focus: {lit(row['focus_areas'])})"
         )
-        widgets.table(presenters.visit_table(visits), hide_index=True, width="stretch")
+    if not shown.empty:
+        labels = {r.deployment_id: f"{r.leader_name} at {names.get(r.client_urn, r.client_urn)}"
+                  for r in shown.itertuples()}
+        chosen_id = st.selectbox("See the visits off focus of", list(labels),
+                                 format_func=labels.get, key="creep_deployment")
+        widgets.table(presenters.visit_table(off_focus[off_focus["deployment_id"] == chosen_id]),
+                      hide_index=True, width="stretch")
 
 with qa_tab:
-    backlog = deployments_mod.qa_backlog(data.visits, data.deployments)
+    backlog = views["qa_backlog"]
     if backlog.empty:
         st.success("Every visit record has been checked.")
     else:
-        st.write(f"{len(backlog):d} visit records await quality assurance, oldest first.")
-        widgets.table(presenters.visit_table(backlog), hide_index=True, width="stretch")
+        st.write(f"{len(backlog):,} visit records await quality assurance, oldest first.")
+        widgets.table(presenters.visit_table(paged(backlog, "qa", "Visit records")),
+                      hide_index=True, width="stretch")
 
 with teams_tab:
-    teams = summary.groupby("client_urn").filter(lambda g: len(g) > 1)
+    teams = register.teams(summary, names)
     st.subheader("Schools supported by a team of leaders")
     if teams.empty:
         st.caption("Every client school has a single leader.")
-    for urn, team in teams.groupby("client_urn"):
-        st.markdown(f"**{lit(loads.school_names().get(urn, urn))}**: {len(team):d} leaders, "
-                    f"{team['days_delivered'].sum():.1f} of {team['days_committed'].sum():.0f} days")
-        widgets.table(widgets.register_table(team), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+    else:
+        widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
+                     column_config={"school": "Client school", "leaders": "Leaders",
+                                    "names": "Who", "days_delivered": st.column_config.NumberColumn(
+                                        "Days delivered", format="%.1f"),
+                                    "days_committed": st.column_config.NumberColumn(
+                                        "Days committed", format="%.0f")})
+        urn = st.selectbox("See one school's team", list(teams["client_urn"]),
+                           format_func=lambda u: names.get(u, u), key="team_school")
+        widgets.table(widgets.register_table(summary[summary["client_urn"] == urn]),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
-    widgets.table(
-        deployments_mod.home_school_view(data.deployments, data.visits, data.schools),
-        hide_index=True, width="stretch",
-    )
+    widgets.table(views["home_schools"], hide_index=True, width="stretch")

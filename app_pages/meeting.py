@@ -36,7 +36,7 @@ def _pack_dates(urn: str) -> list[dt.date]:
 
 def since_panel(urn: str) -> tuple[dt.date, list[str]]:
     """Draw the 'since our last meeting' box for one school; returns (date, sentences)."""
-    data = loads.dataset()
+    data = loads.school(urn)[0]  # the chosen school's rows only (filtered in SQL)
     left, right = st.columns([1, 2])
     packs = _pack_dates(urn)
     choice = None

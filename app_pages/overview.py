@@ -7,7 +7,7 @@ from analysis.periods import academic_year
 from analysis.plain_words import format_money
 from analysis.schema import STATUS_ORDER
 from analysis.text import lit
-from app_pages import downloads, loads, widgets
+from app_pages import accessible, downloads, loads, widgets
 
 st.title("Impact across our client schools")
 data = loads.dataset()
@@ -18,7 +18,8 @@ if data.schools.empty:
 progress = loads.progress()
 summary = loads.deployment_summary()
 
-years = sorted({academic_year(p) for p in data.measures["period"]}, reverse=True)
+# Distinct periods first: there are a dozen, and a quarter of a million measure rows at 500 schools.
+years = sorted({academic_year(p) for p in data.measures["period"].unique()}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
 left, mid, right, far = st.columns(4)
 year = left.selectbox("Academic year", ["All years", *years])
@@ -52,10 +53,13 @@ bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
 
 downloads.pack_downloads()
 st.caption(presenters.STATUS_LEGEND)
-st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
+strip = charts.status_strip(table)
+st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
+accessible.chart_figures(strip, row_label="School")
 
 st.subheader("Every client school")
-st.caption("Select a row to open that school's page.")
+st.caption("Select a row to open that school's page, or choose a school under the table and "
+           "follow its link (Enter).")
 chosen = widgets.table(
     portfolio.overview_display(table),
     hide_index=True,
@@ -78,6 +82,7 @@ chosen = widgets.table(
 if chosen.selection.rows:
     urn = table.iloc[chosen.selection.rows[0]]["urn"]
     st.switch_page("app_pages/school.py", query_params={"urn": urn})
+accessible.open_school_link(table)  # the keyboard's way in: a list and a link that opens with Enter
 st.caption(
     f"Running: deployments running at {lit(as_of_words)}. "
     "Spend to date: the day rate (funding divided by the days committed) times the days "

@@ -37,7 +37,7 @@ else:
     }), hide_index=True, width="stretch")
 
 if can_change:
-    data = loads.dataset()
+    data = loads.directory()
     clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
     names = dict(zip(clients["urn"], clients["school_name"], strict=False))
     leaders = sorted(data.deployments["leader_name"].dropna().unique())

@@ -1,15 +1,17 @@
 """One client school's journey: targets, support received, subgroups and inspections."""
 
+import pandas as pd
 import streamlit as st
 
 from analysis import charts, narrative, plain_words, policy, portfolio, presenters
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
-from app_pages import downloads, loads, meeting, widgets
+from app_pages import accessible, downloads, governed_views, loads, meeting, widgets
 
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = loads.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     widgets.empty_state("No client schools are stored yet.")
@@ -24,13 +26,11 @@ urn = st.selectbox(
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on this school
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
-progress = loads.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = loads.deployment_summary()
-summary = summary[summary["client_urn"] == urn]
+data, progress, summary = loads.school(urn)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
@@ -39,7 +39,7 @@ details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {ur
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
 st.caption(lit(" · ".join(d for d in details if d)))
-for line in (policy.rise_words(school, widgets.data_as_of()[0]),
+for line in (policy.rise_words(school, widgets.data_as_of(data)[0]),
              policy.stuck_sentence(inspections)):
     if line:
         st.markdown(lit(line))
@@ -62,27 +62,30 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
-    groups = policy.group_by_area(presenters.exceptions_first(progress), data.targets)
+    # Each card is one governed view: its heading, sentence, rule and chart hold no hidden
+    # figure; the cards are grouped by report-card area (issue 13) when any target names one.
+    views = {view.target_id: view for view in governed_views.school_views(urn)}
+    order = pd.DataFrame({"target_id": list(views)})
+    groups = policy.group_by_area(order, data.targets)
     for area, group in groups:
         if len(groups) > 1 or area != "All targets":
             st.subheader(lit(area if area == "Not linked to an evaluation area"
                              else f"Report-card area: {area}"))
-        for _, target in group.iterrows():
+        for target_id in group["target_id"]:
+            view = views[target_id]
             with st.container(border=True):
-                phrase = narrative.measure_phrase(target["measure"], target["subgroup"])
-                st.markdown(f"**{lit(plain_words.with_direction(phrase, target['measure']))}**")
+                phrase = narrative.measure_phrase(view.measure, view.subgroup)
+                st.markdown(f"**{lit(plain_words.with_direction(phrase, view.measure))}**")
                 # The sentence leads; the rule that produced the status sits beside it in words.
-                st.markdown(
-                    f"#### {lit(presenters.status_badge(target['status']))} · "
-                    f"{lit(narrative.describe_target(target, small_cohort=settings.small_cohort))}"
-                )
-                st.caption(f"Why: {lit(widgets.governor_rule(target))}")
-                st.caption(lit(deployments_mod.owning_deployment_line(target, summary)))
-                st.plotly_chart(
-                    widgets.target_figure(target, urn), width="stretch",
-                    key=f"target_{target['target_id']}", config={"displayModeBar": False},
-                )
-
+                st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                            f"{lit(view.sentence)}")
+                st.caption(f"Why: {lit(view.rule)}")
+                st.caption(lit(deployments_mod.owning_deployment_line(
+                    {"deployment_id": view.deployment_id}, summary)))
+                figure = governed_views.target_figure(view)
+                st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
+                                config={"displayModeBar": False})
+                accessible.chart_figures(figure, view.measure)
 
 with support_tab:
     if summary.empty:
@@ -93,13 +96,15 @@ with support_tab:
         for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
             st.markdown(f"- {lit(sentence)}")
         st.caption(lit(f"Running or not, and days unused, are judged at "
-                       f"{widgets.data_as_of()[1]}."))
-        widgets.table(widgets.register_table(summary), hide_index=True, width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+                       f"{widgets.data_as_of(data)[1]}."))
+        widgets.table(widgets.register_table(summary, progress, data), hide_index=True,
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
-            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+            ratings = charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id"))
+            st.plotly_chart(ratings, width="stretch")
+            accessible.chart_figures(ratings, row_label="Deployment")
 
 with subgroup_tab:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
@@ -112,18 +117,20 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
-            width="stretch",
-        )
+        # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+        subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
+                                          small_cohort=settings.small_cohort, pair=pair)
+        st.plotly_chart(subgroups, width="stretch")
+        accessible.chart_figures(subgroups, measure)
         st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
     else:
-        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        journey = charts.inspection_journey(inspections)
+        st.plotly_chart(journey, width="stretch")
+        accessible.chart_figures(journey, row_label="Area or judgement")
         st.caption("Single-word judgements (before November 2025) and report cards (from 10 "
                    "November 2025) are different scales and are never converted into each other; "
                    "a report card's category is derived from its grades by Ofsted's rules.")

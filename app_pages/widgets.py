@@ -1,5 +1,5 @@
 """Small pieces several pages draw: the days metric, the empty state, the 'not yours' notice,
-a target's chart, and column widths. Not a page.
+and column widths (a target's chart is app_pages/governed_views.py). Not a page.
 """
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, charts, exports, presenters
+from analysis import access, exports, presenters
 from analysis import deployments as deployments_mod
-from analysis import progress as progress_mod
 from analysis.text import lit
-from app_pages.loads import current_scope, dataset, progress, school_names, settings
+from app_pages.loads import current_scope, dataset, progress, school_names
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -42,60 +41,19 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
                    icon=":material/lock:")
 
 
-def target_figure(target: pd.Series, urn: str, large: bool = False):
-    """The chart for one target: plan line, tolerance band, actuals, projection, support given.
-
-    large: projector type sizes, for presentation mode.
-    """
-    data = dataset()
-    small = settings().small_cohort
-    milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
-    measures = data.measures
-    actuals = measures[
-        (measures["urn"] == urn)
-        & (measures["measure"] == target["measure"])
-        & (measures["subgroup"] == target["subgroup"])
-    ][["period", "value", "cohort"]]
-    school_deployments = data.deployments[data.deployments["client_urn"] == urn]
-    own = target.get("deployment_id")
-    if own is not None and not pd.isna(own) and (school_deployments["deployment_id"] == own).any():
-        # The target's own deployment only (issue 13), not every leader at the school.
-        school_deployments = school_deployments[school_deployments["deployment_id"] == own]
-    visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
-    return charts.target_chart(
-        target,
-        actuals,
-        progress_mod.expected_line(target, milestones),
-        progress_mod.tolerance_band(target, milestones, settings()),
-        deployments=school_deployments,
-        visits=visits,
-        national=presenters.national_series(target["measure"], target["subgroup"],
-                                            _phase_of(urn)),
-        small_cohort=small,
-        large=large,
-    )
-
-
-def _phase_of(urn: str) -> str | None:
-    schools = dataset().schools
-    match = schools.loc[schools["urn"] == urn, "phase"]
-    return None if match.empty else str(match.iloc[0])
-
-
-def data_as_of():
-    """(date, words): the date the data runs to; "active" is judged there, not at today's date."""
-    data = dataset()
+def data_as_of(data=None):
+    """(date, words): the date the data runs to; "active" is judged there, not at today's date.
+    data: the rows the page already holds (one school's), else the scope's."""
+    data = dataset() if data is None else data
     return deployments_mod.data_date(data.measures, data.visits)
 
 
-def register_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The deployment register as people read it, with its targets' statuses (issue 13)."""
-    return presenters.deployment_table(summary, school_names(), progress(), data_as_of()[0])
-
-
-def governor_rule(target: pd.Series) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    return presenters.governor_rule(target, settings().small_cohort)
+def register_table(summary: pd.DataFrame, targets_progress: pd.DataFrame | None = None,
+                   data=None) -> pd.DataFrame:
+    """The deployment register as people read it, with its targets' statuses (issue 13);
+    targets_progress and data: what the page already holds (one school's), else the scope's."""
+    judged = progress() if targets_progress is None else targets_progress
+    return presenters.deployment_table(summary, school_names(), judged, data_as_of(data)[0])
 
 
 def table(frame: pd.DataFrame, **options):

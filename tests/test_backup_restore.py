@@ -226,6 +226,12 @@ def bad_value(members):
     set_lines(members, "visits", records)
 
 
+def unknown_role(members):
+    records = lines(members, "people")
+    records[0]["role"] = "owner"
+    set_lines(members, "people", records)
+
+
 def corrupt(path: Path, out: Path) -> Path:
     """Flip bytes in the middle of schools.jsonl's compressed data (its CRC no longer matches)."""
     data = bytearray(path.read_bytes())
@@ -254,6 +260,7 @@ TAMPERED = {
     "bad JSON": (bad_json, "targets.jsonl line 1 is not valid JSON."),
     "bad number": (bad_number, "deployments.jsonl line 2, column days_committed: 'lots' is not a "
                                "number."),
+    "unknown role": (unknown_role, "people.jsonl line 1: 'owner' is not a role."),
     "bad value": (bad_value, "visits.jsonl line 5 fails the checks an upload gets: progress: "
                              "'Purple' is not one of Green, Amber, Red."),
 }

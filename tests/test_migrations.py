@@ -52,7 +52,7 @@ def figures(store) -> dict:
 def assert_same(before: dict, after: dict) -> None:
     for name, frame in before["frames"].items():
         now = after["frames"][name]
-        # Columns a later migration added (5: RISE tier, target area) are empty on old rows.
+        # Columns a later migration added (6: RISE tier, target area) are empty on old rows.
         added = [c for c in now.columns if c not in frame.columns]
         assert now[added].isna().all().all(), (name, added)
         pd.testing.assert_frame_equal(now[list(frame.columns)], frame, obj=name)
@@ -118,10 +118,10 @@ def v1_store(request, fresh_urls, tmp_path):
 def test_the_current_store_migrates_an_earlier_store_without_loss(v1_store):
     url = v1_store["url"]
     store = Store(url)
-    assert store.schema_version() == len(MIGRATIONS) == 5
+    assert store.schema_version() == len(MIGRATIONS) == 6
     with store.engine.connect() as conn:
         applied = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
-        assert applied.all() == [1, 2, 3, 4, 5]
+        assert applied.all() == [1, 2, 3, 4, 5, 6]
         assert not sa.inspect(conn).has_table("outcomes")
     assert_same(v1_store["figures"], figures(store))
     assert raw_rows(url) == v1_store["raw"]  # no row of any table changed, replaced ones included
@@ -162,9 +162,9 @@ def test_opening_a_migrated_store_again_applies_nothing(v1_store):
     Store(v1_store["url"]).engine.dispose()
     store = Store(v1_store["url"])
     version = store.version()
-    assert store.schema_version() == 5 and Store(v1_store["url"]).version() == version
+    assert store.schema_version() == 6 and Store(v1_store["url"]).version() == version
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 5
+        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 6
     store.engine.dispose()
 
 
@@ -204,7 +204,7 @@ def test_processes_opening_a_schema_1_store_at_once_migrate_it_once(v1_store, tm
     engine = sa.create_engine(v1_store["url"])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")
-                            ).scalars().all() == [1, 2, 3, 4, 5]
+                            ).scalars().all() == [1, 2, 3, 4, 5, 6]
     engine.dispose()
     assert raw_rows(v1_store["url"]) == v1_store["raw"]
     store = Store(v1_store["url"])

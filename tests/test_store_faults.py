@@ -26,6 +26,7 @@ from sqlalchemy import event
 
 from analysis.ingest import read_paths
 from analysis.store import Store, StoreError
+from analysis.text import literal_markdown
 from tests.reliability_helpers import REPO, cli, start, wait_for_line
 from tests.test_pages import _use_store, open_page, texts
 
@@ -42,6 +43,11 @@ def _no_growth(limit: int):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
     return apply
+
+
+def on_page(at, words: str) -> bool:
+    """Whether an error box on the page shows the words (pages escape text as literal markdown)."""
+    return any(literal_markdown(words) in e for e in texts(at.error))
 
 
 def _one_sentence(err: str, words: str) -> None:
@@ -100,7 +106,7 @@ def test_a_full_disk_is_one_sentence_on_the_page(tmp_path, monkeypatch):
     _use_store(url, monkeypatch)
     with _files_may_not_grow(path.stat().st_size + 50_123):
         at = open_page("overview")
-    assert any(DISK in e for e in texts(at.error)), texts(at.error)
+    assert on_page(at, DISK), texts(at.error)
     assert not at.exception
     st.cache_resource.clear()
     assert Store(url).history().empty
@@ -150,7 +156,7 @@ def test_a_read_only_store_is_one_sentence_from_the_command_line(read_only_store
 def test_a_read_only_store_is_one_sentence_on_the_page(read_only_store, page, monkeypatch):
     _use_store(read_only_store, monkeypatch)
     at = open_page(page)
-    assert any(READ_ONLY in e for e in texts(at.error)), texts(at.error)
+    assert on_page(at, READ_ONLY), texts(at.error)
     assert not at.exception
     st.cache_resource.clear()
 
@@ -231,7 +237,7 @@ def test_postgresql_killed_mid_write_is_one_sentence_on_the_page(pg_url, monkeyp
     assert save, [b.label for b in at.button]
     at = save[0].click().run()
     store.on_phase = None
-    assert any(LOST in e for e in texts(at.error)), texts(at.error)
+    assert on_page(at, LOST), texts(at.error)
     assert not at.exception
     st.cache_resource.clear()
     assert Store(pg_url).get_settings().small_cohort == 5

@@ -7,11 +7,15 @@ Pure functions: nothing here opens a connection.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as pa_ipc
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS
@@ -242,6 +246,28 @@ def _frame_blocks(frame: pd.DataFrame, batch_id: int, superseded_by=None) -> lis
                        "superseded_by": replaced_by})
     return blocks
 
+
+
+def _fetch_frame(conn: Connection, query, cols: list[str]) -> pd.DataFrame:
+    """A select -> a frame, read through the driver's own cursor as plain tuples.
+
+    SQLAlchemy's Row objects cost ~20 us each to build and pandas probes every one of them for
+    attributes (a KeyError each): 250,000 measure rows took 15 s that way, under 2 s like this.
+    Dates come back as ISO text from SQLite; `_typed` parses them as it does every column.
+    """
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 def _plural(n: int, kind: str) -> str:
