@@ -351,6 +351,8 @@ def _setup_pack(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true",
                         help="without --school: every school's full sections in one PDF")
     parser.add_argument("--period", help="the period printed on every page (default: latest)")
+    parser.add_argument("--since", metavar="DD/MM/YYYY",
+                        help="open the pack with what moved since this meeting date")
     parser.add_argument("--tables", metavar="FILE.xlsx",
                         help="also write the tables behind the pack as a workbook")
     parser.add_argument("--db", metavar="URL", default=None,
@@ -396,13 +398,31 @@ def _run_pack(args: argparse.Namespace) -> int:
         print("Say where to write the pack: --out FILE.pdf, or --zip FILE.zip for every "
               "school's full pack.", file=sys.stderr)
         return 2
+    since = None
+    if getattr(args, "since", None):
+        import datetime as dt
+
+        try:
+            meeting = dt.datetime.strptime(args.since.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            print(f"'{args.since}' is not a date; write it like 15/02/2025.", file=sys.stderr)
+            return 2
+        if not urn:
+            print("--since goes with --school: what moved is told school by school.",
+                  file=sys.stderr)
+            return 2
+        from analysis import since as since_mod
+
+        then = (since_mod.then_dataset(store, dataset, meeting) if not getattr(args, "paths", None)
+                else since_mod.dated_by(dataset, meeting))
+        since = (meeting, since_mod.what_moved(then, dataset, urn, settings, meeting))
     from analysis import board_pack
 
     try:
         if not getattr(args, "out", None):
             data = None
         elif urn:
-            data = pack.build_school_pack(dataset, settings, urn, period)
+            data = pack.build_school_pack(dataset, settings, urn, period, since=since)
         elif getattr(args, "full", False):
             data = pack.build_trust_pack(dataset, settings, period)
         else:

@@ -14,7 +14,7 @@ SUMMARY_COLUMNS = [
     "deployment_id", "client_urn", "leader_name", "leader_role", "home_urn", "focus_areas",
     "start_date", "end_date", "days_committed", "days_delivered", "utilisation", "creep_days",
     "creep_share", "creep_flag", "qa_pending", "funding_source", "funding_amount", "cost_per_day",
-    "last_visit_date", "visit_count",
+    "last_visit_date", "visit_count", "day_rate", "spend_to_date", "days_over", "over_delivered",
 ]
 HOME_COLUMNS = [
     "home_urn", "home_school_name", "leader_name", "leader_role", "client_urn",
@@ -117,11 +117,32 @@ def summarise_deployments(
     summary["creep_share"] = (summary["creep_days"] / delivered).where(delivered > 0)
     summary["creep_flag"] = (summary["creep_share"] > settings.creep_threshold).fillna(False)
     summary["creep_flag"] = summary["creep_flag"].astype(bool)
-    summary["cost_per_day"] = (funding / delivered).where(delivered > 0)
+    # One day rate everywhere (issue 13): the funding over the days committed. Spend to date is
+    # that rate times the days delivered, capped at the funding (days beyond the commitment are
+    # flagged as over-delivery, not charged). cost_per_day keeps its name for the CLI's report.
+    summary["day_rate"] = day_rate(funding, committed)
+    summary["spend_to_date"] = spend_to_date(funding, committed, delivered)
+    summary["cost_per_day"] = summary["day_rate"]
+    summary["days_over"] = (delivered - committed).clip(lower=0).fillna(0.0)
+    summary["over_delivered"] = (delivered > committed).fillna(False).astype(bool)
     for column in SUMMARY_COLUMNS:
         if column not in summary:
             summary[column] = pd.NA
     return summary[SUMMARY_COLUMNS].reset_index(drop=True)
+
+
+def day_rate(funding: pd.Series, committed: pd.Series) -> pd.Series:
+    """funding_amount / days_committed: what one day of the agreed support costs (NaN if unknown)."""
+    funding = pd.to_numeric(funding, errors="coerce").astype("float64")
+    committed = pd.to_numeric(committed, errors="coerce").astype("float64")
+    return (funding / committed).where(committed > 0)
+
+
+def spend_to_date(funding: pd.Series, committed: pd.Series, delivered: pd.Series) -> pd.Series:
+    """day rate x days delivered, never more than the funding agreed (NaN where no funding)."""
+    delivered = pd.to_numeric(delivered, errors="coerce").astype("float64").fillna(0.0)
+    committed = pd.to_numeric(committed, errors="coerce").astype("float64")
+    return day_rate(funding, committed) * delivered.clip(upper=committed)
 
 
 def off_focus_visits(deployments: pd.DataFrame, visits: pd.DataFrame | None) -> pd.DataFrame:
@@ -186,3 +207,194 @@ def active_deployments(deployments: pd.DataFrame, on_date: dt.date | pd.Timestam
     end = pd.to_datetime(deployments["end_date"], errors="coerce")
     day = pd.Timestamp(on_date)
     return deployments[(start.isna() | (start <= day)) & (end.isna() | (end >= day))]
+
+
+# ---- the impact chain (issue 13): as of the data, delivery flags, targets per £1,000 and per day --
+
+IMPACT_COLUMNS = [
+    "deployment_id", "targets", "achieved", "on_track", "good", "statuses", "spend_to_date",
+    "days_delivered", "good_per_1000", "good_per_day", "sentence",
+]
+
+
+def data_date(measures: pd.DataFrame | None, visits: pd.DataFrame | None = None,
+              today: dt.date | None = None) -> tuple[dt.date, str]:
+    """-> (the date the data runs to, how it is said): the end of the latest period with figures,
+    else the latest visit, else today. "Active" and "past its end" are judged at this date, so a
+    term's data read a year later still says what was running then."""
+    from analysis.periods import period_end_date, period_index, try_parse_period
+
+    periods = [] if measures is None or measures.empty else [
+        p for p in (try_parse_period(x) for x in measures["period"].dropna().unique()) if p]
+    if periods:
+        latest = max(periods, key=period_index)
+        end = period_end_date(latest)
+        return end, f"the end of {latest} ({end:%d/%m/%Y}), the latest period with figures"
+    v = _visits(visits)
+    if not v.empty and v["visit_date"].notna().any():
+        last = v["visit_date"].max().date()
+        return last, f"{last:%d/%m/%Y}, the latest visit record"
+    day = today or dt.date.today()
+    return day, f"today ({day:%d/%m/%Y}): there are no figures or visits yet"
+
+
+def judge_delivery(summary: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """deployment_summary -> the same rows plus active (bool), ended (bool), days_unused,
+    ended_unused (past its end date with days unused, bool) and delivery (words; '' when on plan),
+    all judged at as_of."""
+    out = summary.copy()
+    day = pd.Timestamp(as_of)
+    start = pd.to_datetime(out["start_date"], errors="coerce")
+    end = pd.to_datetime(out["end_date"], errors="coerce")
+    out["active"] = ((start.isna() | (start <= day)) & (end.isna() | (end >= day))).astype(bool)
+    out["ended"] = (end.notna() & (end < day)).astype(bool)
+    committed = pd.to_numeric(out["days_committed"], errors="coerce")
+    delivered = pd.to_numeric(out["days_delivered"], errors="coerce").fillna(0.0)
+    out["days_unused"] = (committed - delivered).clip(lower=0).fillna(0.0)
+    out["ended_unused"] = (out["ended"] & (out["days_unused"] > 0)).astype(bool)
+    out["delivery"] = [delivery_words(r) for _, r in out.iterrows()]
+    return out
+
+
+def delivery_words(row: pd.Series) -> str:
+    """One deployment's delivery flag in words: over-delivered, or ended with days unused; else ''."""
+    from analysis.narrative import format_days
+    from analysis.plain_words import days_of
+
+    committed, delivered = row.get("days_committed"), row.get("days_delivered")
+    if bool(row.get("over_delivered", False)) and pd.notna(committed) and committed:
+        return (f"⚑ Over-delivered: {days_of(delivered, committed)} committed "
+                f"({delivered / committed:.0%}); the extra "
+                f"{format_days(delivered - committed)} "
+                f"{'is' if delivered - committed == 1 else 'are'} not funded")
+    if bool(row.get("ended_unused", False)):
+        end = pd.Timestamp(row["end_date"])
+        return (f"⚑ Ended {end:%d/%m/%Y} with {days_of(row['days_unused'], committed)} "
+                "unused")
+    return ""
+
+
+def _per(good: int, amount: float, unit: float = 1.0) -> float:
+    return good / amount * unit if amount and amount > 0 else float("nan")
+
+
+def _rate_text(value: float) -> str:
+    return "0" if value == 0 else f"{value:.2f}"
+
+
+def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:
+    """deployment_summary + progress -> per deployment: targets it owns, achieved, on_track,
+    good (achieved or on track), statuses (words), spend_to_date, days_delivered, good_per_1000,
+    good_per_day and a sentence. In the register's order: never ranked (no league table)."""
+    from analysis.plain_words import days_of, format_money, leader_with_role, targets_good_words
+    from analysis.schema import STATUS_ORDER, measure_label
+    from analysis.style import status_badge_text
+
+    rows = []
+    owned = progress if progress is not None else pd.DataFrame(columns=["deployment_id"])
+    for _, d in summary.iterrows():
+        mine = owned[owned["deployment_id"].astype(str) == str(d["deployment_id"])]
+        mine = mine.assign(_o=mine["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}))
+        mine = mine.sort_values(["_o", "measure"])
+        achieved = int((mine["status"] == "Achieved").sum())
+        on_track = int((mine["status"] == "On track").sum())
+        good = achieved + on_track
+        spend = d.get("spend_to_date")
+        spend = float(spend) if pd.notna(spend) else float("nan")
+        days = float(d["days_delivered"]) if pd.notna(d["days_delivered"]) else 0.0
+        per_1000 = _per(good, spend, 1000.0) if len(mine) else float("nan")
+        per_day = _per(good, days) if len(mine) else float("nan")
+        statuses = "; ".join(
+            f"{measure_label(m)}{'' if s == 'All' else f' ({s})'}: {status_badge_text(st)}"
+            for m, s, st in zip(mine["measure"], mine["subgroup"], mine["status"], strict=True))
+        who = leader_with_role(d["leader_name"], d.get("leader_role"))
+        used = f"{days_of(days, d['days_committed'])} delivered"
+        money = ""
+        if pd.notna(d.get("day_rate")):
+            money = (f", {format_money(spend)} of {format_money(d['funding_amount'])} spent at "
+                     f"{format_money(d['day_rate'])} a day")
+        if mine.empty:
+            outcome = "No target names this deployment, so its effect on outcomes is not measured."
+        else:
+            words = targets_good_words(good, len(mine))
+            outcome = words[0].upper() + words[1:]
+            rates = []
+            if pd.notna(per_1000):
+                rates.append(f"{_rate_text(per_1000)} per £1,000 spent")
+            if pd.notna(per_day):
+                rates.append(f"{_rate_text(per_day)} per day delivered")
+            outcome += f" ({' and '.join(rates)})." if rates and good else "."
+        rows.append({
+            "deployment_id": d["deployment_id"], "targets": len(mine), "achieved": achieved,
+            "on_track": on_track, "good": good, "statuses": statuses,
+            "spend_to_date": spend, "days_delivered": days, "good_per_1000": per_1000,
+            "good_per_day": per_day, "sentence": f"{who}: {used}{money}. {outcome}",
+        })
+    return pd.DataFrame(rows, columns=IMPACT_COLUMNS)
+
+
+def owning_deployment_line(target: pd.Series, summary: pd.DataFrame) -> str:
+    """A target's card line naming the deployment that owns it: leader, role spelled out, days
+    and spend; or that no deployment is named."""
+    from analysis.plain_words import days_of, format_money, leader_with_role
+
+    deployment_id = target.get("deployment_id")
+    if deployment_id is None or pd.isna(deployment_id) or summary is None or summary.empty:
+        return ("Support: no deployment is named for this target, so the chart shades all the "
+                "support the school received.")
+    match = summary[summary["deployment_id"].astype(str) == str(deployment_id)]
+    if match.empty:
+        return f"Support: deployment {deployment_id} (not in the register)."
+    d = match.iloc[0]
+    line = (f"Support: {leader_with_role(d['leader_name'], d.get('leader_role'))}, "
+            f"{days_of(d['days_delivered'], d['days_committed'])} delivered")
+    if pd.notna(d.get("spend_to_date")):
+        line += f", {format_money(d['spend_to_date'])} spent of {format_money(d['funding_amount'])}"
+    return line + "."
+
+
+def register_table(summary: pd.DataFrame, progress: pd.DataFrame | None, names: dict[str, str],
+                   as_of: dt.date) -> pd.DataFrame:
+    """deployment_summary + progress -> the register as people read it: the role spelled out,
+    UK dates, one money format, the day rate, the delivery flag and the targets' statuses."""
+    from analysis.plain_words import format_money, role_words
+
+    judged = judge_delivery(summary, as_of)
+    impact = deployment_impact(summary, progress if progress is not None else pd.DataFrame(
+        columns=["deployment_id", "status", "measure", "subgroup"]))
+    statuses = dict(zip(impact["deployment_id"], impact["statuses"], strict=True))
+
+    def money(v: object) -> str:
+        return "" if v is None or pd.isna(v) else format_money(v)
+
+    table = pd.DataFrame({
+        "Leader": judged["leader_name"],
+        "Role": judged["leader_role"].map(role_words),
+        "Home school": judged["home_urn"].map(lambda u: names.get(u, u)),
+        "Client school": judged["client_urn"].map(lambda u: names.get(u, u)),
+        "Focus": judged["focus_areas"],
+        "Start": pd.to_datetime(judged["start_date"]).dt.strftime("%d/%m/%Y"),
+        "End": pd.to_datetime(judged["end_date"]).dt.strftime("%d/%m/%Y"),
+        "Active": judged["active"].map({True: "Running", False: "Not running"}),
+        "Days committed": judged["days_committed"],
+        "Days delivered": judged["days_delivered"],
+        "Used": (judged["utilisation"] * 100).round(0).map(
+            lambda v: "" if pd.isna(v) else f"{v:.0f}%"),
+        "Delivery": judged["delivery"],
+        "Funding": judged["funding_amount"].map(money),
+        "Day rate": judged["day_rate"].map(money),
+        "Spend to date": judged["spend_to_date"].map(money),
+        "Targets": judged["deployment_id"].map(lambda d: statuses.get(d) or "no targets named"),
+        "Off focus": (judged["creep_share"] * 100).round(0).map(
+            lambda v: "" if pd.isna(v) else f"{v:.0f}%"),
+        "Creep flag": judged["creep_flag"].map({True: "⚑ Yes", False: ""}),
+        "Awaiting QA": judged["qa_pending"],
+        "Last visit": pd.to_datetime(judged["last_visit_date"]).dt.strftime("%d/%m/%Y"),
+    })
+    text = table.select_dtypes(exclude="number").columns
+    table[text] = table[text].fillna("")
+    # What a reader asks first (who, where, which targets, delivered, cost) on screen; the
+    # bookkeeping after.
+    first = ["Leader", "Role", "Client school", "Targets", "Delivery", "Days committed",
+             "Days delivered", "Used", "Day rate", "Spend to date", "Funding", "Active"]
+    return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)

@@ -322,6 +322,11 @@ def target_view(row: pd.Series | dict, dataset, settings: Settings,
             except (TypeError, ValueError):
                 plan_source = None
     deployments = dataset.deployments[dataset.deployments["client_urn"].astype(str) == urn]
+    own = row.get("deployment_id")
+    if not _missing(own) and (deployments["deployment_id"].astype(str) == str(own)).any():
+        # The target's own deployment only (issue 13), not every leader at the school; a target
+        # naming none (or one not stored) keeps all the school's support.
+        deployments = deployments[deployments["deployment_id"].astype(str) == str(own)]
     visits = dataset.visits[dataset.visits["deployment_id"].isin(deployments["deployment_id"])]
     return build_view(row, series, plan_source, _limit(settings), deployments, visits, national)
 

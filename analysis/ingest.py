@@ -683,6 +683,12 @@ def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.nda
                 return None
 
         out = _each(values, period, "str")
+        # Every label read by a rule rather than written out gets a notice (issue 13), so
+        # "2024/25 Autumn" being Autumn 2 is said, not silently assumed.
+        for value in values.dropna().unique():
+            rule = periods.reading_rule(value)
+            if rule:
+                log.notice(file, sheet, f"{label}: '{value}' was {rule}.", column=label)
         mask = has & out.isna().to_numpy()
         if mask.any():
             found.append((mask, f"{label}: " + values.map(errors).fillna("")))

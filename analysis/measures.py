@@ -27,6 +27,8 @@ _RATIO_MEASURES = {
     "eng_maths_4plus": ("eng_maths_4plus", "grades_assessed"),
     "eng_maths_5plus": ("eng_maths_5plus", "grades_assessed"),
     "persistent_absence": ("persistently_absent", "has_attendance"),
+    # Severe absence: missing 50% or more of sessions, i.e. attendance at or below 50%.
+    "severe_absence": ("severely_absent", "has_attendance"),
     "suspension_rate": ("suspended", "has_suspensions"),
 }
 
@@ -144,6 +146,7 @@ def _pupil_counts(o: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
         pupil_attendance = np.where(has_sessions, 100 * attended / np.where(has_sessions, possible, 1), pct)
         counts["has_attendance"] = ~np.isnan(pupil_attendance)
         counts["persistently_absent"] = pupil_attendance < 90
+        counts["severely_absent"] = pupil_attendance <= 50
 
         suspensions = _number(o, "suspensions")
         counts["has_suspensions"] = ~np.isnan(suspensions)

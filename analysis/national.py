@@ -1,8 +1,9 @@
 """Published national figures for England, for reference lines beside a school's own figures.
 
 The table is analysis/national_figures.csv (measure, subgroup, academic_year, value,
-approximate, source); docs/national-figures.md says where each figure comes from. They are for
-reference only: a school's termly figure is not the same thing as a national end-of-year one.
+approximate, source, and an optional phase: All, Primary, Secondary or Special);
+docs/national-figures.md says where each figure comes from. They are for reference only: a
+school's termly figure is not the same thing as a national end-of-year one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 from analysis.periods import PeriodError, academic_year
 
 FIGURES_PATH = Path(__file__).resolve().parent / "national_figures.csv"
-NATIONAL_COLUMNS = ["measure", "subgroup", "academic_year", "value", "approximate", "source"]
+NATIONAL_COLUMNS = ["measure", "subgroup", "academic_year", "value", "approximate", "source",
+                    "phase"]
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +26,8 @@ def _read() -> pd.DataFrame:
     frame = pd.read_csv(FIGURES_PATH, dtype={"academic_year": "str"})
     frame["value"] = frame["value"].astype("float64")
     frame["approximate"] = frame["approximate"].astype("str").str.lower().eq("yes")
+    # A figure for every phase (England, all state-funded schools) unless a phase is named.
+    frame["phase"] = frame["phase"].fillna("All") if "phase" in frame else "All"
     return frame[NATIONAL_COLUMNS]
 
 
@@ -44,16 +48,58 @@ def _year_start(year: str) -> int | None:
     return int(text[:4])
 
 
-def national_reference(measure: str, academic_year: str, subgroup: str = "All") -> float | None:
-    """The national value for a measure in a year, else the nearest earlier year's, else None."""
+def national_row(measure: str, academic_year: str, subgroup: str = "All",
+                 phase: str | None = None) -> pd.Series | None:
+    """The national row for a measure in a year (else the nearest earlier year's), for the
+    school's phase where one is published, else for all phases; None when there is none."""
     wanted = _year_start(academic_year)
     if wanted is None:
         return None
     figures = _read()
     rows = figures[(figures["measure"] == measure) & (figures["subgroup"] == subgroup)]
-    starts = rows["academic_year"].str[:4].astype(int)
-    earlier = rows[starts <= wanted]
-    if earlier.empty:
-        return None
-    # The latest year not after the one asked for: national figures arrive a year or more late.
-    return float(earlier.loc[earlier["academic_year"].str[:4].astype(int).idxmax(), "value"])
+    for which in ([phase] if phase and phase != "All" else []) + ["All"]:
+        mine = rows[rows["phase"] == which]
+        earlier = mine[mine["academic_year"].str[:4].astype(int) <= wanted]
+        if not earlier.empty:
+            # The latest year not after the one asked for: national figures arrive late.
+            return earlier.loc[earlier["academic_year"].str[:4].astype(int).idxmax()]
+    return None
+
+
+def national_reference(measure: str, academic_year: str, subgroup: str = "All",
+                       phase: str | None = None) -> float | None:
+    """The national value for a measure in a year, else the nearest earlier year's, else None."""
+    row = national_row(measure, academic_year, subgroup, phase)
+    return None if row is None else float(row["value"])
+
+
+def national_points(measure: str, periods: list[str], subgroup: str = "All",
+                    phase: str | None = None) -> tuple[list[tuple[str, float]], str]:
+    """Periods -> ([(period, national value)], the sources in words) for a chart's national line;
+    ([], '') when nothing is published for the measure."""
+    points, sources = [], []
+    for period in periods:
+        row = national_row(measure, period, subgroup, phase)
+        if row is None:
+            continue
+        points.append((period, float(row["value"])))
+        where = "" if row["phase"] == "All" else f" ({str(row['phase']).lower()} schools)"
+        text = (f"{row['academic_year']}{where}: {row['source']}"
+                + (" (approximate)" if row["approximate"] else ""))
+        if text not in sources:
+            sources.append(text)
+    return points, "; ".join(sources)
+
+
+def national_series(measure: str, subgroup: str = "All", phase: str | None = None) -> pd.DataFrame:
+    """National figures by academic year for a measure (national_figures' columns): the
+    school's phase where that year is published by phase, else all phases; empty when none."""
+    figures = _read()
+    rows = figures[(figures["measure"] == measure) & (figures["subgroup"] == subgroup)]
+    everyone = rows[rows["phase"] == "All"]
+    if not phase or phase == "All":
+        return everyone.reset_index(drop=True)
+    mine = rows[rows["phase"] == phase]
+    rest = everyone[~everyone["academic_year"].isin(mine["academic_year"])]
+    out = pd.concat([mine, rest]).sort_values("academic_year")
+    return out.reset_index(drop=True)

@@ -35,7 +35,21 @@ from analysis.pack_tables import (  # noqa: F401 (re-exported: pack.pack_tables 
     pack_tables,
     printed,
 )
+from analysis.pack_words import (
+    pack_glossary,
+    pack_national,
+    pack_policy_lines,
+    pack_since,
+    pack_target_notes,
+    target_groups,
+)
 from analysis.periods import period_index, period_of_date, try_parse_period  # noqa: F401
+from analysis.plain_words import (
+    leader_with_role,
+    ratings_words,
+    subgroup_suffix,
+    with_direction,
+)
 from analysis.progress import status_rules
 from analysis.schema import Settings
 from analysis.style import STATUS_COLOURS, STATUS_GLYPHS, STATUS_ORDER
@@ -246,7 +260,7 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"])
         pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 5, shorten(f"{target['Target']}: {target['Measure']} ({target['Subgroup']})",
+        pdf.multi_cell(0, 5, shorten(f"{target['Target']}: {_measure_heading(target)}",
                                      LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 9)
@@ -257,7 +271,10 @@ def _chart_spec(target: pd.Series, measures: pd.DataFrame, facts: PackFacts,
     """A targets-table row -> its print chart's spec, drawn from the target's governed view
     (measures and deployments are accepted for older callers; the view carries both)."""
     row = facts.governed[facts.governed["target_id"] == target["Target"]].iloc[0]
-    return chart_from_view(governed.target_view(row, facts.dataset, facts.settings))
+    spec = chart_from_view(governed.target_view(row, facts.dataset, facts.settings))
+    # The national line (published figures, England) and its source go on after the view.
+    spec.national, spec.national_source = pack_national(target, facts)
+    return spec
 
 
 def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
@@ -268,7 +285,7 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     pdf.line(15, pdf.get_y(), 195, pdf.get_y())
     pdf.ln(2)
     pdf.set_font(FONT, "B", 11.5)
-    pdf.multi_cell(0, 5.5, shorten(f"{target['Target']} · {target['Measure']} ({target['Subgroup']})",
+    pdf.multi_cell(0, 5.5, shorten(f"{target['Target']} · {_measure_heading(target)}",
                                    LINE_CHARS),
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
     pdf.ln(0.5)
@@ -322,7 +339,8 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
         pdf.para("No deployments are recorded for this school.")
     else:
         shown = pd.DataFrame({
-            "Leader": deployments["Leader"] + " (" + deployments["Role"].fillna("") + ")",
+            "Leader": [leader_with_role(n, r) for n, r in
+                       zip(deployments["Leader"], deployments["Role"], strict=True)],
             "Focus": deployments["Focus"],
             "Dates": deployments["Start"] + " to " + deployments["End"],
             "Days used": [f"{_days(u)} of {_days(c)}" + (f" ({u / c:.0%})" if c else "")
@@ -333,10 +351,10 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
                 for flag, share in zip(deployments["Creep flagged"],
                                        deployments["Off-focus share (%)"], strict=True)],
             "Leader's ratings": [
-                f"latest {r or '–'}; G {g} · A {a} · R {red}"
+                f"latest {(r or 'none').lower()}; {ratings_words(g, a, red)}"
                 for r, g, a, red in zip(deployments["Latest rating"], deployments["Green"],
                                         deployments["Amber"], deployments["Red"], strict=True)],
-            "Cost": [f"{_money(f)}" + ("" if pd.isna(c) else f" ({_money(c)}/day)")
+            "Cost": [f"{_money(f)}" + ("" if pd.isna(c) else f" ({_money(c)} a day)")
                      for f, c in zip(deployments["Funding (£)"],
                                      deployments["Cost per day (£)"], strict=True)],
         })
@@ -351,16 +369,16 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
     else:
         pdf.para("Targets already met:", 10, "B")
         for _, t in met.iterrows():
-            pdf.para(f"{STATUS_GLYPHS['Achieved']} {t['Target']}: {t['Measure']} "
-                     f"({t['Subgroup']}): {printed(t['Latest'], t['_measure'])}, target "
+            pdf.para(f"{STATUS_GLYPHS['Achieved']} {t['Target']}: {_measure_heading(t)}"
+                     f": {printed(t['Latest'], t['_measure'])}, target "
                      f"{printed(t['Target value'], t['_measure'])}.", 9)
     pdf.para("Sustainability: did gains hold after a deployment ended?", 10, "B")
     if sustain.empty:
         pdf.para("No deployment linked to a target has ended yet.", 9)
     else:
         shown = pd.DataFrame({
-            "Target": sustain["Target"] + ": " + sustain["Measure"] + " (" + sustain[
-                "Subgroup"] + ")",
+            "Target": sustain["Target"] + ": " + sustain["Measure"] + sustain[
+                "Subgroup"].map(subgroup_suffix),
             "Deployment ended": sustain["Leader"] + ", " + sustain["Ended"],
             "At end": [_at(v, p, m) for v, p, m in zip(
                 sustain["At end"], sustain["End period"], sustain["_measure"], strict=True)],
@@ -371,7 +389,15 @@ def _deployments_section(pdf: PackPDF, deployments: pd.DataFrame, targets: pd.Da
         _table(pdf, shown, (52, 34, 30, 30, 34))
 
 
+def _measure_heading(target: pd.Series) -> str:
+    """'Persistent absence (lower is better) (Disadvantaged)': never '(All)' (plain_words)."""
+    return (with_direction(target["Measure"], target["_measure"])
+            + subgroup_suffix(target["Subgroup"]))
+
+
 def _at(value, period, measure: str) -> str:
+    if isinstance(value, str) and _missing(period):
+        return value  # "support still running": no period to name
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     return f"{printed(value, measure)} ({period})"
@@ -389,7 +415,8 @@ def _rules_note(pdf: PackPDF, settings: Settings):
         pdf.multi_cell(0, 4.5, rules[status], new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
-def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
+def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str,
+                     since: tuple | None = None):
     """Everything for one school, starting on a fresh page."""
     summary = tables["summary"][tables["summary"]["URN"] == urn]
     if summary.empty:
@@ -400,15 +427,24 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
     sustain = tables["sustainability"][tables["sustainability"]["URN"] == urn]
     pdf.running_title = f"{summary['School']} (URN {urn})"
     pdf.add_page()
+    if pack_since(pdf, since):
+        pdf.add_page()
     _school_front(pdf, summary, targets, sustain)
+    pack_policy_lines(pdf, facts, urn)
     if not targets.empty:
         pdf.add_page()
         pdf.heading("Targets, exceptions first", 14)
-    for _, target in targets.iterrows():
-        # The chart is drawn from the target's governed view: no hidden number reaches it.
-        _target_section(pdf, target, chart_png(_chart_spec(target, tables["measures"], facts)))
+    for area, group in target_groups(targets, facts):
+        if area:
+            pdf.heading(area, 12)
+        for _, target in group.iterrows():
+            # The chart is drawn from the target's governed view: no hidden number reaches it.
+            spec = _chart_spec(target, tables["measures"], facts)
+            _target_section(pdf, target, chart_png(spec))
+            pack_target_notes(pdf, spec, target, facts)
     _deployments_section(pdf, deployments, targets, sustain, facts.settings)
     _rules_note(pdf, facts.settings)
+    pack_glossary(pdf)
 
 
 class PackError(ValueError):
@@ -425,13 +461,15 @@ def _latest_period(measures: pd.DataFrame, urns: list[str] | None = None) -> str
 
 def build_school_pack(dataset, settings: Settings, urn: str, period_label: str | None = None,
                       progress: pd.DataFrame | None = None,
-                      deployment_summary: pd.DataFrame | None = None) -> bytes:
-    """Dataset + one client school's URN -> the governors' pack as PDF bytes."""
+                      deployment_summary: pd.DataFrame | None = None,
+                      since: tuple | None = None) -> bytes:
+    """Dataset + one client school's URN -> the governors' pack as PDF bytes; since =
+    (meeting date, sentences) opens it with what moved since that meeting."""
     facts = pack_facts(dataset, settings, progress, deployment_summary)
     tables = _tables(facts, [urn])
     pdf = PackPDF(period_label or _latest_period(dataset.measures, [urn]), hidden_text(settings))
     pdf.set_title(f"Governors' pack: {_school_names(dataset).get(urn, urn)}")
-    _school_sections(pdf, facts, tables, urn)
+    _school_sections(pdf, facts, tables, urn, since)
     return bytes(pdf.output())
 
 
@@ -488,7 +526,7 @@ def _trust_front(pdf: PackPDF, tables: dict):
     for _, target in exceptions.iterrows():
         pdf.status_words(target["Status"], 9)
         pdf.set_font(FONT, "B", 9)
-        pdf.multi_cell(0, 4.5, shorten(f"{target['School']}: {target['Measure']} "
-                                       f"({target['Subgroup']})", LINE_CHARS),
+        pdf.multi_cell(0, 4.5, shorten(f"{target['School']}: {_measure_heading(target)}",
+                                       LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 8.5)

@@ -50,6 +50,9 @@ class TargetChart:
     status: str = "No data yet"
     hidden_label: str = "fewer than 5 pupils"
     target_label: str = ""  # the target as the text writes it, e.g. "72%"
+    # Published national figures (England) per period, and where they come from (issue 13).
+    national: list[tuple[str, float]] = field(default_factory=list)
+    national_source: str = ""
 
 
 def period_tick(label: str) -> str:
@@ -106,13 +109,18 @@ def draw_target_chart(spec: TargetChart, width_in: float = 7.1, height_in: float
         ax.plot([_x(latest_period)], [latest_value], marker=STATUS_MARKERS.get(spec.status, "o"),
                 markersize=12, color="#1f4e79", markeredgecolor="black", linestyle="none",
                 zorder=6)
+    national = [(p, v) for p, v in spec.national if first <= _x(p) <= last]
+    if national:
+        ax.step([_x(p) for p, _ in national], [v for _, v in national], where="mid",
+                linestyle="-.", color="#6b6b6b", linewidth=1.3, zorder=2,
+                label="National (England)")
     if len(spec.projection) >= 2:
         ax.plot([_x(p) for p, _ in spec.projection], [v for _, v in spec.projection],
                 linestyle=":", color="#1f4e79", linewidth=1.8, zorder=3, label="Projection")
 
     values = [v for _, v in shown] + [spec.target_value] + [v for _, v in spec.plan]
     values += [lo for _, lo, _ in spec.band] + [hi for _, _, hi in spec.band]
-    values += [v for _, v in spec.projection]
+    values += [v for _, v in spec.projection] + [v for _, v in national]
     if spec.baseline_value is not None:
         values.append(spec.baseline_value)
     low, high = min(values), max(values)

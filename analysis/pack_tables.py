@@ -38,6 +38,8 @@ class PackFacts:
     summary: pd.DataFrame
     overview: pd.DataFrame
     governed: pd.DataFrame
+    # The date the data runs to (deployments.data_date): "running" and "ended" are judged here.
+    as_of: dt.date | None = None
 
 
 def pack_facts(dataset, settings: Settings, progress: pd.DataFrame | None = None,
@@ -50,11 +52,14 @@ def pack_facts(dataset, settings: Settings, progress: pd.DataFrame | None = None
         from analysis.deployments import summarise_deployments
 
         deployment_summary = summarise_deployments(dataset.deployments, dataset.visits, settings)
+    from analysis.deployments import data_date
+
+    as_of = today or data_date(dataset.measures, dataset.visits)[0]
     overview = portfolio.school_overview(
-        dataset.schools, progress, deployment_summary, dataset.inspections, today=today
+        dataset.schools, progress, deployment_summary, dataset.inspections, today=as_of
     )
     safe = governed.governed_progress(progress, dataset.measures, dataset.milestones, settings)
-    return PackFacts(dataset, settings, progress, deployment_summary, overview, safe)
+    return PackFacts(dataset, settings, progress, deployment_summary, overview, safe, as_of)
 
 
 def _missing(value) -> bool:

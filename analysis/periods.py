@@ -165,3 +165,34 @@ def period_start_date(label: str):
     starts = [(year, 9, 1), (year, 11, 1), (year + 1, 1, 1), (year + 1, 2, 16),
               (year + 1, 4, 1), (year + 1, 6, 1)]
     return dt.date(*starts[half])
+
+
+_SEASON_ALONE = re.compile(r"\b(autumn|aut|au|spring|spr|sp|summer|sum|su)\b(?!\s*\.?\s*[12]\b)",
+                           re.IGNORECASE)
+_ACADEMIC = re.compile(r"\d{2,4}\s*[/\-–]\s*\d{2,4}")
+_TERM_NUMBER = re.compile(r"\b(?:t|ht|term)\s*[1-6]\b", re.IGNORECASE)
+
+
+def reading_rule(label: object) -> str | None:
+    """How a label was read when a rule (not the label itself) decided the half term or the year:
+    '2024/25 Autumn' -> 'read as 2024/25 Autumn 2 (Autumn alone means its second half term,
+    Autumn 2)'; None for a label that names its half term and academic year, or for one that is
+    not a period at all (that is a problem, reported elsewhere)."""
+    canonical = try_parse_period(label)
+    if canonical is None:
+        return None
+    text = re.sub(r"\s+", " ", str(label).strip())
+    year, half = canonical.split(" ", 1)
+    season = half.split(" ")[0]
+    reasons = []
+    if _TERM_NUMBER.search(text):
+        reasons.append(f"the six terms are numbered 1 to 6, so this is {half}")
+    elif _SEASON_ALONE.search(text):
+        reasons.append(f"{season} alone means its second half term, {half}")
+    calendar = re.search(r"\b(\d{4})\b", text)
+    if not _ACADEMIC.search(text) and calendar:
+        reasons.append(f"{calendar.group(1)} is a calendar year, so {season} "
+                       f"{calendar.group(1)} falls in the {year} academic year")
+    if not reasons:
+        return None
+    return f"read as {canonical} ({'; '.join(reasons)})"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from analysis.deployments import active_deployments
+from analysis.deployments import active_deployments, spend_to_date
 from analysis.periods import period_index
 from analysis.schema import REPORT_CARD_GRADES, STATUS_ORDER
 
@@ -67,7 +67,8 @@ def school_overview(
 
     Returns urn, school_name, phase, local_authority, the six status counts, targets,
     inspection, active_deployments, days_committed, days_delivered, funding, spend_to_date,
-    creep_flags, qa_pending.
+    creep_flags, qa_pending, over_delivered, ended_unused. `today` is the date deployments are
+    judged at: pass deployments.data_date (the end of the latest data period), not the clock.
     """
     today = today or dt.date.today()
     clients = schools[schools["role"].astype(str).str.lower() == "client"]
@@ -81,14 +82,22 @@ def school_overview(
     table = table.merge(
         latest_inspection(inspections)[["urn", "inspection"]], on="urn", how="left"
     )
+    table = add_policy_columns(table, clients, inspections)
 
     summary = deployment_summary.copy()
     if summary.empty:
         summary = pd.DataFrame(columns=list(deployment_summary.columns) + ["active"])
     summary["active"] = summary.index.isin(active_deployments(summary, today).index)
-    # Spend to date: funding is drawn as days are delivered, capped at the funding agreed.
-    delivered_share = (summary["days_delivered"] / summary["days_committed"]).clip(upper=1)
-    summary["spend_to_date"] = summary["funding_amount"] * delivered_share
+    if "spend_to_date" not in summary:
+        # Spend to date: the one day rate (deployments.day_rate) times the days delivered,
+        # capped at the funding agreed.
+        summary["spend_to_date"] = spend_to_date(
+            summary["funding_amount"], summary["days_committed"], summary["days_delivered"])
+    summary["over"] = (pd.to_numeric(summary["days_delivered"]) > pd.to_numeric(
+        summary["days_committed"])).fillna(False).astype(bool)
+    ended = pd.to_datetime(summary["end_date"], errors="coerce") < pd.Timestamp(today)
+    summary["unused"] = (ended & (pd.to_numeric(summary["days_delivered"]) < pd.to_numeric(
+        summary["days_committed"]))).fillna(False).astype(bool)
     per_school = summary.groupby("client_urn").agg(
         active_deployments=("active", "sum"),
         deployments=("deployment_id", "count"),
@@ -98,9 +107,12 @@ def school_overview(
         spend_to_date=("spend_to_date", "sum"),
         creep_flags=("creep_flag", "sum"),
         qa_pending=("qa_pending", "sum"),
+        over_delivered=("over", "sum"),
+        ended_unused=("unused", "sum"),
     )
     table = table.merge(per_school, left_on="urn", right_index=True, how="left")
-    for column in ["active_deployments", "deployments", "creep_flags", "qa_pending"]:
+    for column in ["active_deployments", "deployments", "creep_flags", "qa_pending",
+                   "over_delivered", "ended_unused"]:
         table[column] = table[column].fillna(0).astype(int)
     for column in ["days_committed", "days_delivered", "funding", "spend_to_date"]:
         table[column] = table[column].astype(float).fillna(0.0)
@@ -110,6 +122,21 @@ def school_overview(
         ["Off track", "Missed", "At risk", "school_name"], ascending=[False, False, False, True]
     )
     return table.reset_index(drop=True)
+
+
+def add_policy_columns(table: pd.DataFrame, schools: pd.DataFrame,
+                       inspections: pd.DataFrame | None) -> pd.DataFrame:
+    """table (urn) -> the same plus rise (the RISE tier in a few words, '' when none) and stuck
+    (bool: requires improvement at the latest inspection and below good at the one before)."""
+    from analysis.policy import is_stuck, rise_tier_short
+
+    rise = {r["urn"]: rise_tier_short(r) for _, r in schools.iterrows()}
+    by_school = {} if inspections is None or inspections.empty else {
+        urn: group for urn, group in inspections.groupby("urn")}
+    return table.assign(
+        rise=table["urn"].map(lambda u: rise.get(u, "")),
+        stuck=table["urn"].map(lambda u: u in by_school and is_stuck(by_school[u])).astype(bool),
+    )
 
 
 def filter_by_year(progress: pd.DataFrame, academic_year: str | None) -> pd.DataFrame:
@@ -184,3 +211,81 @@ def filter_portfolio(
     summary = deployment_summary[
         deployment_summary["deployment_id"].isin(deployments["deployment_id"])]
     return schools, filter_by_year(progress, academic_year), summary
+
+
+SCHOOL_VALUE_COLUMNS = ["urn", "targets", "good", "spend_to_date", "days_delivered",
+                        "good_per_1000", "good_per_day", "sentence"]
+
+
+def school_value(progress: pd.DataFrame, deployment_summary: pd.DataFrame,
+                 urns: list[str]) -> pd.DataFrame:
+    """progress + deployment_summary -> per school: targets, good (achieved or on track),
+    spend_to_date, days_delivered, good_per_1000, good_per_day and a sentence."""
+    from analysis.narrative import format_days
+    from analysis.plain_words import format_money, targets_good_words
+
+    rows = []
+    for urn in urns:
+        mine = progress[progress["client_urn"] == urn] if not progress.empty else progress
+        support = deployment_summary[deployment_summary["client_urn"] == urn]
+        good = int(mine["status"].isin(["Achieved", "On track"]).sum()) if len(mine) else 0
+        spend = float(support["spend_to_date"].sum(min_count=1)) if len(support) else float("nan")
+        days = float(support["days_delivered"].sum()) if len(support) else 0.0
+        per_1000 = good / spend * 1000 if len(mine) and spend and spend > 0 else float("nan")
+        per_day = good / days if len(mine) and days > 0 else float("nan")
+        if support.empty:
+            sentence = "No deployments are recorded, so there is no spend or time to set beside the targets."
+        else:
+            money = f" costing {format_money(spend)} so far" if pd.notna(spend) else ""
+            sentence = f"{format_days(days)} of support delivered{money}; "
+            if mine.empty:
+                sentence += "no targets are recorded to set them against."
+            else:
+                rates = [f"{_rate(per_1000)} per £1,000" if pd.notna(per_1000) else None,
+                         f"{_rate(per_day)} per day" if pd.notna(per_day) else None]
+                rates = [r for r in rates if r]
+                sentence += (targets_good_words(good, len(mine)).replace("its ", "the school's ", 1)
+                             + (f" ({' and '.join(rates)})." if rates and good else "."))
+        rows.append({"urn": urn, "targets": len(mine), "good": good, "spend_to_date": spend,
+                     "days_delivered": days, "good_per_1000": per_1000, "good_per_day": per_day,
+                     "sentence": sentence})
+    return pd.DataFrame(rows, columns=SCHOOL_VALUE_COLUMNS)
+
+
+def _rate(value: float) -> str:
+    return "0" if value == 0 else f"{value:.2f}"
+
+
+def overview_display(table: pd.DataFrame) -> pd.DataFrame:
+    """school_overview -> the overview's columns as people read them, spend and days beside the
+    statuses (not off-screen), money in the one format ('£49,150'), the flags in words."""
+    from analysis.narrative import format_days
+    from analysis.plain_words import format_money
+
+    def flags(over: int, unused: int) -> str:
+        parts = []
+        if over:
+            parts.append(f"⚑ {over} over-delivered")
+        if unused:
+            parts.append(f"⚑ {unused} ended with days unused")
+        return "; ".join(parts)
+
+    return pd.DataFrame({
+        "School": table["school_name"],
+        "Phase": table["phase"],
+        **{s: table[s] for s in STATUS_ORDER},
+        "Days used": [f"{format_days(u).removesuffix(' days').removesuffix(' day')} of "
+                      f"{format_days(c)}" for u, c in
+                      zip(table["days_delivered"], table["days_committed"], strict=True)],
+        "Spend to date": [f"{format_money(s)} of {format_money(f)}" if f else "no funding recorded"
+                          for s, f in zip(table["spend_to_date"], table["funding"], strict=True)],
+        "Running": table["active_deployments"],
+        "Delivery": [flags(o, u) for o, u in
+                     zip(table["over_delivered"], table["ended_unused"], strict=True)],
+        "Latest inspection": table["inspection"].fillna("none recorded"),
+        "RISE support": table["rise"] if "rise" in table else "",
+        "Stuck": table["stuck"].map({True: "⚑ Stuck", False: ""}) if "stuck" in table else "",
+        "Local authority": table["local_authority"],
+        "Creep flags": table["creep_flags"],
+        "Visit records awaiting QA": table["qa_pending"],
+    }).reset_index(drop=True)

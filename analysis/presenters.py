@@ -28,10 +28,18 @@ def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
 
 
-def national_series(measure: str, subgroup: str) -> pd.DataFrame:
-    """Published national figures by academic year for a measure (empty where there are none)."""
-    figures = national.national_figures()
-    return figures[(figures["measure"] == measure) & (figures["subgroup"] == subgroup)]
+def governor_rule(target: pd.Series, small: int) -> str:
+    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
+    cohort = target.get("cohort")
+    if pd.notna(cohort) and cohort < small:
+        return (f"{target['status']}: the latest figure is based on fewer than {small} pupils, "
+                "so it is not shown.")
+    return str(target["rule"])
+
+
+def national_series(measure: str, subgroup: str, phase: str | None = None) -> pd.DataFrame:
+    """Published national figures by academic year for a measure, by phase where published."""
+    return national.national_series(measure, subgroup, phase)
 
 
 def audit_table(log: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -113,29 +121,16 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
     })
 
 
-def deployment_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The deployment register as people read it: names, dates in UK format, money in pounds."""
-    table = pd.DataFrame({
-        "Leader": summary["leader_name"],
-        "Role": summary["leader_role"],
-        "Home school": summary["home_urn"].map(lambda u: names.get(u, u)),
-        "Client school": summary["client_urn"].map(lambda u: names.get(u, u)),
-        "Focus": summary["focus_areas"],
-        "Start": formats.date_column(summary["start_date"]),
-        "End": formats.date_column(summary["end_date"]),
-        "Days committed": summary["days_committed"],
-        "Days delivered": summary["days_delivered"],
-        "Used": (summary["utilisation"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
-        "Funding": summary["funding_amount"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
-        "Cost per day": summary["cost_per_day"].map(lambda v: "" if pd.isna(v) else f"£{v:,.0f}"),
-        "Off focus": (summary["creep_share"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
-        "Creep flag": summary["creep_flag"].map({True: "⚑ Yes", False: ""}),
-        "Awaiting QA": summary["qa_pending"],
-        "Last visit": formats.date_column(summary["last_visit_date"]),
-    })
-    text = table.select_dtypes(exclude="number").columns
-    table[text] = table[text].fillna("")
-    return table
+def deployment_table(summary: pd.DataFrame, names: dict[str, str],
+                     progress: pd.DataFrame | None = None, as_of=None) -> pd.DataFrame:
+    """The deployment register as people read it: the role spelled out, UK dates, one money
+    format, the day rate, delivery flags and the targets' statuses (deployments.register_table),
+    judged at as_of (the data's date; today when not given)."""
+    import datetime as dt
+
+    from analysis.deployments import register_table
+
+    return register_table(summary, progress, names, as_of or dt.date.today())
 
 
 def visit_table(visits: pd.DataFrame) -> pd.DataFrame:

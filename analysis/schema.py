@@ -18,14 +18,16 @@ KINDS = [
 ]
 
 COLUMNS: dict[str, list[str]] = {
-    "schools": ["urn", "school_name", "phase", "local_authority", "role"],
+    # rise_tier, rise_tier_start and targets.area are optional (issue 13, migration 6).
+    "schools": ["urn", "school_name", "phase", "local_authority", "role", "rise_tier",
+                "rise_tier_start"],
     "deployments": [
         "deployment_id", "client_urn", "leader_name", "leader_role", "home_urn", "focus_areas",
         "start_date", "end_date", "days_committed", "funding_source", "funding_amount",
     ],
     "targets": [
         "target_id", "client_urn", "deployment_id", "measure", "subgroup",
-        "baseline_value", "baseline_period", "target_value", "target_period",
+        "baseline_value", "baseline_period", "target_value", "target_period", "area",
     ],
     "milestones": ["target_id", "period", "value"],
     "outcomes": [
@@ -77,6 +79,7 @@ _BASE_MEASURES: dict[str, Measure] = {
     "eng_maths_5plus": Measure("English and maths grade 5 or above", +1, "%"),
     "attendance": Measure("Attendance", +1, "%"),
     "persistent_absence": Measure("Persistent absence (below 90% attendance)", -1, "%"),
+    "severe_absence": Measure("Severe absence (50% attendance or below)", -1, "%"),
     "suspension_rate": Measure("Pupils with at least one suspension", -1, "%"),
 }
 
@@ -216,6 +219,11 @@ FIELDS: dict[str, dict[str, Field]] = {
                       values=(("clientschool", "Client"), ("supported", "Client"),
                               ("supportedschool", "Client"), ("homeschool", "Home"),
                               ("leadschool", "Home"))),
+        "rise_tier": Field("choice", False, ("RISE tier", "RISE", "RISE support", "Support tier",
+                                             "RISE support tier"),
+                           choices=("Universal", "Targeted", "Intervention")),
+        "rise_tier_start": Field("date", False, ("RISE tier start", "RISE start", "Tier start",
+                                                 "RISE from", "Support tier start")),
     },
     "deployments": {
         "deployment_id": Field("id", True, ("Deployment ID", "Deployment", "Deployment ref",
@@ -255,6 +263,17 @@ FIELDS: dict[str, dict[str, Field]] = {
         "target_value": Field("number", True, ("Target value", "Goal")),
         "target_period": Field("period", True, ("Target period", "Target term", "Deadline",
                                                 "By")),
+        # The Ofsted report-card evaluation area the target serves (optional).
+        "area": Field("choice", False, ("Area", "Evaluation area", "Ofsted area",
+                                        "Report card area"),
+                      choices=("Inclusion", "Curriculum and teaching", "Achievement",
+                               "Attendance and behaviour", "Personal development and wellbeing",
+                               "Leadership and governance"),
+                      values=(("curriculum", "Curriculum and teaching"),
+                              ("attendance", "Attendance and behaviour"),
+                              ("behaviour", "Attendance and behaviour"),
+                              ("personaldevelopment", "Personal development and wellbeing"),
+                              ("leadership", "Leadership and governance"))),
     },
     "milestones": {
         "target_id": Field("id", True, ("Target ID", "Target", "Target ref")),

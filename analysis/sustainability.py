@@ -26,10 +26,11 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
     Returns URN, School, Target, Measure, Subgroup, Deployment, Leader, Ended, At end,
     End period, Latest since, Latest period, Change (points), Verdict.
     """
-    today = today or dt.date.today()
+    today = today or facts.as_of or dt.date.today()
     settings, names = facts.settings, _school_names(facts.dataset)
     hide = hidden_text(settings)
     deployments = facts.dataset.deployments.set_index("deployment_id")
+    running = "support still running"
     rows = []
     targets = facts.dataset.targets[facts.dataset.targets["client_urn"].isin(urns)]
     for _, target in targets.iterrows():
@@ -38,7 +39,21 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
             continue
         end = pd.to_datetime(deployments.at[deployment_id, "end_date"], errors="coerce")
         if pd.isna(end) or end.date() > today:
-            continue  # still running: nothing to sustain yet
+            # Still running at the data's date: nothing to sustain yet, and the table says so
+            # in words rather than a column of dashes (issue 13).
+            rows.append({
+                "URN": target["client_urn"],
+                "School": names.get(target["client_urn"], target["client_urn"]),
+                "Target": target["target_id"], "Measure": measure_label(target["measure"]),
+                "Subgroup": target["subgroup"], "Deployment": deployment_id,
+                "Leader": deployments.at[deployment_id, "leader_name"],
+                "Ended": running if pd.isna(end) else f"ends {_date(end)}",
+                "At end": running, "End period": None, "Latest since": running,
+                "Latest period": None, "Change (points)": None,
+                "Verdict": "Support still running: nothing to judge yet",
+                "_measure": target["measure"],
+            })
+            continue
         end_index = period_index(period_of_date(end.date()))
         subgroup = target["subgroup"] if not pd.isna(target["subgroup"]) else "All"
         # Governed figures: value is missing (and hidden True) wherever the rule hides one.

@@ -7,6 +7,7 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 import streamlit as st
 
 from analysis import charts, formats, presenters, register
+from analysis import deployments as deployments_mod
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
@@ -48,6 +49,16 @@ register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
 )
 
 with register_tab:
+    as_of, as_of_words = widgets.data_as_of()
+    judged = deployments_mod.judge_delivery(summary, as_of)
+    st.caption(lit(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
+                   f"{as_of_words}. One day rate everywhere: the funding divided by the days "
+                   "committed; spend to date is that rate times the days delivered, never more "
+                   "than the funding."))
+    for _, row in judged[judged["delivery"] != ""].iterrows():
+        st.warning(lit(f"{row['leader_name']} at "
+                       f"{names.get(row['client_urn'], row['client_urn'])}: "
+                       f"{row['delivery'].removeprefix('⚑ ')}."), icon=":material/flag:")
     left, mid, right = st.columns([2, 2, 1])
     text = left.text_input("Search leader, school or focus", key="register_search")
     roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
@@ -60,8 +71,15 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        widgets.table(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
+        widgets.table(widgets.register_table(paged(chosen, "register", "Deployments")),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+        with st.expander("What each deployment's time and money bought (targets achieved or on "
+                         "track per £1,000 and per day)"):
+            st.caption("In the register's order, not ranked: a deployment's targets depend on "
+                       "the school's starting point as much as on the leader.")
+            for sentence in deployments_mod.deployment_impact(summary, loads.progress()
+                                                              )["sentence"]:
+                st.markdown(f"- {lit(sentence)}")
         top, left_out = register.top_for_chart(chosen)
         days = charts.days_chart(top)
         st.plotly_chart(days, width="stretch")
@@ -126,7 +144,7 @@ with teams_tab:
                                         "Days committed", format="%.0f")})
         urn = st.selectbox("See one school's team", list(teams["client_urn"]),
                            format_func=lambda u: names.get(u, u), key="team_school")
-        widgets.table(presenters.deployment_table(summary[summary["client_urn"] == urn], names),
+        widgets.table(widgets.register_table(summary[summary["client_urn"] == urn]),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")

@@ -72,7 +72,7 @@ def backup_bytes():
     return backup
 
 
-def pack_downloads(urn: str | None = None) -> None:
+def pack_downloads(urn: str | None = None, since: tuple | None = None) -> None:
     """The governors' pack (one school, or trust-wide for the board) and the tables behind it."""
     if urn is None and not current_scope().trust_wide:
         return  # the trust pack is a trust-wide view: trust leader and administrator only
@@ -87,7 +87,7 @@ def pack_downloads(urn: str | None = None) -> None:
         audit("download", f"{stem}.pdf", urn, who=who)
         if urn:
             return pack.build_school_pack(data, now, urn, progress=progress_now,
-                                          deployment_summary=summary_now)
+                                          deployment_summary=summary_now, since=since)
         return board_pack.build_board_pack(data, now, progress=progress_now,
                                            deployment_summary=summary_now)
 

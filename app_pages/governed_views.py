@@ -42,8 +42,15 @@ def governed_measures(urn: str) -> pd.DataFrame:
 def school_views(urn: str) -> list[governed.TargetView]:
     """One school's target cards, exceptions first, built once from the governed facts."""
     data = loads.school(urn)[0]
-    return governed.school_views(governed_progress(urn), data, loads.settings(), urn,
-                                 national_for=presenters.national_series)
+    schools = data.schools
+    phase = (schools.loc[schools["urn"].astype(str) == str(urn), "phase"]
+             if {"urn", "phase"} <= set(schools.columns) else pd.Series(dtype=object))
+    phase = None if phase.empty else str(phase.iloc[0])
+    # National figures for the school's phase where they are published (issue 13).
+    return governed.school_views(
+        governed_progress(urn), data, loads.settings(), urn,
+        national_for=lambda measure, subgroup: presenters.national_series(measure, subgroup,
+                                                                          phase))
 
 
 def target_figure(view: governed.TargetView, large: bool = False):

@@ -4,7 +4,9 @@ import streamlit as st
 
 from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
+from analysis.plain_words import format_money
 from analysis.schema import STATUS_ORDER
+from analysis.text import lit
 from app_pages import accessible, downloads, loads, widgets
 
 st.title("Impact across our client schools")
@@ -31,7 +33,8 @@ schools, progress, summary = portfolio.filter_portfolio(
     academic_year=None if year == "All years" else year, phases=phases,
     authorities=authorities, leader_roles=roles,
 )
-table = portfolio.school_overview(schools, progress, summary, data.inspections)
+as_of, as_of_words = widgets.data_as_of()
+table = portfolio.school_overview(schools, progress, summary, data.inspections, today=as_of)
 if table.empty:
     st.info("No client schools match these filters.")
     st.stop()
@@ -45,7 +48,7 @@ bottom = st.columns(3)
 bottom[0].metric("Client schools", len(table))
 widgets.days_used_metric(bottom[1], table)
 spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
-bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
+bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
 downloads.pack_downloads()
@@ -58,29 +61,22 @@ st.subheader("Every client school")
 st.caption("Select a row to open that school's page, or choose a school under the table and "
            "follow its link (Enter).")
 chosen = widgets.table(
-    table,
+    portfolio.overview_display(table),
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="overview_table",
-    column_order=[
-        "school_name", "phase", "local_authority", *STATUS_ORDER, "inspection",
-        "active_deployments", "days_delivered", "days_committed", "spend_to_date", "funding",
-        "creep_flags", "qa_pending",
-    ],
     column_config={
-        "school_name": "School",
-        "phase": "Phase",
-        "local_authority": "Local authority",
-        "inspection": st.column_config.TextColumn("Latest inspection", width="large"),
-        "active_deployments": "Active deployments",
-        "days_delivered": st.column_config.NumberColumn("Days delivered", format="%.1f"),
-        "days_committed": st.column_config.NumberColumn("Days committed", format="%.0f"),
-        "spend_to_date": st.column_config.NumberColumn("Spend to date", format="£%.0f"),
-        "funding": st.column_config.NumberColumn("Funding", format="£%.0f"),
-        "creep_flags": "Creep flags",
-        "qa_pending": "Visit records awaiting QA",
+        "School": st.column_config.TextColumn("School", width="medium"),
+        "Phase": st.column_config.TextColumn("Phase", width=80),
+        # Narrow status counts, so days and spend sit on screen beside them.
+        **{s: st.column_config.NumberColumn(s, width=62) for s in STATUS_ORDER},
+        "Days used": st.column_config.TextColumn("Days used", width=115),
+        "Spend to date": st.column_config.TextColumn("Spend to date", width=150),
+        "Running": st.column_config.NumberColumn(
+            "Running", help=f"Deployments running at {as_of_words}"),
+        "Latest inspection": st.column_config.TextColumn("Latest inspection", width="large"),
     },
 )
 if chosen.selection.rows:
@@ -88,7 +84,9 @@ if chosen.selection.rows:
     st.switch_page("app_pages/school.py", query_params={"urn": urn})
 accessible.open_school_link(table)  # the keyboard's way in: a list and a link that opens with Enter
 st.caption(
-    "Spend to date counts each deployment's funding in proportion to the days delivered. "
+    f"Running: deployments running at {lit(as_of_words)}. "
+    "Spend to date: the day rate (funding divided by the days committed) times the days "
+    "delivered, never more than the funding. "
     "Deployment creep: more than "
     f"{loads.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
 )

@@ -1,11 +1,13 @@
 """One client school's journey: targets, support received, subgroups and inspections."""
 
+import pandas as pd
 import streamlit as st
 
-from analysis import charts, narrative, portfolio, presenters
+from analysis import charts, narrative, plain_words, policy, portfolio, presenters
+from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
-from app_pages import accessible, downloads, governed_views, loads, widgets
+from app_pages import accessible, downloads, governed_views, loads, meeting, widgets
 
 # The menu from the schools list alone; everything below reads only the chosen school's rows.
 schools = loads.directory().schools
@@ -37,14 +39,20 @@ details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {ur
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
 st.caption(lit(" · ".join(d for d in details if d)))
+for line in (policy.rise_words(school, widgets.data_as_of(data)[0]),
+             policy.stuck_sentence(inspections)):
+    if line:
+        st.markdown(lit(line))
 
+st.subheader("Since our last meeting")
+since_then = meeting.since_panel(urn)
 st.markdown(f"#### {lit(narrative.describe_school(progress, summary))}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
     col.metric(lit(presenters.status_badge(status)), value)
-downloads.pack_downloads(urn)
+downloads.pack_downloads(urn, since=since_then)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
     ["Targets", "Support received", "Subgroups", "Inspection journey"]
@@ -54,23 +62,42 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
-    # Each card is one governed view: its sentence, rule and chart hold no hidden figure.
-    for view in governed_views.school_views(urn):
-        with st.container(border=True):
-            # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
-                        f"{lit(view.sentence)}")
-            st.caption(f"Why: {lit(view.rule)}")
-            figure = governed_views.target_figure(view)
-            st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
-                            config={"displayModeBar": False})
-            accessible.chart_figures(figure, view.measure)
+    # Each card is one governed view: its heading, sentence, rule and chart hold no hidden
+    # figure; the cards are grouped by report-card area (issue 13) when any target names one.
+    views = {view.target_id: view for view in governed_views.school_views(urn)}
+    order = pd.DataFrame({"target_id": list(views)})
+    groups = policy.group_by_area(order, data.targets)
+    for area, group in groups:
+        if len(groups) > 1 or area != "All targets":
+            st.subheader(lit(area if area == "Not linked to an evaluation area"
+                             else f"Report-card area: {area}"))
+        for target_id in group["target_id"]:
+            view = views[target_id]
+            with st.container(border=True):
+                phrase = narrative.measure_phrase(view.measure, view.subgroup)
+                st.markdown(f"**{lit(plain_words.with_direction(phrase, view.measure))}**")
+                # The sentence leads; the rule that produced the status sits beside it in words.
+                st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                            f"{lit(view.sentence)}")
+                st.caption(f"Why: {lit(view.rule)}")
+                st.caption(lit(deployments_mod.owning_deployment_line(
+                    {"deployment_id": view.deployment_id}, summary)))
+                figure = governed_views.target_figure(view)
+                st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
+                                config={"displayModeBar": False})
+                accessible.chart_figures(figure, view.measure)
 
 with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
+        value = portfolio.school_value(progress, summary, [urn])
+        st.markdown(lit(value["sentence"].iloc[0]))
+        for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
+            st.markdown(f"- {lit(sentence)}")
+        st.caption(lit(f"Running or not, and days unused, are judged at "
+                       f"{widgets.data_as_of(data)[1]}."))
+        widgets.table(widgets.register_table(summary, progress, data), hide_index=True,
                       width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
@@ -104,3 +131,12 @@ with inspection_tab:
         journey = charts.inspection_journey(inspections)
         st.plotly_chart(journey, width="stretch")
         accessible.chart_figures(journey, row_label="Area or judgement")
+        st.caption("Single-word judgements (before November 2025) and report cards (from 10 "
+                   "November 2025) are different scales and are never converted into each other; "
+                   "a report card's category is derived from its grades by Ofsted's rules.")
+        for sentence in policy.inspection_journey_table(inspections)["sentence"]:
+            st.markdown(f"- {lit(sentence)}")
+
+with st.expander("Words used on this page"):
+    for term, meaning in plain_words.GLOSSARY:
+        st.markdown(f"- **{lit(term)}**: {lit(meaning)}")

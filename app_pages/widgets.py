@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, exports
+from analysis import access, exports, presenters
+from analysis import deployments as deployments_mod
 from analysis.text import lit
-from app_pages.loads import current_scope
+from app_pages.loads import current_scope, dataset, progress, school_names
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -40,6 +41,21 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
                    icon=":material/lock:")
 
 
+def data_as_of(data=None):
+    """(date, words): the date the data runs to; "active" is judged there, not at today's date.
+    data: the rows the page already holds (one school's), else the scope's."""
+    data = dataset() if data is None else data
+    return deployments_mod.data_date(data.measures, data.visits)
+
+
+def register_table(summary: pd.DataFrame, targets_progress: pd.DataFrame | None = None,
+                   data=None) -> pd.DataFrame:
+    """The deployment register as people read it, with its targets' statuses (issue 13);
+    targets_progress and data: what the page already holds (one school's), else the scope's."""
+    judged = progress() if targets_progress is None else targets_progress
+    return presenters.deployment_table(summary, school_names(), judged, data_as_of(data)[0])
+
+
 def table(frame: pd.DataFrame, **options):
     """st.dataframe for every table a page shows: its cells pass the exports' formula escaping
     (analysis/exports.safe_frame), because the table's own "Download as CSV" and copy write
@@ -50,6 +66,8 @@ def table(frame: pd.DataFrame, **options):
 
 # Wide enough that "Deputy head" and UK dates are not cut off.
 DEPLOYMENT_COLUMNS = {
-    "Role": st.column_config.TextColumn("Role", width=110),
+    "Role": st.column_config.TextColumn("Role", width=230),
+    "Targets": st.column_config.TextColumn("Targets", width=380),
+    "Delivery": st.column_config.TextColumn("Delivery", width="medium"),
     "Focus": st.column_config.TextColumn("Focus", width="medium"),
 }

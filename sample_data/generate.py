@@ -130,9 +130,20 @@ PLANS = [
 ]
 
 
+# RISE support tiers (optional, issue 13): Saltmarsh is "stuck" (serious weaknesses, then
+# requires improvement) and gets targeted support; Hollowmere universal support.
+RISE_TIERS = {
+    "990207": ("Targeted", dt.date(2024, 11, 25)),
+    "990206": ("Universal", dt.date(2024, 9, 2)),
+}
+
+
 def build_schools() -> pd.DataFrame:
-    """-> schools: urn, school_name, phase, local_authority, role."""
-    return pd.DataFrame(SCHOOLS, columns=COLUMNS["schools"])
+    """-> schools: urn, school_name, phase, local_authority, role, rise_tier, rise_tier_start."""
+    frame = pd.DataFrame(SCHOOLS, columns=COLUMNS["schools"][:5])
+    frame["rise_tier"] = frame["urn"].map(lambda u: RISE_TIERS.get(u, (None, None))[0])
+    frame["rise_tier_start"] = frame["urn"].map(lambda u: RISE_TIERS.get(u, (None, None))[1])
+    return frame[COLUMNS["schools"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,6 +331,7 @@ def contract_measures(outcomes: pd.DataFrame) -> pd.DataFrame:
         "eng_maths_4plus": ((grade["english_grade"] >= 4) & (grade["maths_grade"] >= 4), both),
         "eng_maths_5plus": ((grade["english_grade"] >= 5) & (grade["maths_grade"] >= 5), both),
         "persistent_absence": (pupil_att < 90, pupil_att.notna()),
+        "severe_absence": (pupil_att <= 50, pupil_att.notna()),
         "suspension_rate": (pd.to_numeric(o["suspensions"]) >= 1, o["suspensions"].notna()),
     }
     groups = {
@@ -450,7 +462,7 @@ VISIT_STORY = {
     "D04": (0.85, 0.08, ["Safeguarding"], "Amber"),
     "D05": (0.8, 0.0, [], "Green"),
     "D06": (0.95, 0.4, ["Behaviour", "Attendance"], "Red"),  # creep: drifted off writing
-    "D07": (1.0, 0.0, [], "Green"),
+    "D07": (1.15, 0.0, [], "Green"),  # over-delivered: more days than committed (issue 13)
     "D08": (0.6, 0.05, ["Behaviour"], "Amber"),  # under-delivered so far
     "D09": (1.05, 0.05, ["Curriculum"], "Green"),
     "D10": (0.9, 0.0, [], "Amber"),
@@ -583,10 +595,11 @@ REPORT_CARDS = [
         "Leadership and governance": "Expected standard",
         "Safeguarding": "Met",
     }),
+    # Urgent improvement in achievement: the school requires significant improvement (derived).
     ("990203", D(2026, 2, 11), {
         "Inclusion": "Expected standard",
         "Curriculum and teaching": "Needs attention",
-        "Achievement": "Needs attention",
+        "Achievement": "Urgent improvement",
         "Attendance and behaviour": "Expected standard",
         "Personal development and wellbeing": "Expected standard",
         "Leadership and governance": "Expected standard",
@@ -717,12 +730,29 @@ def choose_targets(measures: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                                f" (b={b}, a={a}, next={an})")
         _, t, ms = min(candidates, key=lambda c: c[0])
         target_rows.append((spec.target_id, spec.urn, spec.deployment_id, spec.measure,
-                            spec.subgroup, b, spec.baseline_period, t, spec.target_period))
+                            spec.subgroup, b, spec.baseline_period, t, spec.target_period,
+                            target_area(spec)))
         for (period, _), (_, value) in zip(spec.milestones, ms, strict=True):
             milestone_rows.append((spec.target_id, period, value))
     targets = pd.DataFrame(target_rows, columns=COLUMNS["targets"])
     milestones = pd.DataFrame(milestone_rows, columns=COLUMNS["milestones"])
     return targets, milestones
+
+
+# The report-card evaluation area each target serves (optional, issue 13); Brackenfield's
+# targets are left without one, as a trust that has not filled the column in yet would.
+AREA_OF_MEASURE = {
+    "attendance": "Attendance and behaviour", "persistent_absence": "Attendance and behaviour",
+    "severe_absence": "Attendance and behaviour", "suspension_rate": "Attendance and behaviour",
+}
+
+
+def target_area(spec: TargetSpec) -> str | None:
+    if spec.urn == "990208":
+        return None
+    if spec.measure.startswith("disadvantaged_gap") or spec.subgroup != "All":
+        return "Inclusion"
+    return AREA_OF_MEASURE.get(spec.measure, "Achievement")
 
 
 def judge_sample(targets: pd.DataFrame, milestones: pd.DataFrame, measures: pd.DataFrame,
@@ -785,7 +815,7 @@ def build_sample(seed: int = SEED) -> Sample:
 # --------------------------------------------------------------------------------------------
 
 FIXED_CREATED = dt.datetime(2025, 4, 1, 9, 0, 0)  # so the files' bytes do not change per run
-DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date"}
+DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date", "rise_tier_start"}
 
 
 def write_workbook(path: Path, frames: dict[str, pd.DataFrame]) -> None:

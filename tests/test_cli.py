@@ -176,7 +176,11 @@ def test_validate_a_termly_file_against_the_store(capsys, db):
     next_term = sorted(str(p) for p in (SAMPLE / "next_term").iterdir())
     status, out, _ = run(capsys, "validate", *next_term, "--db", db)
     assert status == 0
-    assert out.strip() == "No problems found in 2 file(s): 2,940 outcomes, 50 visits."
+    assert out.strip() == (
+        "Note: outcomes_2024-25_summer2.xlsx, outcomes: period: 'Summer 2025' was read as "
+        "2024/25 Summer 2 (Summer alone means its second half term, Summer 2; 2025 is a calendar "
+        "year, so Summer 2025 falls in the 2024/25 academic year).\n"
+        "No problems found in 2 file(s): 2,940 outcomes, 50 visits.")
 
 
 @pytest.mark.parametrize("url, sentence", [

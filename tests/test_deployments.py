@@ -67,7 +67,9 @@ def test_days_utilisation_cost_and_last_visit(deployments, visits):
     assert summary["deployment_id"].tolist() == ["D1", "D2", "D3"]
     d1 = row(summary, "D1")
     assert d1["days_delivered"] == 4.5 and d1["utilisation"] == pytest.approx(0.45)
-    assert d1["cost_per_day"] == pytest.approx(5000 / 4.5)
+    # One day rate (issue 13): funding over days committed; spend = rate x days delivered.
+    assert d1["cost_per_day"] == d1["day_rate"] == pytest.approx(5000 / 10)
+    assert d1["spend_to_date"] == pytest.approx(500 * 4.5)
     assert d1["last_visit_date"] == pd.Timestamp(2024, 12, 10)
     assert d1["visit_count"] == 4 and d1["qa_pending"] == 2
     d2 = row(summary, "D2")
@@ -79,7 +81,9 @@ def test_a_deployment_without_visits_has_delivered_nothing(deployments, visits):
     d3 = row(summarise_deployments(deployments, visits, Settings()), "D3")
     assert d3["days_delivered"] == 0.0 and d3["utilisation"] == 0.0
     assert d3["visit_count"] == 0 and d3["qa_pending"] == 0
-    assert pd.isna(d3["cost_per_day"]) and pd.isna(d3["creep_share"]) and not d3["creep_flag"]
+    # The day rate is known before any day is delivered; nothing is spent yet.
+    assert d3["day_rate"] == pytest.approx(300.0) and d3["spend_to_date"] == 0.0
+    assert pd.isna(d3["creep_share"]) and not d3["creep_flag"]
     assert pd.isna(d3["last_visit_date"])
 
 

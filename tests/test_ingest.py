@@ -242,7 +242,7 @@ def test_two_headers_meaning_one_column_is_a_problem():
 
 
 def test_unknown_columns_are_ignored_with_a_notice():
-    upload = read_xlsx({"Outcomes": [[*OUTCOME_HEAD, "Gender"], [100001, "Autumn 2024", "P1", "F"]]})
+    upload = read_xlsx({"Outcomes": [[*OUTCOME_HEAD, "Gender"], [100001, "2024/25 Autumn 2", "P1", "F"]]})
     assert upload.ok
     assert "Gender" not in upload.frames["outcomes"].columns
     assert upload.notices["message"].tolist() == [
@@ -282,7 +282,11 @@ def test_csv_with_a_single_name_column():
                                                                  "Autumn 2024"]])
     assert "Zebedee" not in upload.frames["outcomes"].to_string()
     assert upload.notices["message"].tolist() == [
-        "Column 'Pupil name' looks like a pupil name and was dropped; it is never stored."]
+        "Column 'Pupil name' looks like a pupil name and was dropped; it is never stored.",
+        # Every label read by a rule is said (issue 13).
+        "Period: 'Autumn 2024' was read as 2024/25 Autumn 2 (Autumn alone means its second half "
+        "term, Autumn 2; 2024 is a calendar year, so Autumn 2024 falls in the 2024/25 academic "
+        "year)."]
 
 
 def test_leader_names_in_deployments_are_staff_and_kept():
@@ -323,7 +327,9 @@ def test_percent_forms(value, expected):
 def test_fractions_from_percent_formatted_cells_are_read_as_percentages():
     upload = one_outcome_column("Attendance %", 0.935, 0.88)
     assert upload.frames["outcomes"]["attendance_pct"].round(6).tolist() == [93.5, 88.0]
-    assert "read as fractions" in upload.notices["message"].iloc[0]
+    assert upload.notices["message"].str.contains("read as fractions").any()
+    assert upload.notices["message"].str.contains(
+        "'2024/25 Autumn' was read as 2024/25 Autumn 2").any()
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -49,7 +49,7 @@ def test_report_from_an_upload_has_the_three_lists(make_upload):
     assert abs(d01["utilisation"] - 1.5 / 26) < 1e-12
     assert abs(d01["creep_share"] - 0.5 / 1.5) < 1e-12 and d01["creep_flag"] is True
     assert d01["qa_pending"] == 1 and d01["last_visit_date"] == "2024-11-14"
-    assert abs(d01["cost_per_day"] - 13000 / 1.5) < 1e-9
+    assert abs(d01["cost_per_day"] - 13000 / 26) < 1e-9  # the day rate: funding / days committed
 
 
 def test_nan_becomes_null_in_json(make_upload):
@@ -59,7 +59,8 @@ def test_nan_becomes_null_in_json(make_upload):
     text = json.dumps(report, allow_nan=False)  # raises if any NaN slipped through
     t07 = json.loads(text)["targets"][0]
     assert t07["status"] == "No data yet" and t07["latest_value"] is None
-    assert json.loads(text)["deployments"][0]["cost_per_day"] is None  # no days delivered
+    # The day rate needs only the funding and the commitment, not days delivered.
+    assert json.loads(text)["deployments"][0]["cost_per_day"] == 500.0
 
 
 def test_text_lists_exceptions_first(make_upload):

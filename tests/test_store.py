@@ -451,7 +451,7 @@ def test_replaced_and_undone_blocks_keep_their_pupil_rows(store, base_upload, ma
         2: [3], 3: [pd.NA]}
     assert store.pupil_rows()["reading"].tolist() == ["EXS"] * 2 + ["WTS"] * 6
     message = store.undo(3)
-    # 12 pupil rows and the 25 measures computed from them, counted as before version 3.
-    assert message == "Undid upload 3 (b.csv): removed 8 pupil rows; 37 earlier row(s) are current again."
+    # 12 pupil rows and the 30 measures computed from them (severe absence added 5).
+    assert message == "Undid upload 3 (b.csv): removed 8 pupil rows; 42 earlier row(s) are current again."
     assert len(store.pupil_rows()) == 12 and reading(store) == (75.0, 12)
     assert store.pupil_rows(period="2023/24 Spring 2").empty

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from analysis.access_store import migration_4
+from analysis.policy_store import migration_6
 from analysis.schema import COLUMNS
 from analysis.store.connection import StoreError, now
 from analysis.store.indexes import migration_5
@@ -155,7 +156,7 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5, migration_6]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()

@@ -48,7 +48,7 @@ FLOAT_COLUMNS = {
     "suspensions", "days",
 }
 INT_COLUMNS = {"cohort"}
-DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date"}
+DATE_COLUMNS = {"start_date", "end_date", "visit_date", "inspection_date", "rise_tier_start"}
 BOOL_COLUMNS = {"disadvantaged"}
 
 # How a person names one row of each kind, singular and plural.
