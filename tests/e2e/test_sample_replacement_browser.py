@@ -59,7 +59,9 @@ def test_replacing_the_sample_keeps_every_real_upload(page, server):
 
     import_file(page, "second_school.xlsx", one_school_file(), remove_sample=True)
     # (the page escapes the message as literal text: a word joiner follows each colon)
-    result = page.locator('[data-testid="stAlertContentSuccess"]')
+    # (the rerun's stale "No problems found." box may still be on the page for a moment)
+    wait_for_app(page)
+    result = page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="Imported as")
     expect(result).to_contain_text("Imported as upload 3")
     expect(result).to_contain_text("1 new school. Undid upload 1 (riverside_trust.xlsx)")
     no_errors(page)
