@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from analysis.access_store import migration_4
+from analysis.app_tables import APP_TABLES, define_tables, migration_5
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
 
@@ -69,7 +70,7 @@ BLOCK_KEY = ["urn", "period"]
 # The tables `load()` returns, in Dataset order; `measures` is combined at load.
 DATA_KINDS = ["schools", "deployments", "targets", "milestones", "school_measures", "visits",
               "inspections"]
-ALL_DATA_TABLES = DATA_KINDS + ["outcome_blocks", "measures"]
+ALL_DATA_TABLES = DATA_KINDS + ["outcome_blocks", "measures"] + APP_TABLES  # app_tables: schema 5
 # The rows an upload brought in (its batches.row_count): everything but the computed measures.
 ROW_COUNT_TABLES = DATA_KINDS + ["outcome_blocks"]
 # The tables of schema 1 and 2, for the migrations that read them (pupil rows one per row).
@@ -323,13 +324,14 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()
 _schema_v1(METADATA)
 _schema_v2(METADATA)
 _schema_v3(METADATA)
+define_tables(METADATA)  # schema 5: analysis/app_tables.py
 T = METADATA.tables
 SCHEMA_VERSION = sa.Table(
     "schema_version", sa.MetaData(),
