@@ -99,3 +99,15 @@ def rating_badge_text(rating: str) -> str:
 def small_cohort_text(threshold: int) -> str:
     """The words shown in place of a hidden figure: 'fewer than 5 pupils'."""
     return f"fewer than {threshold} pupils"
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&")
+
+
+def as_text(text: object) -> str:
+    """Typed or uploaded words made safe to show through Markdown: every character Markdown,
+    HTML or Streamlit's colour and LaTeX syntax would act on is escaped, so it shows as written."""
+    if text is None or (not isinstance(text, str) and text != text):
+        return ""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text)).replace(
+        "\n", "  \n")
