@@ -26,7 +26,7 @@ from analysis.app_batches import APP_SOURCE, Change, current_rows, write_batch
 from analysis.app_tables import VISIT_RECORDS
 from analysis.deployments import agreed_focus_list, on_agreed_focus
 from analysis.schema import PROGRESS_RATINGS
-from analysis.store import Store, StoreError, T, _now
+from analysis.store import KEYS, Store, StoreError, T, _now, _tuples
 
 AWAITING, RETURNED, CHECKED = "Awaiting QA", "Returned", "Checked"
 STATES = [AWAITING, RETURNED, CHECKED]
@@ -171,6 +171,19 @@ def records(store: Store) -> pd.DataFrame:
     out["visit_date"] = pd.to_datetime(out["visit_date"])
     out["followup"] = out["followup"].map(lambda s: json.loads(s) if isinstance(s, str) else None)
     return out[RECORD_COLUMNS]
+
+
+def replaced_by_upload(store: Store, upload) -> pd.DataFrame:
+    """The live app-entered records an upload's visits would replace by natural key
+    (deployment_id, visit_date, focus_area, compared as the store compares them): RECORD_COLUMNS."""
+    frame = upload.frames.get("visits") if upload is not None else None
+    recs = records(store)
+    if frame is None or frame.empty or recs.empty:
+        return recs.iloc[0:0]
+    recs = recs[recs["live"] & (recs["source"] == "app")]
+    incoming = set(_tuples(frame, KEYS["visits"]))
+    stored = _tuples(recs, KEYS["visits"])
+    return recs[[k in incoming for k in stored]].reset_index(drop=True)
 
 
 def record_history(store: Store, record_id: str) -> pd.DataFrame:
