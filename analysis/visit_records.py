@@ -186,6 +186,15 @@ def replaced_by_upload(store: Store, upload) -> pd.DataFrame:
     return recs[[k in incoming for k in stored]].reset_index(drop=True)
 
 
+def replaced_table(recs: pd.DataFrame) -> pd.DataFrame:
+    """Records as the upload preview lists them: date, deployment, focus, state, entered by."""
+    return pd.DataFrame({
+        "Date": pd.to_datetime(recs["visit_date"]).dt.strftime("%d/%m/%Y"),
+        "Deployment": recs["deployment_id"], "Focus": recs["focus_area"],
+        "Time (days)": recs["days"], "State": recs["state"], "Entered by": recs["recorded_by"],
+    })
+
+
 def record_history(store: Store, record_id: str) -> pd.DataFrame:
     """Every state a record has been in, oldest first: state, changed_by, changed_at, comment,
     batch_id (undone steps are gone from it, as from the data)."""

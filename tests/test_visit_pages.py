@@ -194,3 +194,28 @@ def test_a_leader_has_no_qa_queue(signed_store):
     at = open_as(LEADER_EMAIL)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/qa.py")
+
+
+def test_the_upload_preview_says_which_app_records_it_replaces_and_asks(signed_store):
+    _, rid = vr.record_visit(signed_store, LEADER_EMAIL, vr.VisitEntry(
+        "D03", dt.date(2025, 7, 1), 1.0, "Maths", "Green", "Fluency lessons.", ""),
+        signed_store.load().deployments)
+    csv = (b"deployment_id,visit_date,days,focus_area,progress,summary,next_steps,qa_status\n"
+           b"D03,01/07/2025,0.5,Maths,Amber,From the termly sheet,,Checked\n")
+    at = open_as(ADMIN_EMAIL, "upload")
+    at.file_uploader[0].set_value([("visits.csv", csv, "text/csv")])
+    at.run()
+    assert not at.exception
+    assert any("would replace 1 visit record(s) entered in the app" in w.value for w in at.warning)
+    table = at.dataframe[1].value
+    assert list(table["Date"]) == ["01/07/2025"] and list(table["Entered by"]) == [LEADER_EMAIL]
+    at.text_input(key="upload_user").input("Data Manager").run()
+    assert _button(at, "Import").disabled, "Import waits for the answer"
+    at.checkbox(key="confirm_replace_app").check().run()
+    _button(at, "Import").click().run()
+    assert not at.exception
+    rec = vr.records(signed_store).set_index("record_id").loc[rid]
+    assert not rec["live"]
+    visit = signed_store.load().visits.query("deployment_id == 'D03' and summary == "
+                                             "'From the termly sheet'")
+    assert list(visit["days"]) == [0.5]
