@@ -34,7 +34,7 @@ SOMETHING_ELSE = "Something else"
 OFF_FOCUS_WORDS = ("This counts as off focus: days spent on something other than the "
                    "deployment's agreed focus areas count towards deployment creep.")
 NO_PUPIL_NAMES = ("Never name a pupil here: write “a Year 4 pupil” or “a group of "
-                  "disadvantaged pupils”. Records are read by the trust and shown to governors.")
+                  "disadvantaged pupils”. Records are read across the trust and may be shown to governors.")
 # Time spent, in half days: a visit is at least half a day and at most a week.
 HALF_DAYS = [n / 2 for n in range(1, 11)]
 FOLLOWUP_OUTCOMES = ["Done", "Carried forward"]

@@ -35,6 +35,10 @@ def _act(action, *args) -> None:
 if "qa_error" in state:
     st.error(state.pop("qa_error"), icon=":material/error:")
 
+show = st.radio("Show", ["All", "Entered in the app", "From spreadsheet uploads"],
+                horizontal=True, key="qa_show")
+if show != "All":
+    queue = queue[queue["source"] == ("app" if show == "Entered in the app" else "upload")]
 if queue.empty:
     st.success("Nothing awaits QA: every visit record has been checked or is with its leader.",
                icon=":material/task_alt:")
