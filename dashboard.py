@@ -4,7 +4,7 @@ The pages live in app_pages/, not pages/: Streamlit runs any pages/ folder as an
 multipage app until st.navigation has run once, which broke a bookmarked link as the first
 request after a restart (tests/e2e/test_first_request.py).
 
-Access is enforced on the server by the scope (analysis/scope.py, applied in common.py to every
+Access is enforced on the server by the scope (analysis/scope.py, applied in app_pages/loads.py to every
 load); the menu only lists the pages a role may open, and Streamlit runs no page not listed.
 """
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from analysis import access
 from analysis.store import StoreError
-from app_pages import common, identity
+from app_pages import identity, loads, sample
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -63,11 +63,11 @@ def menu(allowed: frozenset[str]) -> dict[str, list]:
 # Every page passes through here: a store fault mid-page is one sentence, never a traceback.
 try:
     identity.refuse_address()  # a network address without sign-in serves nothing
-    person = identity.gate(common.get_store())  # sign-in, or "ask your administrator", or stop
-    navigation = st.navigation(menu(common.current_scope().pages))
+    person = identity.gate(loads.get_store())  # sign-in, or "ask your administrator", or stop
+    navigation = st.navigation(menu(loads.current_scope().pages))
     identity.sidebar(person)
-    common.ensure_sample_or_empty()
-    common.sample_banner()
+    sample.ensure_sample_or_empty()
+    sample.sample_banner()
     navigation.run()
 except StoreError as error:
     st.error(str(error), icon=":material/error:")

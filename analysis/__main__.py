@@ -70,6 +70,19 @@ def _store(args) -> Store:
     return Store(args.db)
 
 
+def _who(args) -> str:
+    """Who the audit log names for a command: the --user of an import, else the login name."""
+    return getattr(args, "user", None) or f"{getpass.getuser()} (command line)"
+
+
+def _audit(args, store: Store, action: str, detail: str, urn: str | None = None) -> None:
+    """A line in the audit log for a command that changes the store or writes data out, as the
+    dashboard's pages record theirs: the log is the one record of who did what, whatever the door."""
+    from analysis import access_store
+
+    access_store.record(store, _who(args), action, f"{detail} (command line)", urn)
+
+
 # ---- subcommands: each takes the parsed arguments and returns the exit status ----------------
 
 def cmd_report(args) -> int:
@@ -131,6 +144,7 @@ def cmd_import(args) -> int:
         if exc.problems is not None and len(exc.problems):
             raise CommandError("\n".join([exc.message] + _problem_lines(exc.problems))) from exc
         raise
+    _audit(args, store, "upload", result.message)
     print(result.message)
     return 0
 
@@ -149,19 +163,27 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    print(_store(args).undo(args.batch))
+    store = _store(args)
+    message = store.undo(args.batch)
+    _audit(args, store, "undo", message)
+    print(message)
     return 0
 
 
 def cmd_backup(args) -> int:
-    _store(args).export_backup(args.file)
+    store = _store(args)
+    store.export_backup(args.file)
+    _audit(args, store, "download", f"Backup of the whole store to {args.file}")
     print(f"Backed up the store to {args.file}.")
     return 0
 
 
 def cmd_restore(args) -> int:
     _read_check_exists(args.file)
-    print(_store(args).restore_backup(args.file, replace=args.replace))
+    store = _store(args)
+    message = store.restore_backup(args.file, replace=args.replace)
+    _audit(args, store, "restore", f"{message} From {args.file}")
+    print(message)
     return 0
 
 
@@ -182,7 +204,10 @@ def cmd_settings(args) -> int:
                 values[key] = int(value) if key == "small_cohort" else float(value)
             except ValueError as exc:
                 raise CommandError(f"{key} must be a number, not '{value}'") from exc
+        before = store.get_settings().as_dict()
         store.save_settings(Settings(**values))
+        changed = [f"{k} {before[k]} -> {v}" for k, v in values.items() if before[k] != v]
+        _audit(args, store, "settings", "; ".join(changed) or "saved unchanged")
     for key, value in store.get_settings().as_dict().items():
         print(f"{key} = {value}")
     return 0
@@ -228,6 +253,14 @@ def cmd_audit(args) -> int:
     else:
         print(log.to_string(index=False) if not log.empty else "Nothing has been recorded yet.")
     return 0
+
+
+def cmd_pack(args) -> int:
+    status = pack.run_pack_command(args)
+    if status == 0 and not args.paths:  # a pack built from files never touched the store
+        _audit(args, _store(args), "download", f"Pack written to {args.out}",
+               getattr(args, "school", None))
+    return status
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -307,7 +340,7 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               "users list, users remove EMAIL", _setup_users, cmd_users),
     "audit": ("print the audit log, or write it as CSV with --out", _setup_audit, cmd_audit),
     "pack": ("build the governors' pack PDF (one school with --school, else trust-wide)",
-             pack.add_pack_arguments, pack.run_pack_command),
+             pack.add_pack_arguments, lambda args: cmd_pack(args)),
 }
 
 

@@ -52,6 +52,7 @@ ACTION_WORDS = {
     "upload": "Uploaded",
     "undo": "Undid an upload",
     "clear": "Emptied the store",
+    "restore": "Restored a backup",
     "settings": "Changed the settings",
     "user_added": "Added or changed a user",
     "user_removed": "Removed a user",

@@ -1,6 +1,6 @@
 """Who is using the dashboard: sign-in through Streamlit's st.login/st.user, or local mode.
 
-Not a page. dashboard.py calls `gate` on every run before any page; common.py asks
+Not a page. dashboard.py calls `gate` on every run before any page; loads.py asks
 `current_person` for the scope of every load. With no [auth] section in the secrets the app is
 local mode: one person on one computer, the administrator (analysis.access.LOCAL_ADMINISTRATOR).
 """

@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from analysis import charts, portfolio
+from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
 from analysis.schema import STATUS_ORDER
-from app_pages import common
+from app_pages import downloads, loads, widgets
 
 st.title("Impact across our client schools")
-data = common.dataset()
+data = loads.dataset()
 if data.schools.empty:
-    common.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
+    widgets.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
     st.stop()
 
-progress = common.progress()
-summary = common.deployment_summary()
+progress = loads.progress()
+summary = loads.deployment_summary()
 
 years = sorted({academic_year(p) for p in data.measures["period"]}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
@@ -42,13 +42,13 @@ top[1].metric("Targets at risk", int(totals["At risk"]))
 top[2].metric("Targets achieved or on track", int(totals["Achieved"] + totals["On track"]))
 bottom = st.columns(3)
 bottom[0].metric("Client schools", len(table))
-common.days_used_metric(bottom[1], table)
+widgets.days_used_metric(bottom[1], table)
 spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
-common.pack_downloads()
-st.caption(common.STATUS_LEGEND)
+downloads.pack_downloads()
+st.caption(presenters.STATUS_LEGEND)
 st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
 
 st.subheader("Every client school")
@@ -85,5 +85,5 @@ if chosen.selection.rows:
 st.caption(
     "Spend to date counts each deployment's funding in proportion to the days delivered. "
     "Deployment creep: more than "
-    f"{common.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
+    f"{loads.settings().creep_threshold:.0%} of a deployment's days spent off its agreed focus."
 )

@@ -7,13 +7,13 @@ reads it. Every change is kept and audited (analysis/access_store.py).
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store
+from analysis import access, access_store, presenters
 from analysis.store import StoreError
-from app_pages import common, identity
+from app_pages import changes, downloads, identity, loads
 
 st.title("Users and audit log")
-store = common.get_store()
-scope = common.current_scope()
+store = loads.get_store()
+scope = loads.current_scope()
 can_change = scope.person.role == access.ADMINISTRATOR
 if not identity.sign_in_configured():
     st.info("Local mode: sign-in is not configured, so the one person at this computer is the "
@@ -36,7 +36,7 @@ else:
     }), hide_index=True, width="stretch")
 
 if can_change:
-    data = common.dataset()
+    data = loads.dataset()
     clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
     names = dict(zip(clients["urn"], clients["school_name"], strict=False))
     leaders = sorted(data.deployments["leader_name"].dropna().unique())
@@ -50,7 +50,7 @@ if can_change:
                               ["", *leaders])
         if st.form_submit_button("Save", type="primary"):
             try:
-                st.success(common.add_person(access.Person(email, role, tuple(schools), leader)))
+                st.success(changes.add_person(access.Person(email, role, tuple(schools), leader)))
             except StoreError as error:
                 st.error(str(error), icon=":material/error:")
     if not people.empty:
@@ -58,7 +58,7 @@ if can_change:
                             placeholder="Choose an address")
         if st.button("Remove from the list", disabled=gone is None):
             try:
-                st.success(common.remove_person(gone))
+                st.success(changes.remove_person(gone))
             except StoreError as error:
                 st.error(str(error), icon=":material/error:")
 
@@ -67,9 +67,9 @@ log = access_store.audit_log(store)
 if log.empty:
     st.caption("Nothing has been recorded yet.")
 else:
-    table = common.audit_table(log)
+    table = presenters.audit_table(log, loads.school_names())
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
-        "Audit log (CSV)", common.audited_csv(table), file_name="audit-log.csv",
+        "Audit log (CSV)", downloads.audited_csv(table), file_name="audit-log.csv",
         mime="text/csv", icon=":material/download:", key="audit_csv",
     )

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analysis import narrative
+from analysis import narrative, presenters
 from analysis.schema import measure_label
-from app_pages import common
+from app_pages import loads, widgets
 
 # Large type and no sidebar: this page is read from the back of a governors' meeting room.
 st.html(
@@ -16,21 +16,21 @@ st.html(
     </style>"""
 )
 
-data = common.dataset()
-progress = common.progress()
+data = loads.dataset()
+progress = loads.progress()
 if progress.empty:
     st.title("Presentation mode")
-    common.empty_state("There are no action-plan targets to present yet.")
+    widgets.empty_state("There are no action-plan targets to present yet.")
     st.stop()
 
-names = common.school_names()
+names = loads.school_names()
 urns = sorted(progress["client_urn"].unique(), key=lambda u: names.get(u, u))
 top = st.columns([3, 1])
 urn = top[0].selectbox("School", urns, format_func=lambda u: names.get(u, u), key="present_urn")
-top[1].page_link(common.home_page(), label="Leave presentation mode", icon=":material/close:")
-common.record_view(urn)
+top[1].page_link(loads.home_page(), label="Leave presentation mode", icon=":material/close:")
+loads.record_view(urn)
 
-targets = common.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
+targets = presenters.exceptions_first(progress[progress["client_urn"] == urn]).reset_index(drop=True)
 position_key = f"present_position_{urn}"
 position = st.session_state.get(position_key, 0) % len(targets)
 
@@ -44,14 +44,14 @@ counter.markdown(f"<div class='present-text' style='text-align:center'>Target {p
                  f"{len(targets)}</div>", unsafe_allow_html=True)
 
 target = targets.iloc[position]
-settings = common.settings()
+settings = loads.settings()
 st.title(f"{names.get(urn, urn)}: {measure_label(target['measure'])} ({target['subgroup']})")
 st.markdown(
-    f"<div class='present-status'>{common.status_badge(target['status'])}</div>"
+    f"<div class='present-status'>{presenters.status_badge(target['status'])}</div>"
     f"<div class='present-text'>"
     f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}</div>",
     unsafe_allow_html=True,
 )
-figure = common.target_figure(target, urn, large=True)
+figure = widgets.target_figure(target, urn, large=True)
 st.plotly_chart(figure, width="stretch", config={"displayModeBar": False}, key="present_chart")
-st.caption(common.governor_rule(target))
+st.caption(widgets.governor_rule(target))

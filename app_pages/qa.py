@@ -9,20 +9,20 @@ from analysis import visit_records as vr
 from analysis.schema import VISITS_COUNTED
 from analysis.store import StoreError
 from analysis.style import as_text, rating_badge_text
-from app_pages import common, visit_work
+from app_pages import loads, visit_work
 
 st.title("QA queue")
-data = common.dataset()
+data = loads.dataset()
 recs = visit_work.records()
 state = st.session_state
-counted = VISITS_COUNTED[common.settings().visits_counted]
+counted = VISITS_COUNTED[loads.settings().visits_counted]
 st.caption(f"Days delivered and deployment creep count: {counted.lower()} (a setting on the "
            "Settings page).")
 if "qa_message" in state:
     st.success(state.pop("qa_message"), icon=":material/check_circle:")
 
 queue = vr.qa_queue(data.visits, data.deployments, recs)
-names = common.school_names()
+names = loads.school_names()
 
 
 def _act(action, *args) -> None:
@@ -99,7 +99,7 @@ else:
     labels = {r.record_id: f"{r.visit_date:%d/%m/%Y} · {r.deployment_id} · {r.focus_area} · {r.state}"
               for r in app_recs.itertuples()}
     chosen = st.selectbox("Visit record", list(labels), format_func=labels.get, key="qa_history")
-    steps = vr.record_history(common.get_store(), chosen)
+    steps = vr.record_history(loads.get_store(), chosen)
     st.dataframe(pd.DataFrame({
         "State": steps["state"],
         "Who": steps["changed_by"],

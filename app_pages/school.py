@@ -2,32 +2,32 @@
 
 import streamlit as st
 
-from analysis import charts, narrative, portfolio
+from analysis import charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
-from app_pages import common
+from app_pages import downloads, loads, widgets
 
-data = common.dataset()
+data = loads.dataset()
 clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
-    common.empty_state("No client schools are stored yet.")
+    widgets.empty_state("No client schools are stored yet.")
     st.stop()
 
 names = dict(zip(clients["urn"], clients["school_name"], strict=False))
 urns = list(names)
 asked = st.query_params.get("urn")
-common.say_if_not_available(asked, urns)
+widgets.say_if_not_available(asked, urns)
 urn = st.selectbox(
     "School", urns, index=urns.index(asked) if asked in urns else 0,
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
-common.record_view(urn)
+loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
-settings = common.settings()
-progress = common.progress()
+settings = loads.settings()
+progress = loads.progress()
 progress = progress[progress["client_urn"] == urn]
-summary = common.deployment_summary()
+summary = loads.deployment_summary()
 summary = summary[summary["client_urn"] == urn]
 inspections = data.inspections[data.inspections["urn"] == urn]
 
@@ -43,8 +43,8 @@ counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
-    col.metric(common.status_badge(status), value)
-common.pack_downloads(urn)
+    col.metric(presenters.status_badge(status), value)
+downloads.pack_downloads(urn)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
     ["Targets", "Support received", "Subgroups", "Inspection journey"]
@@ -53,17 +53,17 @@ targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
 with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
-    st.caption(common.STATUS_LEGEND)
-    for _, target in common.exceptions_first(progress).iterrows():
+    st.caption(presenters.STATUS_LEGEND)
+    for _, target in presenters.exceptions_first(progress).iterrows():
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
             st.markdown(
-                f"#### {common.status_badge(target['status'])} · "
+                f"#### {presenters.status_badge(target['status'])} · "
                 f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
             )
-            st.caption(f"Why: {common.governor_rule(target)}")
+            st.caption(f"Why: {widgets.governor_rule(target)}")
             st.plotly_chart(
-                common.target_figure(target, urn), width="stretch",
+                widgets.target_figure(target, urn), width="stretch",
                 key=f"target_{target['target_id']}", config={"displayModeBar": False},
             )
 
@@ -71,8 +71,9 @@ with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        st.dataframe(common.deployment_table(summary), hide_index=True, width="stretch",
-                     column_config=common.DEPLOYMENT_COLUMNS)
+        st.dataframe(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
+                     width="stretch",
+                     column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
             st.plotly_chart(charts.progress_ratings_chart(visits.merge(

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from analysis.schema import SMALL_COHORT_MAX, SMALL_COHORT_MIN, Settings
-from app_pages import common
+from app_pages import changes, downloads, loads, sample
 
 st.title("Settings")
-current = common.settings()
+current = loads.settings()
 
 with st.form("settings"):
     tolerance = st.slider(
@@ -28,7 +28,7 @@ with st.form("settings"):
         value=max(current.small_cohort, SMALL_COHORT_MIN), step=1,
     )
     if st.form_submit_button("Save settings", type="primary"):
-        common.save_settings(
+        changes.save_settings(
             Settings(status_tolerance=tolerance / 100, creep_threshold=creep / 100,
                      small_cohort=int(small_cohort))
         )
@@ -38,7 +38,7 @@ st.subheader("Backup")
 st.write("Download the whole store as one file; it can be restored into an empty store with "
          "`python -m analysis restore FILE`.")
 st.download_button(
-    "Download a backup", common.backup_bytes(), file_name="impact-backup.zip",
+    "Download a backup", downloads.backup_bytes(), file_name="impact-backup.zip",
     mime="application/zip", key="backup",
 )
 
@@ -48,5 +48,5 @@ st.write("Put aside every school, deployment, target, visit and outcome. Nothing
          "page brings everything back.")
 confirm = st.checkbox("I understand that this empties the store", key="confirm_clear")
 if st.button("Empty the store", disabled=not confirm):
-    common.start_empty()
+    sample.start_empty()
     st.success("The store is empty. Upload spreadsheets to begin.")

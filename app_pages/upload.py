@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analysis import visit_records
+from analysis import presenters, visit_records
 from analysis.store import StoreError
-from app_pages import common
+from app_pages import downloads, identity, loads, sample, upload_flow
 
 st.title("Upload termly spreadsheets")
 st.write(
@@ -14,44 +14,49 @@ st.write(
 )
 
 with st.expander("Blank templates", icon=":material/download:"):
-    common.template_downloads()
+    downloads.template_downloads()
 
-common.show_last_import()
+upload_flow.show_last_import()
 
-user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
+if identity.sign_in_configured():
+    # Signed in: the history names the account, not whatever name is typed.
+    user = identity.who()
+    st.caption(f"Uploads are recorded in the history as {user}.")
+else:
+    user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
 files = st.file_uploader(
     "Spreadsheets (.xlsx or .csv)", type=["xlsx", "csv"], accept_multiple_files=True,
     key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
 )
 
 if files:
-    upload = common.read_uploaded(files)
+    upload = upload_flow.read_uploaded(files)
     st.subheader("Health check")
     if not upload.notices.empty:
         for message in upload.notices["message"].unique():
             st.info(message, icon=":material/info:")
-    problems = common.health_check(upload)
+    problems = upload_flow.health_check(upload)
     if len(problems):
         st.error(
             f"{len(problems)} problem(s) found. Nothing has been stored: fix them in the "
             "spreadsheet and upload it again.",
             icon=":material/error:",
         )
-        st.dataframe(common.problems_table(problems), hide_index=True, width="stretch")
+        st.dataframe(presenters.problems_table(problems), hide_index=True, width="stretch")
     else:
         st.success("No problems found.", icon=":material/check_circle:")
-        changes = common.get_store().preview(upload)
+        changes = loads.get_store().preview(upload)
         st.subheader("What this upload will change")
-        st.dataframe(common.preview_table(changes), hide_index=True, width="stretch")
+        st.dataframe(presenters.preview_table(changes), hide_index=True, width="stretch")
         replace_sample = False
-        if common.sample_loaded():
+        if sample.sample_loaded():
             replace_sample = st.checkbox(
                 "Remove the sample data first (a workbook with its own schools list is a fresh "
                 "start; a termly file that adds to the sample trust should keep it)",
                 value="schools" in upload.frames,
             )
         # Visit records entered in the app that this upload's rows would replace (natural key).
-        replaced = visit_records.replaced_by_upload(common.get_store(), upload)
+        replaced = visit_records.replaced_by_upload(loads.get_store(), upload)
         confirmed = True
         if not replaced.empty:
             st.warning(f"This upload would replace {len(replaced)} visit record(s) entered in the "
@@ -63,7 +68,7 @@ if files:
                                     key="confirm_replace_app")
         if st.button("Import", type="primary", disabled=not user.strip() or not confirmed):
             try:
-                common.import_upload(upload, user.strip(), replace_sample)
+                upload_flow.import_upload(upload, user.strip(), replace_sample)
             except StoreError as error:
                 st.error(str(error), icon=":material/error:")
             else:
@@ -72,18 +77,18 @@ if files:
             st.caption("Enter your name to enable Import.")
 
 st.subheader("Upload history")
-history = common.get_store().history()
+history = loads.get_store().history()
 if history.empty:
     st.caption("Nothing has been imported yet.")
 else:
-    st.dataframe(common.history_table(history), hide_index=True, width="stretch")
+    st.dataframe(presenters.history_table(history), hide_index=True, width="stretch")
     live = history[~history["undone"]]
     if not live.empty:
-        batch = st.selectbox("Undo an upload", live["batch_id"], format_func=common.batch_label)
+        batch = st.selectbox("Undo an upload", live["batch_id"], format_func=upload_flow.batch_label)
         sure = st.checkbox("Yes: remove what this upload added and bring back what it replaced",
                            key="confirm_undo")
         if st.button("Undo this upload", disabled=not sure):
             try:
-                st.success(common.undo(batch))
+                st.success(upload_flow.undo(batch))
             except StoreError as error:
                 st.error(str(error), icon=":material/error:")

@@ -14,21 +14,21 @@ from analysis import access
 from analysis import visit_records as vr
 from analysis.scope import scoped_rows
 from analysis.store import StoreError
-from app_pages import common, identity
+from app_pages import identity, loads
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _records(version: str) -> pd.DataFrame:
-    return vr.records(common.get_store())
+    return vr.records(loads.get_store())
 
 
 def records() -> pd.DataFrame:
     """Visit records of the deployments this person may see (every one, trust-wide)."""
-    return scoped_rows(_records(common.current_version()), common.current_scope())
+    return scoped_rows(_records(loads.current_version()), loads.current_scope())
 
 
 def _require(roles: set[str], what: str) -> access.Person:
-    person = common.current_scope().person
+    person = loads.current_scope().person
     if person.role not in roles:
         raise StoreError(f"Only {' or '.join(access.ROLE_WORDS[r].lower() + 's' for r in roles)} "
                          f"can {what}.")
@@ -37,12 +37,12 @@ def _require(roles: set[str], what: str) -> access.Person:
 
 def _own(deployment_id: str) -> None:
     """A leader records and fixes visits only for deployments in their scope."""
-    if deployment_id not in set(common.dataset().deployments["deployment_id"]):
+    if deployment_id not in set(loads.dataset().deployments["deployment_id"]):
         raise StoreError("That deployment is not one of yours.")
 
 
 def _urn(deployment_id: str) -> str | None:
-    deployments = common.dataset().deployments
+    deployments = loads.dataset().deployments
     match = deployments.loc[deployments["deployment_id"] == deployment_id, "client_urn"]
     return None if match.empty else str(match.iloc[0])
 
@@ -50,9 +50,9 @@ def _urn(deployment_id: str) -> str | None:
 def record_visit(entry: vr.VisitEntry) -> str:
     _require({access.SYSTEM_LEADER, access.ADMINISTRATOR}, "record a visit")
     _own(entry.deployment_id)
-    batch, _ = vr.record_visit(common.get_store(), identity.who(), entry,
-                               common.dataset().deployments)
-    common.audit("visit_recorded", f"Visit record for {entry.deployment_id} on "
+    batch, _ = vr.record_visit(loads.get_store(), identity.who(), entry,
+                               loads.dataset().deployments)
+    loads.audit("visit_recorded", f"Visit record for {entry.deployment_id} on "
                  f"{entry.visit_date:%d/%m/%Y} (batch {batch})", _urn(entry.deployment_id))
     return f"Saved as batch {batch}: the visit counts on every page now and awaits QA."
 
@@ -60,41 +60,41 @@ def record_visit(entry: vr.VisitEntry) -> str:
 def resubmit(record_id: str, entry: vr.VisitEntry, comment: str) -> str:
     _require({access.SYSTEM_LEADER, access.ADMINISTRATOR}, "resubmit a visit record")
     _own(entry.deployment_id)
-    batch = vr.resubmit(common.get_store(), identity.who(), record_id, entry,
-                        common.dataset().deployments, comment)
-    common.audit("visit_recorded", f"Resubmitted the visit record for {entry.deployment_id} "
+    batch = vr.resubmit(loads.get_store(), identity.who(), record_id, entry,
+                        loads.dataset().deployments, comment)
+    loads.audit("visit_recorded", f"Resubmitted the visit record for {entry.deployment_id} "
                  f"(batch {batch})", _urn(entry.deployment_id))
     return f"Resubmitted for QA (batch {batch})."
 
 
 def return_record(record_id: str, deployment_id: str, comment: str) -> str:
     _require({access.ADMINISTRATOR}, "return a visit record")
-    batch = vr.return_record(common.get_store(), identity.who(), record_id, comment)
-    common.audit("visit_qa", f"Returned a visit record for {deployment_id} to its leader "
+    batch = vr.return_record(loads.get_store(), identity.who(), record_id, comment)
+    loads.audit("visit_qa", f"Returned a visit record for {deployment_id} to its leader "
                  f"(batch {batch}): {comment}", _urn(deployment_id))
     return f"Returned to the leader with your comment (batch {batch})."
 
 
 def check(deployment_id: str, record_id: str | None, key: tuple) -> str:
     _require({access.ADMINISTRATOR}, "check a visit record")
-    batch = vr.check_record(common.get_store(), identity.who(), record_id,
+    batch = vr.check_record(loads.get_store(), identity.who(), record_id,
                             None if record_id else key)
-    common.audit("visit_qa", f"Checked a visit record for {deployment_id} (batch {batch})",
+    loads.audit("visit_qa", f"Checked a visit record for {deployment_id} (batch {batch})",
                  _urn(deployment_id))
     return f"Checked (batch {batch})."
 
 
 def undo_record(record_id: str, deployment_id: str) -> str:
     _require({access.ADMINISTRATOR}, "undo a visit record")
-    messages = vr.undo_record(common.get_store(), record_id)
-    common.audit("undo", f"Undid a visit record for {deployment_id}: " + " ".join(messages),
+    messages = vr.undo_record(loads.get_store(), record_id)
+    loads.audit("undo", f"Undid a visit record for {deployment_id}: " + " ".join(messages),
                  _urn(deployment_id))
     return f"Undid the visit record and its {len(messages)} step(s): the history keeps them."
 
 
 def deployment_label(deployments: pd.DataFrame):
     """'Kingfisher Primary School: Maths; Assessment (D03)' for a deployment selectbox."""
-    names = common.school_names()
+    names = loads.school_names()
     labels = {d.deployment_id: f"{names.get(d.client_urn, d.client_urn)}: {d.focus_areas} "
               f"({d.deployment_id})" for d in deployments.itertuples()}
     return lambda deployment_id: labels.get(deployment_id, deployment_id)

@@ -11,17 +11,17 @@ from analysis import visit_records as vr
 from analysis.schema import PROGRESS_RATINGS
 from analysis.store import StoreError
 from analysis.style import as_text, rating_badge_text
-from app_pages import common, visit_work
+from app_pages import loads, visit_work, widgets
 
 st.title("Visit records")
-deployments = common.dataset().deployments.sort_values(["client_urn", "deployment_id"])
+deployments = loads.dataset().deployments.sort_values(["client_urn", "deployment_id"])
 if deployments.empty:
-    common.empty_state("You have no deployments stored yet, so there is nothing to record a "
+    widgets.empty_state("You have no deployments stored yet, so there is nothing to record a "
                        "visit against. Ask your administrator.")
     st.stop()
 
 recs = visit_work.records()
-visits = common.dataset().visits
+visits = loads.dataset().visits
 state = st.session_state
 gen = state.setdefault("visit_form_gen", 0)
 editing = state.get("visit_editing")  # the record_id being fixed, or None

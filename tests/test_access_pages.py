@@ -19,8 +19,8 @@ from streamlit.testing.v1 import AppTest
 from analysis import access_store, ingest
 from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER, Person
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
 from app_pages.identity import LOCAL_MODE_NOTE
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.test_pages import ROOT, _use_store
 
 AUTH = {"auth": {"redirect_uri": "http://127.0.0.1:9/oauth2callback", "cookie_secret": "x" * 32,

@@ -204,3 +204,33 @@ def test_users_add_list_remove_and_the_audit_log(capsys, filled_db, tmp_path):
 def test_a_bad_users_command_exits_2_with_a_sentence(capsys, filled_db, argv, words):
     status, out, err = run(capsys, *argv, "--db", filled_db)
     assert status == 2 and out == "" and words in err and "Traceback" not in err
+
+
+def test_commands_that_change_or_export_the_store_are_audited(capsys, filled_db, tmp_path):
+    """The audit log records who did what whatever the door: the command line writes the same
+    lines as the dashboard's pages (upload, undo, settings, backup, restore, pack)."""
+    from analysis import access_store
+
+    trust = SAMPLE / "riverside_trust.xlsx"
+    assert run(capsys, "import", str(trust), "--user", "carol", "--db", filled_db)[0] == 0
+    assert run(capsys, "undo", "3", "--db", filled_db)[0] == 0
+    assert run(capsys, "settings", "--set", "small_cohort=6", "--db", filled_db)[0] == 0
+    backup = tmp_path / "b.zip"
+    assert run(capsys, "backup", str(backup), "--db", filled_db)[0] == 0
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert run(capsys, "restore", str(backup), "--db", empty)[0] == 0
+    assert run(capsys, "pack", "--school", "100001", "--out", str(tmp_path / "p.pdf"),
+               "--db", filled_db)[0] == 0
+    log = access_store.audit_log(Store(filled_db)).sort_values("event_id")
+    assert list(log["action"]) == ["upload", "undo", "settings", "download", "download"]
+    assert (log["who"].str.endswith("(command line)") | (log["who"] == "carol")).all()
+    assert log["who"].iloc[0] == "carol" and "(command line)" in log["detail"].iloc[0]
+    assert "small_cohort 5 -> 6" in log["detail"].iloc[2]
+    assert log["urn"].iloc[4] == "100001" and "p.pdf" in log["detail"].iloc[4]
+    restored = access_store.audit_log(Store(empty))
+    assert "restore" in set(restored["action"])
+    # A pack built straight from files never touches (or creates) a store.
+    untouched = tmp_path / "never.sqlite"
+    assert run(capsys, "pack", str(trust), "--school", "990201", "--out", str(tmp_path / "q.pdf"),
+               "--db", f"sqlite:///{untouched}")[0] == 0
+    assert not untouched.exists()

@@ -2,7 +2,7 @@
 figures shown are the engine's, and the upload flow stores a good file and refuses a broken one.
 
 Each test gets its own SQLite store (DATABASE_URL) and clears Streamlit's caches, because
-app_pages/common.get_store is an st.cache_resource shared by every AppTest in this process.
+app_pages/loads.get_store is an st.cache_resource shared by every AppTest in this process.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from analysis import ingest
 from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e.workbooks import AT_EXPECTED, COHORT, NEW_SCHOOL, NEW_URN, new_school_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,12 +373,12 @@ def test_upload_health_check_lists_unknown_schools_before_anything_is_stored(sam
 # ---- the sample goes without taking real uploads with it --------------------------------------
 
 def test_removing_the_sample_keeps_a_real_upload(sample_url):
-    from app_pages import common
+    from app_pages import sample
     from tests.e2e.workbooks import new_school_workbook
 
     store = Store(sample_url)
     store.import_upload(ingest.read_files([("new_school.xlsx", new_school_workbook())]), "Ann Admin")
-    common.remove_sample()
+    sample.remove_sample()
     history = store.history()
     assert set(store.load().schools["urn"]) == {NEW_URN}  # only the real upload's school is left
     assert history.loc[history["user"] == SAMPLE_USER, "undone"].all()
@@ -386,14 +386,14 @@ def test_removing_the_sample_keeps_a_real_upload(sample_url):
 
 
 def test_the_sample_is_not_removed_under_real_rows_that_build_on_it(sample_url):
-    from app_pages import common
+    from app_pages import sample
 
     store = Store(sample_url)
     outcomes = ROOT / "sample_data" / "next_term" / "outcomes_2024-25_summer2.xlsx"
     store.import_upload(ingest.read_paths([outcomes]), "Ann Admin")
     counts, history = store.counts(), store.history()
-    with pytest.raises(common.StoreError, match="The sample data cannot be removed: a later upload"):
-        common.remove_sample()
+    with pytest.raises(sample.StoreError, match="The sample data cannot be removed: a later upload"):
+        sample.remove_sample()
     assert store.counts() == counts
     pd.testing.assert_frame_equal(store.history(), history)
 

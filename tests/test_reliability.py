@@ -301,7 +301,7 @@ def test_an_import_that_cannot_get_the_lock_is_told_to_try_again_and_stores_noth
 def test_a_running_dashboard_sees_what_another_process_changes(fresh_urls):
     """A dashboard keeps one Store open and caches by version(); other processes write."""
     url = fresh_urls()
-    dashboard = Store(url)  # as pages/common.py holds it, for the life of the process
+    dashboard = Store(url)  # as app_pages/loads.py holds it, for the life of the process
     empty = dashboard.version()
     assert cli("import", str(SAMPLE), "--db", url).returncode == 0
     imported = dashboard.version()

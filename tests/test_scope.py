@@ -10,7 +10,7 @@ from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER
 from analysis.schema import Settings
 from analysis.scope import scope_for, scoped_dataset
 from analysis.store import Dataset
-from app_pages.common import SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_WORKBOOK
 
 FRAMES = ["schools", "deployments", "targets", "milestones", "measures", "school_measures",
           "visits", "inspections"]

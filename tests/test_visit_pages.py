@@ -209,7 +209,6 @@ def test_the_upload_preview_says_which_app_records_it_replaces_and_asks(signed_s
     assert any("would replace 1 visit record(s) entered in the app" in w.value for w in at.warning)
     table = at.dataframe[1].value
     assert list(table["Date"]) == ["01/07/2025"] and list(table["Entered by"]) == [LEADER_EMAIL]
-    at.text_input(key="upload_user").input("Data Manager").run()
     assert _button(at, "Import").disabled, "Import waits for the answer"
     at.checkbox(key="confirm_replace_app").check().run()
     _button(at, "Import").click().run()

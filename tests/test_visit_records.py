@@ -13,7 +13,7 @@ from analysis import visit_records as vr
 from analysis.deployments import summarise_deployments
 from analysis.schema import Settings
 from analysis.store import StoreError
-from app_pages.common import SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_WORKBOOK
 
 DAY = dt.date(2025, 7, 1)
 

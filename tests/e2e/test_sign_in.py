@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from analysis import access_store, ingest
-from analysis.access import ADMINISTRATOR, GOVERNOR, Person
+from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER, Person
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
 from tests.e2e.helpers import (
     VIEWPORT,
@@ -34,6 +34,8 @@ pytestmark = pytest.mark.browser
 
 GOVERNOR_EMAIL = "chair.of.governors@kingfisher.sch.uk"
 ADMIN_EMAIL = "data.manager@riverside.org.uk"
+LEADER_EMAIL, LEADER = "tom.whitlock@willowbrook.sch.uk", "Tom Whitlock"  # SLE at 990201, 990202
+EXEC_EMAIL = "executive.principal@riverside.org.uk"
 KINGFISHER, KINGFISHER_URN = "Kingfisher Primary School", "990201"
 SCHOOLS = pd.read_excel(SAMPLE_WORKBOOK, sheet_name="schools", dtype=str, engine="openpyxl")
 OTHER_SCHOOLS = list(SCHOOLS.loc[SCHOOLS["urn"] != KINGFISHER_URN, "school_name"])
@@ -54,9 +56,12 @@ def signed_server(tmp_path_factory):
     access_store.add_person(store, Person(ADMIN_EMAIL, ADMINISTRATOR), "setup")
     access_store.add_person(store, Person(GOVERNOR_EMAIL, GOVERNOR, (KINGFISHER_URN,)), "setup",
                             {KINGFISHER_URN})
+    access_store.add_person(store, Person(LEADER_EMAIL, SYSTEM_LEADER, leader=LEADER), "setup")
+    access_store.add_person(store, Person(EXEC_EMAIL, TRUST_LEADER), "setup")
     store.engine.dispose()
     with oidc.provider() as provider:
         for sub, email in [("governor", GOVERNOR_EMAIL), ("admin", ADMIN_EMAIL),
+                           ("leader", LEADER_EMAIL), ("exec", EXEC_EMAIL),
                            ("stranger", "someone@elsewhere.example")]:
             oidc.define_user(provider, sub, email)
         port = free_port()
@@ -178,6 +183,45 @@ def test_sign_out_ends_the_session(tab, signed_server):
     assert KINGFISHER not in body(page)
 
 
+def test_a_system_leader_sees_the_schools_of_their_own_deployments_only(tab, signed_server):
+    page = tab
+    sign_in(page, signed_server, "leader")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "School" in nav and "Overview" not in nav and "Upload" not in nav
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert options == [f"{KINGFISHER} ({KINGFISHER_URN})", "Millstream Primary School (990202)"]
+    page.keyboard.press("Escape")
+    open_path(page, signed_server.base, "school?urn=990203")  # Otterbrook: not Tom's
+    expect(page.get_by_text("The school with URN 990203 is not one of your schools")).to_be_visible()
+    assert "Otterbrook" not in body(page)
+    open_path(page, signed_server.base, "overview")  # a trust-wide page: not theirs
+    assert "Impact across our client schools" not in body(page)
+    assert "Otterbrook" not in body(page)
+    screenshot(page, "system_leader")
+
+
+def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed_server):
+    page = tab
+    sign_in(page, signed_server, "exec")
+    expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Overview" in nav and "Deployments" in nav and "Users and audit log" in nav
+    assert "Upload" not in nav and "Settings" not in nav
+    open_path(page, signed_server.base, "school")  # the overview's table is a canvas grid
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    clients = SCHOOLS.loc[SCHOOLS["role"] == "Client"]
+    assert sorted(options) == sorted(f"{r.school_name} ({r.urn})" for r in clients.itertuples())
+    open_path(page, signed_server.base, "people")  # read-only administration
+    expect(page.get_by_role("heading", name="Audit log", exact=True)).to_be_visible()
+    assert page.get_by_role("button", name="Save").count() == 0
+    open_path(page, signed_server.base, "upload")
+    assert page.get_by_text("Drop this term's files here").count() == 0
+    screenshot(page, "trust_leader")
+
+
 def test_an_address_not_on_the_list_sees_no_data(tab, signed_server):
     page = tab
     sign_in(page, signed_server, "stranger")
@@ -194,10 +238,9 @@ def test_an_administrator_signs_in_uploads_and_exports_the_audit_log(tab, signed
     sign_in(page, signed_server, "admin")
     expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
     open_path(page, signed_server.base, "upload")
-    name = page.get_by_label("Your name (recorded in the upload history)")
-    name.fill("Data Manager")
-    name.press("Enter")
-    wait_for_app(page)
+    # Signed in, nobody types a name: the history records the account.
+    expect(page.get_by_text(f"Uploads are recorded in the history as {ADMIN_EMAIL}.")).to_be_visible()
+    assert page.get_by_label("Your name (recorded in the upload history)").count() == 0
     upload_files(page, ("test_valley.xlsx", new_school_workbook()))
     expect(page.get_by_text("No problems found.")).to_be_visible()
     page.get_by_text("Remove the sample data first", exact=False).click()  # keep the sample
@@ -207,6 +250,7 @@ def test_an_administrator_signs_in_uploads_and_exports_the_audit_log(tab, signed
     expect(page.get_by_text("Imported as upload", exact=False)).to_be_visible()
     store = Store(signed_server.database_url)
     assert NEW_URN in set(store.load().schools["urn"])
+    assert store.history()["user"].iloc[0] == ADMIN_EMAIL
 
     open_path(page, signed_server.base, "people")
     expect(page.get_by_role("heading", name="Audit log", exact=True)).to_be_visible()

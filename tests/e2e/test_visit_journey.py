@@ -16,7 +16,7 @@ from analysis import visit_records as vr
 from analysis.access import ADMINISTRATOR, SYSTEM_LEADER, Person
 from analysis.deployments import summarise_deployments
 from analysis.store import Store
-from app_pages.common import SAMPLE_USER, SAMPLE_WORKBOOK
+from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e import oidc
 from tests.e2e.helpers import (
     ARTIFACTS,

@@ -1,0 +1,110 @@
+"""Every file a page offers: templates, the backup, the governors' and trust packs, the audit log.
+
+Not a page. Each file is made only when its button is pressed (a callable download). The
+callable runs outside the page's run (no st.user there), so the person's scoped data and name
+are taken while the page renders: a file can only ever hold what the page was allowed to show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import exports, pack
+from app_pages import identity
+from app_pages.loads import (
+    audit,
+    current_scope,
+    dataset,
+    deployment_summary,
+    get_store,
+    progress,
+    require_administrator,
+    settings,
+)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
+
+
+def audited_csv(table: pd.DataFrame):
+    """The audit log as a callable CSV download (formula-safe); the export is a line in the log."""
+    who = identity.who()
+
+    def csv() -> bytes:
+        audit("audit_export", f"{len(table)} lines", who=who)
+        return exports.to_csv_bytes(table)
+    return csv
+
+
+def template_downloads() -> None:
+    """Blank templates that match docs/formats.md: the workbook and one CSV per record kind."""
+    workbook = TEMPLATES / "impact_template.xlsx"
+    st.download_button(
+        "Template workbook (all sheets)", workbook.read_bytes(), file_name=workbook.name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="template_workbook",
+    )
+    for path in sorted(TEMPLATES.glob("*.csv")):
+        st.download_button(
+            f"{path.stem} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
+            key=f"template_{path.stem}",
+        )
+
+
+def backup_bytes():
+    """The whole store as one file, made only when the button is pressed: a callable download,
+    checked and attributed now, while the page runs as the signed-in person."""
+    import tempfile
+
+    require_administrator("download a backup")
+    who = identity.who()
+
+    def backup() -> bytes:
+        audit("download", "Backup of the whole store", who=who)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "backup.zip"
+            get_store().export_backup(path)
+            return path.read_bytes()
+    return backup
+
+
+def pack_downloads(urn: str | None = None) -> None:
+    """The governors' pack (one school, or trust-wide for the board) and the tables behind it."""
+    if urn is None and not current_scope().trust_wide:
+        return  # the trust pack is a trust-wide view: trust leader and administrator only
+    data, now, progress_now, summary_now = dataset(), settings(), progress(), deployment_summary()
+    who = identity.who()
+
+    def pdf() -> bytes:
+        audit("download", f"{stem}.pdf", urn, who=who)
+        if urn:
+            return pack.build_school_pack(data, now, urn, progress=progress_now,
+                                          deployment_summary=summary_now)
+        return pack.build_trust_pack(data, now, progress=progress_now,
+                                     deployment_summary=summary_now)
+
+    def tables(name: str) -> dict[str, pd.DataFrame]:
+        audit("download", name, urn, who=who)
+        return pack.pack_tables(data, now, urn, progress=progress_now,
+                                deployment_summary=summary_now)
+
+    stem = f"governors-pack-{urn}" if urn else "trust-pack"
+    cols = st.columns(3)
+    cols[0].download_button(
+        "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
+        file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+        key=f"pack_pdf_{stem}", type="primary",
+    )
+    cols[1].download_button(
+        "Tables behind the pack (XLSX)", lambda: exports.to_xlsx_bytes(tables(f"{stem}-tables.xlsx")),
+        file_name=f"{stem}-tables.xlsx", icon=":material/table:", key=f"pack_xlsx_{stem}",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    cols[2].download_button(
+        "Targets table (CSV)",
+        lambda: exports.to_csv_bytes(tables(f"{stem}-targets.csv")["targets"]),
+        file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
+        key=f"pack_csv_{stem}",
+    )

@@ -1,0 +1,125 @@
+"""The store and every cached load, keyed by the store's version and cut to the session's scope.
+
+Not a page (dashboard.py lists the pages explicitly). Every page reaches the stored rows only
+through `dataset()`, `progress()`, `deployment_summary()` and `settings()` here: each load passes
+through the person's scope (analysis/scope.py) and is cached by store version AND scope.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from analysis import access, access_store
+from analysis import deployments as deployments_mod
+from analysis import progress as progress_mod
+from analysis import scope as scope_mod
+from analysis.schema import Settings
+from analysis.store import Dataset, Store, StoreError
+from app_pages import identity
+
+
+@st.cache_resource
+def get_store() -> Store:
+    """One Store per server process; DATABASE_URL picks PostgreSQL, else the SQLite file."""
+    return Store(os.environ.get("DATABASE_URL") or None)
+
+
+def current_version() -> str:
+    return get_store().version()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _dataset(version: str) -> Dataset:
+    """Everything stored: only ever passed through the scope, never to a page."""
+    return get_store().load()
+
+
+# ---- the scope: what the person using this session may receive (analysis/scope.py) ----------
+
+NOBODY = access.Person("", "")  # signed in but not on the list: receives nothing
+
+
+def current_scope() -> scope_mod.Scope:
+    """The scope of whoever runs this session, from the access list as it stands now."""
+    person = identity.current_person(get_store()) or NOBODY
+    return scope_mod.scope_for(person, _dataset(current_version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _scoped(version: str, scope_key: str, _scope: scope_mod.Scope) -> Dataset:
+    """The stored data cut to one scope; cached by store version AND scope."""
+    return scope_mod.scoped_dataset(_dataset(version), _scope)
+
+
+def home_page() -> str:
+    """Where 'leave' links go: the overview, or the school page for those without it."""
+    return ("app_pages/overview.py" if access.OVERVIEW in current_scope().pages
+            else "app_pages/school.py")
+
+
+def require_administrator(what: str) -> None:
+    """Changes to the store are the administrator's, whichever page asks (defence in depth)."""
+    if current_scope().person.role != access.ADMINISTRATOR:
+        raise StoreError(f"Only an administrator can {what}.")
+
+
+def audit(action: str, detail: str = "", urn: str | None = None, who: str | None = None) -> None:
+    """One line in the audit log, recorded as the person signed in. A callable download runs
+    outside the page's run, where st.user is empty: it passes the `who` taken while rendering."""
+    access_store.record(get_store(), who or identity.who(), action, detail, urn)
+
+
+def record_view(urn: str) -> None:
+    """Audit a school's page being opened: once per session, page and school, not every rerun."""
+    seen = st.session_state.setdefault("_viewed", set())
+    page = st.context.url.rsplit("/", 1)[-1].split("?")[0] if st.context.url else ""
+    if (page, urn) not in seen:
+        seen.add((page, urn))
+        audit("view_school", f"{page or 'school'} page", urn)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _settings(version: str) -> Settings:
+    return get_store().get_settings()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    data = _scoped(version, scope_key, _scope)
+    return progress_mod.judge_progress(
+        data.targets, data.milestones, data.measures, _settings(version)
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_summary(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    data = _scoped(version, scope_key, _scope)
+    return deployments_mod.summarise_deployments(data.deployments, data.visits, _settings(version))
+
+
+def dataset() -> Dataset:
+    """The data this person may see: every page's only way to the store's rows."""
+    scope = current_scope()
+    return _scoped(current_version(), scope.key, scope)
+
+
+def settings() -> Settings:
+    return _settings(current_version())
+
+
+def progress() -> pd.DataFrame:
+    scope = current_scope()
+    return _progress(current_version(), scope.key, scope)
+
+
+def deployment_summary() -> pd.DataFrame:
+    scope = current_scope()
+    return _deployment_summary(current_version(), scope.key, scope)
+
+
+def school_names() -> dict[str, str]:
+    schools = dataset().schools
+    return dict(zip(schools["urn"], schools["school_name"], strict=False))
