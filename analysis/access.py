@@ -28,9 +28,10 @@ ROLE_WORDS = {  # most people first: the administrator's form starts on governor
 # The pages, by the file name in app_pages/ (without .py).
 OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT = "overview", "school", "deployments", "present"
 UPLOAD, SETTINGS, PEOPLE = "upload", "settings", "people"
-VISITS, QA = "visits", "qa"  # the visit record form; the administrator's QA queue (issue 11)
+# The visit record form; the administrator's QA queue, agreed plan and corrections (issue 11).
+VISITS, QA, PLAN = "visits", "qa", "plan"
 ALL_PAGES = frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, UPLOAD, SETTINGS, PEOPLE, VISITS,
-                       QA})
+                       QA, PLAN})
 
 # Trust-wide views (overview, the deployments register, the trust pack) are for these two only.
 TRUST_WIDE_ROLES = frozenset({TRUST_LEADER, ADMINISTRATOR})

@@ -20,6 +20,9 @@ from sqlalchemy.engine import Connection
 
 VISIT_RECORDS, TARGET_PLAN = "visit_records", "target_plan"
 APP_TABLES = [VISIT_RECORDS, TARGET_PLAN]
+# The columns of target_plan that Dataset.target_plan carries (analysis/agreed_plan.py).
+PLAN_COLUMNS = ["target_id", "client_urn", "kind", "agreed_on", "agreed_by", "target_value",
+                "target_period", "from_value", "from_period"]
 
 
 def define_tables(metadata: sa.MetaData) -> None:

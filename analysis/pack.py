@@ -23,6 +23,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from analysis import exports, narrative, portfolio
+from analysis.agreed_plan import plan_history, target_sentences
 from analysis.pack_charts import TargetChart, chart_png
 from analysis.periods import period_index, period_of_date, try_parse_period
 from analysis.progress import judge_progress, status_rules, tolerance_band
@@ -181,6 +182,8 @@ def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
     settings, names = facts.settings, _school_names(facts.dataset)
     hide = hidden_text(settings)
     progress = facts.progress[facts.progress["client_urn"].isin(urns)]
+    # When the plan was agreed and every later change to a target: never silent (issue 11).
+    plan = plan_history(facts.dataset.target_plan, facts.dataset.targets)
     rows = []
     for _, row in progress.iterrows():
         latest = row.get("latest_value")
@@ -208,12 +211,13 @@ def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
             # A projection from a small cohort would give its figure away.
             "Projected": hide if small else _number(row.get("projected_value")),
             "Sentence": sentence,
+            "Plan history": "; ".join(target_sentences(plan, row["target_id"])),
             "_measure": row["measure"],
         })
     table = pd.DataFrame(rows, columns=[
         "URN", "School", "Target", "Deployment", "Measure", "Subgroup", "Status",
         "Rule", "Baseline", "Baseline period", "Target value", "Target period", "Latest",
-        "Latest period", "Pupils", "Expected", "Projected", "Sentence", "_measure",
+        "Latest period", "Pupils", "Expected", "Projected", "Sentence", "Plan history", "_measure",
     ])
     if table.empty:
         return table
@@ -697,6 +701,8 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     if before_deadline and not _missing(target["Projected"]):
         numbers += f" Projected at the deadline: {printed(target['Projected'], unit)}."
     pdf.para(numbers, 9)
+    if target.get("Plan history"):
+        pdf.para(shorten(target["Plan history"], 1500), 9)
     pdf.para(target["Sentence"], 9.5)
     pdf.image(io.BytesIO(chart), x=15, w=180)
     pdf.ln(3)

@@ -90,6 +90,7 @@ def scoped_dataset(data: Dataset, scope: Scope) -> Dataset:
         school_measures=data.school_measures[data.school_measures["urn"].isin(urns)],
         visits=data.visits[data.visits["deployment_id"].isin(deployments["deployment_id"])],
         inspections=data.inspections[data.inspections["urn"].isin(urns)],
+        target_plan=data.target_plan[data.target_plan["client_urn"].isin(urns)],
     )
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from analysis.access_store import migration_4
-from analysis.app_tables import APP_TABLES, define_tables, migration_5
+from analysis.app_tables import APP_TABLES, PLAN_COLUMNS, define_tables, migration_5
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, Settings
 
@@ -147,6 +147,8 @@ class Dataset:
     visits: pd.DataFrame = field(default_factory=lambda: _empty("visits"))
     inspections: pd.DataFrame = field(default_factory=lambda: _empty("inspections"))
     school_measures: pd.DataFrame = field(default_factory=lambda: _empty("school_measures"))
+    # The agreed plan's events (analysis/agreed_plan.py, schema 5): agreements and target changes.
+    target_plan: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLAN_COLUMNS))
 
     def known(self) -> dict[str, set]:
         """What later uploads may refer to: urns, deployment_ids, target_ids (check_references)."""
@@ -687,8 +689,9 @@ class Store:
         with self._reading() as conn:
             frames = {kind: _typed(self._current(conn, kind), kind) for kind in DATA_KINDS}
             computed = _typed(self._current(conn, "measures"), "measures")
+            plan = self._current(conn, "target_plan", PLAN_COLUMNS)
         measures = combine_measures(computed, frames["school_measures"])
-        return Dataset(measures=measures, **frames)
+        return Dataset(measures=measures, target_plan=plan, **frames)
 
     def pupil_counts(self) -> pd.DataFrame:
         """urn, period, rows: current pupil rows per school and period."""

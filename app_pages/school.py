@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from analysis import charts, narrative, portfolio, presenters
+from analysis import agreed_plan, charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
+from analysis.style import as_text
 from app_pages import downloads, loads, widgets
 
 data = loads.dataset()
@@ -28,6 +29,8 @@ settings = loads.settings()
 progress = loads.progress()
 progress = progress[progress["client_urn"] == urn]
 summary = loads.deployment_summary()
+# When the plan was agreed and every later change to a target (analysis/agreed_plan.py).
+plan = agreed_plan.plan_history(data.target_plan, data.targets)
 summary = summary[summary["client_urn"] == urn]
 inspections = data.inspections[data.inspections["urn"] == urn]
 
@@ -62,6 +65,8 @@ with targets_tab:
                 f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
             )
             st.caption(f"Why: {widgets.governor_rule(target)}")
+            for line in agreed_plan.target_sentences(plan, target["target_id"]):
+                st.caption(f":material/history: {as_text(line)}")
             st.plotly_chart(
                 widgets.target_figure(target, urn), width="stretch",
                 key=f"target_{target['target_id']}", config={"displayModeBar": False},
