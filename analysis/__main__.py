@@ -67,7 +67,7 @@ def _read(paths: list[str]):
 
 
 def _store(args) -> Store:
-    return Store(args.db)
+    return Store(args.db, **getattr(args, "store_options", {}))
 
 
 def _who(args) -> str:
@@ -352,8 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, store_options: dict | None = None) -> int:
+    """Run one command; the exit status. store_options: keyword arguments for the Store the
+    command opens (e.g. lock_timeout, on_phase), for a test that stops a real process at a phase."""
     args = build_parser().parse_args(argv)
+    args.store_options = store_options or {}
     if getattr(args, "user", "") is None:
         args.user = getpass.getuser()
     if getattr(args, "by", "") is None:

@@ -22,7 +22,8 @@ from analysis.app_tables import PLAN_COLUMNS, TARGET_PLAN  # noqa: F401 (PLAN_CO
 from analysis.narrative import format_value
 from analysis.periods import try_parse_period
 from analysis.schema import COLUMNS, MEASURES
-from analysis.store import Store, StoreError, T, _now
+from analysis.store import Store, StoreError, T
+from analysis.store.connection import now as _now
 
 HISTORY_COLUMNS = ["target_id", "client_urn", "kind", "on", "sentence"]
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from analysis.store import Store, StoreError, T, _now
+from analysis.store import Store, StoreError, T
+from analysis.store.connection import now as _now
 
 # What the history's "Files" column says for a batch made in the app (there was no file).
 APP_SOURCE = "entered in the app"

@@ -26,7 +26,9 @@ from analysis.app_batches import APP_SOURCE, Change, current_rows, write_batch
 from analysis.app_tables import VISIT_RECORDS
 from analysis.deployments import agreed_focus_list, on_agreed_focus
 from analysis.schema import PROGRESS_RATINGS
-from analysis.store import KEYS, Store, StoreError, T, _now, _tuples
+from analysis.store import KEYS, Store, StoreError, T
+from analysis.store.connection import now as _now
+from analysis.store.values import _tuples
 
 AWAITING, RETURNED, CHECKED = "Awaiting QA", "Returned", "Checked"
 STATES = [AWAITING, RETURNED, CHECKED]

@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -122,33 +121,9 @@ def _mark(name: str, pause_at: str | None) -> None:
         time.sleep(300)  # the test kills us here; never reached COMMIT
 
 
-def _install_markers(pause_at: str | None) -> None:
-    """Print (and maybe pause at) the phases of Store.import_upload's transaction."""
-    import analysis.store as store_module
-    from analysis.store import Store
-
-    writing, bump, insert_blocks = Store._writing, Store._bump, store_module._insert_blocks
-
-    def marked_insert_blocks(conn, blocks):
-        half = len(blocks) // 2
-        insert_blocks(conn, blocks[:half])
-        _mark("writing", pause_at)
-        insert_blocks(conn, blocks[half:])
-        _mark("written", pause_at)
-
-    @contextmanager
-    def marked_writing(self):
-        with writing(self) as conn:
-            _mark("locked", pause_at)
-            yield conn
-
-    def marked_bump(self, conn):
-        bump(self, conn)  # the last statement of every write transaction
-        _mark("committing", pause_at)
-
-    Store._writing = marked_writing
-    Store._bump = marked_bump
-    store_module._insert_blocks = marked_insert_blocks
+def _marker(pause_at: str | None):
+    """The Store's phase hook: print each phase of a write transaction, pause at one."""
+    return lambda phase: _mark(phase, pause_at)
 
 
 def main(argv: list[str]) -> int:
@@ -158,12 +133,10 @@ def main(argv: list[str]) -> int:
     pause_at = ours[ours.index("--pause-at") + 1] if "--pause-at" in ours else None
     sys.path.insert(0, str(REPO))
     import analysis.__main__ as command_line
-    from analysis.store import Store
 
-    _install_markers(pause_at)
+    options = {"on_phase": _marker(pause_at)}
     if "--lock-timeout" in ours:
-        seconds = float(ours[ours.index("--lock-timeout") + 1])
-        command_line._store = lambda args: Store(args.db, lock_timeout=seconds)
+        options["lock_timeout"] = float(ours[ours.index("--lock-timeout") + 1])
     if go is not None:
         print("ready", flush=True)
         deadline = time.monotonic() + 120
@@ -173,7 +146,7 @@ def main(argv: list[str]) -> int:
                 return 3
             time.sleep(0.005)
         print(f"started {time.time():.3f}", flush=True)
-    status = command_line.main(theirs)
+    status = command_line.main(theirs, store_options=options)
     print(f"finished {time.time():.3f}", flush=True)
     return status
 
