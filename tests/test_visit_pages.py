@@ -218,3 +218,16 @@ def test_the_upload_preview_says_which_app_records_it_replaces_and_asks(signed_s
     visit = signed_store.load().visits.query("deployment_id == 'D03' and summary == "
                                              "'From the termly sheet'")
     assert list(visit["days"]) == [0.5]
+
+
+def test_the_administrator_counts_only_checked_records_on_the_settings_page(signed_store):
+    before = summary_of(signed_store)
+    at = open_as(ADMIN_EMAIL, "settings")
+    at.radio(key="visits_counted").set_value("checked")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    assert signed_store.get_settings().visits_counted == "checked"
+    after = summary_of(signed_store)
+    assert after["days_delivered"] < before["days_delivered"]  # the sample's Pending visits
+    log = access_store.audit_log(signed_store)
+    assert log[log["action"] == "settings"]["detail"].str.contains("visits_counted").any()
