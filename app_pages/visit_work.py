@@ -59,6 +59,8 @@ def record_visit(entry: vr.VisitEntry) -> str:
 
 def resubmit(record_id: str, entry: vr.VisitEntry, comment: str) -> str:
     _require({access.SYSTEM_LEADER, access.ADMINISTRATOR}, "resubmit a visit record")
+    if record_id not in set(records()["record_id"]):  # a record of someone else's deployment
+        raise StoreError("That visit record is not one of yours.")
     _own(entry.deployment_id)
     batch = vr.resubmit(loads.get_store(), identity.who(), record_id, entry,
                         loads.dataset().deployments, comment)
