@@ -210,7 +210,8 @@ def record_history(store: Store, record_id: str) -> pd.DataFrame:
 def qa_queue(visits: pd.DataFrame, deployments: pd.DataFrame,
              recs: pd.DataFrame) -> pd.DataFrame:
     """Visits awaiting QA, oldest first, each with its deployment's agreed focus: visits columns
-    + leader_name, client_urn, focus_areas, off_focus, record_id, source, recorded_by, comment.
+    + leader_name, client_urn, focus_areas, off_focus, record_id, source, recorded_by, comment,
+    followup.
     A record returned to its leader is not in the queue until it is resubmitted."""
     v = visits[visits["qa_status"].astype(str).str.lower() == "pending"].copy()
     v["visit_date"] = pd.to_datetime(v["visit_date"])
@@ -226,6 +227,7 @@ def qa_queue(visits: pd.DataFrame, deployments: pd.DataFrame,
     v["source"] = ["upload" if r is None else r.source for r in found]
     v["recorded_by"] = [None if r is None else r.recorded_by for r in found]
     v["comment"] = [None if r is None else r.comment for r in found]
+    v["followup"] = [None if r is None else r.followup for r in found]
     v["off_focus"] = [not on_agreed_focus(f, a) for f, a in
                       zip(v["focus_area"], v["focus_areas"], strict=True)]
     v = v[v["state"] == AWAITING]

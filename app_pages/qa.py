@@ -63,6 +63,10 @@ for i, row in queue.iterrows():
         st.markdown(f"*Summary:* {as_text(row['summary'])}")
         if pd.notna(row["next_steps"]) and str(row["next_steps"]).strip():
             st.markdown(f"*Next steps:* {as_text(row['next_steps'])}")
+        followup = row["followup"]
+        if isinstance(followup, dict) and followup.get("outcome"):
+            st.caption(f"The last visit's next steps ({as_text(followup.get('next_steps'))}): "
+                       f"{followup['outcome'].lower()}.")
         if isinstance(row["comment"], str) and row["comment"]:
             st.caption(f"The leader's note on resubmitting: {as_text(row['comment'])}")
         if st.button("Check", key=f"check_{ident}", type="primary"):

@@ -105,6 +105,8 @@ def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store)
     lines = [m.value for m in at.markdown]
     assert "Agreed focus: **Maths; Assessment**" in lines
     assert "This visit: **Parents' evening on reading at home** · ⚑ off focus" in lines
+    assert any(c.value.startswith("The last visit's next steps") and
+               c.value.endswith(": carried forward.") for c in at.caption)
     ident = rec["record_id"]
     at.text_input(key=f"comment_{ident}").input("Which focus area did this serve? Say so.")
     _button_keyed(at, f"return_{ident}").click().run()

@@ -31,6 +31,9 @@ from tests.e2e.test_journey import metric_value
 from tests.e2e.test_sign_in import SignedInServer, sign_in
 
 pytestmark = pytest.mark.browser
+# Streamlit may start a rerun later than wait_for_app's first look on a busy machine, and undoing
+# four batches takes a few seconds there: the steps' results get this long to appear.
+SLOW = 30_000
 
 LEADER_EMAIL = "tom.whitlock@willowbrook.sch.uk"
 ADMIN_EMAIL = "data.manager@riverside.org.uk"
@@ -118,16 +121,16 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         # The leader, on a phone: an off-focus visit, with the reminder beside the free text.
         sign_in(leader, visit_server, "leader")
         open_path(leader, base, "visits")
-        expect(leader.get_by_role("heading", name="Record a visit")).to_be_visible()
-        expect(leader.get_by_text("Never name a pupil here", exact=False)).to_be_visible()
-        expect(leader.get_by_text("Next steps from the last visit", exact=False)).to_be_visible()
+        expect(leader.get_by_role("heading", name="Record a visit")).to_be_visible(timeout=SLOW)
+        expect(leader.get_by_text("Never name a pupil here", exact=False)).to_be_visible(timeout=SLOW)
+        expect(leader.get_by_text("Next steps from the last visit", exact=False)).to_be_visible(timeout=SLOW)
         leader.get_by_text("Carried forward", exact=True).click()
         wait_for_app(leader)
         leader.locator('[data-testid="stSelectbox"]').filter(
             has_text="Focus of the visit").click()
         leader.get_by_role("option", name=vr.SOMETHING_ELSE).click()
         wait_for_app(leader)
-        expect(leader.get_by_text("This counts as off focus", exact=False)).to_be_visible()
+        expect(leader.get_by_text("This counts as off focus", exact=False)).to_be_visible(timeout=SLOW)
         other = leader.get_by_label("What did the visit work on?")
         other.fill(OFF_FOCUS)
         other.press("Enter")
@@ -143,7 +146,7 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         shot(leader, "visit_form_phone")
         leader.get_by_role("button", name="Save the visit record").click()
         wait_for_app(leader)
-        expect(leader.get_by_text("Saved as batch", exact=False)).to_be_visible()
+        expect(leader.get_by_text("Saved as batch", exact=False)).to_be_visible(timeout=SLOW)
         width = leader.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the form is {width} px wide on a 390 px phone"
         record = vr.records(Store(url)).iloc[0]
@@ -154,7 +157,7 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         # The administrator returns it with a comment.
         open_path(admin, base, "qa")
         card = admin.locator(f".st-key-qa_{rid}")
-        expect(card).to_contain_text("Agreed focus: Maths; Assessment")
+        expect(card).to_contain_text("Agreed focus: Maths; Assessment", timeout=SLOW)
         expect(card).to_contain_text(f"This visit: {OFF_FOCUS} · ⚑ off focus")
         shot(admin, "qa_queue")
         comment = card.get_by_label("Comment for the leader (what to put right)")
@@ -164,32 +167,32 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         admin.locator(f".st-key-qa_{rid}").get_by_role("button", name="Return to the leader").click()
         wait_for_app(admin)
         expect(admin.get_by_text("Returned to the leader with your comment",
-                                 exact=False)).to_be_visible()
+                                 exact=False)).to_be_visible(timeout=SLOW)
 
         # The leader sees it returned, fixes the summary and resubmits.
         open_path(leader, base, "visits")
         expect(leader.get_by_text("Say which year groups' parents came.", exact=False)
-               ).to_be_visible()
+               ).to_be_visible(timeout=SLOW)
         leader.get_by_role("button", name="Fix and resubmit").click()
         wait_for_app(leader)
-        expect(leader.get_by_role("heading", name="Fix the returned record")).to_be_visible()
+        expect(leader.get_by_role("heading", name="Fix the returned record")).to_be_visible(timeout=SLOW)
         summary_box = leader.get_by_label("Summary of the visit")
-        expect(summary_box).to_have_value("Ran a session for parents.")
+        expect(summary_box).to_have_value("Ran a session for parents.", timeout=SLOW)
         summary_box.fill("Ran a session for Year 5 and Year 6 parents.")
         summary_box.press("Control+Enter")
         wait_for_app(leader)
         shot(leader, "visit_fix_phone")
         leader.get_by_role("button", name="Resubmit for QA").click()
         wait_for_app(leader)
-        expect(leader.get_by_text("Resubmitted for QA", exact=False)).to_be_visible()
+        expect(leader.get_by_text("Resubmitted for QA", exact=False)).to_be_visible(timeout=SLOW)
 
         # The administrator checks it.
         open_path(admin, base, "qa")
         card = admin.locator(f".st-key-qa_{rid}")
-        expect(card).to_contain_text("Year 5 and Year 6 parents")
+        expect(card).to_contain_text("Year 5 and Year 6 parents", timeout=SLOW)
         card.get_by_role("button", name="Check").click()
         wait_for_app(admin)
-        expect(admin.get_by_text("Checked (batch", exact=False)).to_be_visible()
+        expect(admin.get_by_text("Checked (batch", exact=False)).to_be_visible(timeout=SLOW)
         steps = vr.record_history(Store(url), rid)
         assert list(steps["state"]) == [vr.AWAITING, vr.RETURNED, vr.AWAITING, vr.CHECKED]
 
@@ -211,7 +214,7 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         admin.get_by_role("button", name="Undo this visit record").click()
         wait_for_app(admin)
         expect(admin.get_by_text("Undid the visit record and its 4 step(s)", exact=False)
-               ).to_be_visible()
+               ).to_be_visible(timeout=SLOW)
         days_undone, creep_undone = deployments_page(admin, base)
         assert days_undone == days_before
         assert "Tom Whitlock (SLE) at Kingfisher" not in creep_undone
