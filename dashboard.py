@@ -8,15 +8,20 @@ Access is enforced on the server by the scope (analysis/scope.py, applied in app
 load); the menu only lists the pages a role may open, and Streamlit runs no page not listed.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from analysis import access
 from analysis.store import StoreError
-from app_pages import identity, loads, sample
+from analysis.text import lit
+from app_pages import accessible, identity, loads, sample, upload_flow
 
 st.set_page_config(
     page_title="School-to-school support impact",
-    page_icon=":material/school:",
+    # A file served by the app itself: a :material/...: page icon is fetched from Google's font
+    # server by every browser, and schools run this on networks that block outside traffic.
+    page_icon=str(Path(__file__).resolve().parent / "app_pages" / "assets" / "school-icon.png"),
     layout="wide",
 )
 
@@ -64,12 +69,18 @@ def menu(allowed: frozenset[str]) -> dict[str, list]:
 
 # Every page passes through here: a store fault mid-page is one sentence, never a traceback.
 try:
+    accessible.apply_styles()  # every page, the sign-in page too: contrast, focus ring, reflow
     identity.refuse_address()  # a network address without sign-in serves nothing
     person = identity.gate(loads.get_store())  # sign-in, or "ask your administrator", or stop
-    navigation = st.navigation(menu(loads.current_scope().pages))
+    sections = menu(loads.current_scope().pages)
+    # Our own menu of links (accessible.sidebar_menu): Streamlit's grouped one is invalid markup.
+    navigation = st.navigation(sections, position="hidden")
+    accessible.sidebar_menu(sections)
     identity.sidebar(person)
     sample.ensure_sample_or_empty()
     sample.sample_banner()
+    if navigation.url_path != PAGES[access.UPLOAD][1].url_path:
+        upload_flow.forget_upload()  # the upload page was left: its parsed files go
     navigation.run()
 except StoreError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(lit(error), icon=":material/error:")

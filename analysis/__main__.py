@@ -16,12 +16,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from analysis import pack
 from analysis.schema import Settings
-from analysis.store import Store, StoreError
+
+# Each command imports what it uses when it runs (pandas, the store, the pack's PDF and charts):
+# `--help` and a mistyped command load none of it (1.1 s -> ~0.1 s).
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from analysis.store import Store
 
 USAGE_ERROR = 2
 
@@ -32,6 +36,8 @@ class CommandError(Exception):
 
 def _problem_lines(problems: pd.DataFrame) -> list[str]:
     """Each problem as `file, sheet, row R, column: message`."""
+    import pandas as pd
+
     lines = []
     for p in problems.to_dict("records"):
         where = [str(p.get("file") or "")]
@@ -67,6 +73,8 @@ def _read(paths: list[str]):
 
 
 def _store(args) -> Store:
+    from analysis.store import Store
+
     return Store(args.db, **getattr(args, "store_options", {}))
 
 
@@ -106,7 +114,10 @@ def cmd_validate(args) -> int:
         _read_check_exists(path)
     import os
 
+    import pandas as pd
+
     from analysis.ingest import read_paths
+    from analysis.store import Store
 
     upload = read_paths(args.paths)
     problems = upload.problems
@@ -133,6 +144,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from analysis.store import StoreError
+
     upload = _read(args.paths)
     store = _store(args)
     preview = store.preview(upload)
@@ -181,7 +194,7 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     _read_check_exists(args.file)
     store = _store(args)
-    message = store.restore_backup(args.file, replace=args.replace)
+    message = store.restore_backup(args.file, replace=args.replace, user=_who(args))
     _audit(args, store, "restore", f"{message} From {args.file}")
     print(message)
     return 0
@@ -256,9 +269,9 @@ def cmd_audit(args) -> int:
 
 
 def cmd_pack(args) -> int:
-    status = pack.run_pack_command(args)
+    status = _run_pack(args)
     if status == 0 and not args.paths:  # a pack built from files never touched the store
-        _audit(args, _store(args), "download", f"Pack written to {args.out}",
+        _audit(args, _store(args), "download", f"Pack written to {args.out or args.zip}",
                getattr(args, "school", None))
     return status
 
@@ -326,6 +339,97 @@ def _setup_audit(p):
     _add_db(p)
 
 
+# ---- the pack command (the PDF is analysis/pack.py; moved here from it) ----------------------
+
+def _setup_pack(parser: argparse.ArgumentParser) -> None:
+    """The `pack` subcommand's options, in analysis/__main__.py's style (`--db`, optional paths)."""
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="spreadsheets to build from; none = the store")
+    parser.add_argument("--school", metavar="URN",
+                        help="the client school's URN; leave out for the trust-wide pack")
+    parser.add_argument("--out", metavar="FILE.pdf", help="where to write the PDF (without "
+                        "--school: the board's pack, a summary and the exception schools)")
+    parser.add_argument("--zip", metavar="FILE.zip",
+                        help="also write every client school's full pack into one zip")
+    parser.add_argument("--full", action="store_true",
+                        help="without --school: every school's full sections in one PDF")
+    parser.add_argument("--period", help="the period printed on every page (default: latest)")
+    parser.add_argument("--tables", metavar="FILE.xlsx",
+                        help="also write the tables behind the pack as a workbook")
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
+
+
+def _run_pack(args: argparse.Namespace) -> int:
+    """`python -m analysis pack --school URN --out F.pdf`: write the pack; 0, or 2 with a message."""
+    import time
+
+    from analysis import exports, pack
+
+    started = time.perf_counter()
+    if getattr(args, "paths", None):
+        from analysis.ingest import read_paths
+        from analysis.report import dataset_from_upload
+
+        upload = read_paths(args.paths)
+        if len(upload.problems):
+            print(f"{len(upload.problems)} problem(s) in the files; run `python -m analysis "
+                  "validate` on them to see each one.", file=sys.stderr)
+            return 2
+        dataset, settings = dataset_from_upload(upload), Settings()
+    else:
+        from analysis.store import Store
+
+        store = Store(getattr(args, "db", None))
+        school = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+        # One school's pack reads only that school's rows (filtered in SQL).
+        dataset = store.load(urns=[school] if school else None)
+        settings = store.get_settings()
+    period = None
+    if getattr(args, "period", None):
+        from analysis.periods import try_parse_period
+
+        period = try_parse_period(args.period)
+        if period is None:
+            print(f"'{args.period}' is not a period; write it like '2024/25 Spring 2'.",
+                  file=sys.stderr)
+            return 2
+    urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
+    if not getattr(args, "out", None) and not getattr(args, "zip", None):
+        print("Say where to write the pack: --out FILE.pdf, or --zip FILE.zip for every "
+              "school's full pack.", file=sys.stderr)
+        return 2
+    from analysis import board_pack
+
+    try:
+        if not getattr(args, "out", None):
+            data = None
+        elif urn:
+            data = pack.build_school_pack(dataset, settings, urn, period)
+        elif getattr(args, "full", False):
+            data = pack.build_trust_pack(dataset, settings, period)
+        else:
+            data = board_pack.build_board_pack(dataset, settings, period)
+        packs = (board_pack.build_school_packs_zip(dataset, settings, period,
+                                                   urns=[urn] if urn else None)
+                 if getattr(args, "zip", None) else None)
+    except pack.PackError as error:
+        print(f"Cannot build the pack: {error}.", file=sys.stderr)
+        return 2
+    if packs is not None:
+        Path(args.zip).write_bytes(packs)
+        print(f"Full packs written to {args.zip} ({len(packs) / 1024:.0f} KB)")
+    if data is None:
+        return 0
+    Path(args.out).write_bytes(data)
+    if getattr(args, "tables", None):
+        Path(args.tables).write_bytes(exports.to_xlsx_bytes(pack.pack_tables(dataset, settings, urn)))
+        print(f"Tables written to {args.tables}")
+    print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB, "
+          f"{time.perf_counter() - started:.1f} s)")
+    return 0
+
+
 # name -> (help, add arguments, run). Another module may add to it before main() runs.
 COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "report": ("print targets, measures and deployments (JSON or text)", _setup_report, cmd_report),
@@ -340,22 +444,34 @@ COMMANDS: dict[str, tuple[str, Callable, Callable]] = {
               "users list, users remove EMAIL", _setup_users, cmd_users),
     "audit": ("print the audit log, or write it as CSV with --out", _setup_audit, cmd_audit),
     "pack": ("build the governors' pack PDF (one school with --school, else trust-wide)",
-             pack.add_pack_arguments, lambda args: cmd_pack(args)),
+             _setup_pack, lambda args: cmd_pack(args)),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _pack_module():
+    from analysis import pack
+
+    return pack
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in argv gets its options (the pack's need its module),
+    so `--help` and the other commands never import the PDF and chart libraries."""
+    words = sys.argv[1:] if argv is None else argv
+    wanted = next((w for w in words if not w.startswith("-")), None)
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, setup, _run) in COMMANDS.items():
-        setup(sub.add_parser(name, help=help_text, description=help_text))
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == wanted:
+            setup(command)
     return parser
 
 
 def main(argv: list[str] | None = None, store_options: dict | None = None) -> int:
     """Run one command; the exit status. store_options: keyword arguments for the Store the
     command opens (e.g. lock_timeout, on_phase), for a test that stops a real process at a phase."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     args.store_options = store_options or {}
     if getattr(args, "user", "") is None:
         args.user = getpass.getuser()
@@ -364,9 +480,14 @@ def main(argv: list[str] | None = None, store_options: dict | None = None) -> in
     if args.command == "users" and args.action != "list" and not args.email:
         print(f"users {args.action} needs the person's e-mail address.", file=sys.stderr)
         return USAGE_ERROR
+    from analysis.store import StoreError
+
+    expected: tuple[type[BaseException], ...] = (CommandError, StoreError)
+    if args.command == "pack":
+        expected += (_pack_module().PackError,)
     try:
         return COMMANDS[args.command][2](args)
-    except (CommandError, StoreError, pack.PackError) as exc:
+    except expected as exc:
         print(str(exc), file=sys.stderr)
     except FileNotFoundError as exc:
         print(f"No such file: {exc.filename}", file=sys.stderr)

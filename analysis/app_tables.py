@@ -1,4 +1,4 @@
-"""The tables of work done in the app (migration 5): visit records' QA states, the agreed plan.
+"""The tables of work done in the app (migration 6): visit records' QA states, the agreed plan.
 
 Each is a data table like the store's own: every row carries `batch_id` (the batch that wrote it)
 and `superseded_by` (NULL while current), so a state change, an agreement or a correction is a
@@ -26,7 +26,7 @@ PLAN_COLUMNS = ["target_id", "client_urn", "kind", "agreed_on", "agreed_by", "ta
 
 
 def define_tables(metadata: sa.MetaData) -> None:
-    """Add the app's tables, as migration 5 creates them, to a MetaData."""
+    """Add the app's tables, as migration 6 creates them, to a MetaData."""
     sa.Table(
         VISIT_RECORDS, metadata,
         sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True),
@@ -65,7 +65,7 @@ def define_tables(metadata: sa.MetaData) -> None:
     )
 
 
-def migration_5(conn: Connection) -> None:
+def migration_6(conn: Connection) -> None:
     """Visit records' QA states and the agreed plan."""
     metadata = sa.MetaData()
     define_tables(metadata)

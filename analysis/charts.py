@@ -2,8 +2,9 @@
 
 Drawn for a projector and a black-and-white print: large fonts, every status also told by its
 marker shape and its words, line styles that differ by dash as well as colour, periods written
-'2024/25 Spring 2' on a categorical axis in period order, and UK dates. Where `small_cohort` is
-set, a figure whose cohort is below it is never drawn: the chart says 'fewer than 5 pupils'.
+'2024/25 Spring 2' on a categorical axis in period order, and UK dates. A target card is drawn
+from a governed analysis.governed.TargetView (`target_view_chart`), which holds no hidden
+figure; where a figure is hidden (analysis/disclosure.py) the chart says 'fewer than 5 pupils'.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from analysis import style
+from analysis import disclosure, formats, style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
+from analysis.text import literal_plotly, plotly_frame
 
 # Line styles for the target chart: each differs by dash, not only colour, for grey prints.
 _ACTUAL_COLOUR = style.OKABE_ITO["black"]
@@ -103,9 +105,8 @@ def _message(fig: go.Figure, text: str) -> go.Figure:
 
 
 def _fmt(value: float, unit: str = "%") -> str:
-    """64.0 -> '64%', 94.3 -> '94.3%', gaps -> '12 pp': one decimal only where it says something."""
-    text = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
-    return f"{text} pp" if unit == "pp" else f"{text}%"
+    """64.0 -> '64%', 94.3 -> '94.3%', gaps -> '12 pp' (analysis/formats.py: never '-0')."""
+    return formats.with_unit(value, unit)
 
 
 _SHORT_HALVES = {"Autumn": "Aut", "Spring": "Spr", "Summer": "Sum"}
@@ -131,13 +132,6 @@ def _period_axis(fig: go.Figure, periods: list[str], **axis) -> None:
 def _canonical(series: pd.Series) -> pd.Series:
     """Period labels in any accepted form -> canonical labels (None when unreadable)."""
     return series.map(try_parse_period)
-
-
-def _hidden(cohort: object, small_cohort: int | None) -> bool:
-    """True when a figure must not be shown: its cohort is known and below the threshold."""
-    if small_cohort is None or cohort is None or pd.isna(cohort):
-        return False
-    return float(cohort) < small_cohort
 
 
 def _get(row: Mapping, key: str, default=None):
@@ -185,13 +179,13 @@ def _title(measure: str, subgroup: str | None) -> str:
 
 
 def _hidden_note(
-    fig: go.Figure, period: str, small_cohort: int, y: float = 0.1, yref: str = "paper",
+    fig: go.Figure, period: str, words: str, y: float = 0.1, yref: str = "paper",
     size: int = style.SMALL_FONT_SIZE - 1,
 ) -> None:
     """Say 'fewer than 5 pupils' at a period whose figure is hidden (never the figure itself)."""
     fig.add_annotation(
         x=period, y=y, xref="x", yref=yref, yanchor="bottom", showarrow=False,
-        text=style.small_cohort_text(small_cohort),
+        text=words,
         font={"size": size, "color": style.TEXT_COLOUR},
         bordercolor="#777777", borderwidth=1, bgcolor="white",
     )
@@ -257,7 +251,8 @@ def target_chart(
     small_cohort: int | None = None,
     large: bool = False,
 ) -> go.Figure:
-    """One target over time: plan line, At risk band, actuals, projection, target, support.
+    """One target over time from raw frames: governed first (analysis.governed.view_from_frames
+    applies the disclosure rule), then drawn by `target_view_chart`.
 
     target_row: a `progress` row (measure, subgroup, baseline_value, baseline_period,
     target_value, target_period, latest_period, projected_value, status, rule, cohort).
@@ -266,74 +261,61 @@ def target_chart(
     deployments: leader_name, leader_role, start_date, end_date. visits: visit_date.
     national: a value, (label, value) such as ("National 2024", 61.0), or national figures by
     year (frame academic_year, value[, approximate], or a Series indexed by academic year).
+    small_cohort: the disclosure limit (None: a view that hides nothing).
+    """
+    from analysis.governed import view_from_frames
+
+    view = view_from_frames(target_row, actuals, expected, band, projection, deployments,
+                            visits, national, small_cohort)
+    return target_view_chart(view, large=large)
+
+
+def target_view_chart(view, large: bool = False) -> go.Figure:
+    """One governed TargetView -> its figure: plan line, At risk band, actuals, projection,
+    target, support and visits. The view holds no hidden number, so none can be drawn.
+
     large: projector sizes (bigger type, taller figure).
     The rule sentence is not drawn: the page says it; the chart carries a one-line badge.
     """
     size = _SIZES[bool(large)]
-    measure = str(_get(target_row, "measure", ""))
-    unit = _unit(measure)
-    status = str(_get(target_row, "status", "No data yet"))
-    baseline_period = try_parse_period(_get(target_row, "baseline_period"))
-    target_period = try_parse_period(_get(target_row, "target_period"))
-    baseline_value = _get(target_row, "baseline_value")
-    target_value = _get(target_row, "target_value")
-
-    actuals = _sorted_periods(actuals, ["period", "value", "cohort"])
-    actuals = actuals[actuals["value"].notna()].reset_index(drop=True)
-    expected = _sorted_periods(expected, ["period", "expected"])
-    band = _sorted_periods(band, ["period", "lower", "upper"])
-    hidden_mask = actuals["cohort"].map(lambda c: _hidden(c, small_cohort)).astype(bool)
-    shown, hidden = actuals[~hidden_mask], actuals[hidden_mask]
-    latest_hidden = _latest_is_hidden(target_row, actuals, hidden_mask, small_cohort)
-
-    projection = _projection_frame(target_row, projection)
-    if latest_hidden:
-        # The projection starts from the latest figure: drawing it would give that figure away.
-        projection = projection.iloc[0:0]
-
-    # The axis covers everything the target is about; support and visits are clipped to it.
-    known = [p for p in (baseline_period, target_period) if p]
-    for frame in (actuals, expected, band, projection):
-        known += list(frame["period"])
-    if not known:
+    measure, unit, status = view.measure, view.unit, view.status
+    target_period, target_value = view.target_period, view.target_value
+    shown = pd.DataFrame(
+        [(a.period, a.value, a.cohort) for a in view.actuals if not a.hidden],
+        columns=["period", "value", "cohort"])
+    hidden_periods = view.hidden_periods()
+    latest_hidden = view.latest_hidden or bool(view.actuals and view.actuals[-1].hidden)
+    projection = [] if latest_hidden else view.projection
+    periods = view.axis
+    if not periods:
         return _message(go.Figure(), "This target has no readable periods.")
-    first, last = min(known, key=period_index), max(known, key=period_index)
-    periods = [format_period(i) for i in range(period_index(first), period_index(last) + 1)]
-
-    def clipped(series: pd.Series) -> list[float]:
-        return [_clip(v, unit) for v in series.astype(float)]
 
     drawn: list[float] = []  # every plotted value (never a hidden one): sets the y range
     fig = go.Figure()
-    if not band.empty:
+    if view.band:
         # One closed shape: along the upper edge, back along the lower edge.
-        ys = clipped(band["upper"]) + clipped(band["lower"])[::-1]
+        xs = [p for p, _, _ in view.band]
+        ys = [_clip(u, unit) for _, _, u in view.band] + [
+            _clip(lo, unit) for _, lo, _ in view.band][::-1]
         drawn += ys
         fig.add_trace(go.Scatter(
-            x=list(band["period"]) + list(band["period"])[::-1], y=ys,
+            x=xs + xs[::-1], y=ys,
             fill="toself", fillcolor=_BAND_FILL, line={"width": 0}, mode="lines",
             name="At risk band", hoverinfo="skip",
         ))
 
-    if expected.empty and baseline_period and target_period and None not in (
-        baseline_value, target_value
-    ):
-        expected = pd.DataFrame({
-            "period": [baseline_period, target_period],
-            "expected": [float(baseline_value), float(target_value)],
-        })
-    if not expected.empty:
-        ys = clipped(expected["expected"])
+    if view.plan:
+        xs = [p for p, _ in view.plan]
+        ys = [_clip(v, unit) for _, v in view.plan]
         drawn += ys
         fig.add_trace(go.Scatter(
-            x=list(expected["period"]), y=ys, mode="lines", name="Planned line",
+            x=xs, y=ys, mode="lines", name="Planned line",
             line={"color": _PLAN_COLOUR, "width": 3, "dash": "dash"},
-            hovertext=[f"{p}: expected {_fmt(v, unit)}" for p, v in
-                       zip(expected["period"], ys, strict=True)],
+            hovertext=[f"{p}: expected {_fmt(v, unit)}" for p, v in zip(xs, ys, strict=True)],
             hoverinfo="text",
         ))
 
-    reference = _national_line(national, periods, unit)
+    reference = _national_line(view.national, periods, unit)
     if reference is not None:
         name, xs, ys = reference
         ys = [_clip(v, unit) for v in ys]
@@ -345,22 +327,23 @@ def target_chart(
             hoverinfo="text",
         ))
 
-    if not projection.empty:
-        raw = list(projection["value"].astype(float))
+    if projection:
+        raw = [float(v) for _, v in projection]
         ys = [_clip(v, unit) for v in raw]
         drawn += ys
+        xs = [p for p, _ in projection]
         fig.add_trace(go.Scatter(
-            x=list(projection["period"]), y=ys, mode="lines+markers",
+            x=xs, y=ys, mode="lines+markers",
             name="Projection (current rate)",
             line={"color": _PROJECTION_COLOUR, "width": 3, "dash": "dot"},
             marker={"size": 8, "symbol": "circle-open", "color": _PROJECTION_COLOUR},
             hovertext=[f"{p}: projected {_fmt(v, unit)}" + (" (capped)" if v != r else "")
-                       for p, v, r in zip(projection["period"], ys, raw, strict=True)],
+                       for p, v, r in zip(xs, ys, raw, strict=True)],
             hoverinfo="text",
         ))
 
     if not shown.empty:
-        values = clipped(shown["value"])
+        values = [_clip(v, unit) for v in shown["value"].astype(float)]
         drawn += values
         # The latest point is drawn again, larger, in its status shape: sized here as large so
         # its value label clears that bigger marker.
@@ -404,7 +387,12 @@ def target_chart(
             cliponaxis=False, hovertext=[f"Status: {status}"], hoverinfo="text",
         ))
 
+    visits = pd.DataFrame({"visit_date": view.visits}) if view.visits else None
     has_visits = _visit_marks(fig, visits, periods, size)
+    if shown.empty and not view.plan and unit == "%":
+        # Only the target (and maybe a national line) to draw: a narrow axis round one value
+        # says nothing and crowds the hidden-figure notes onto it, so show the whole 0-100%.
+        drawn += [0.0, 100.0]
     y_range, ticks = _value_axis(drawn, unit, has_visits) if drawn else (None, None)
     if y_range is not None:
         # The visit counts sit on the axis floor, in the strip below every plotted value.
@@ -412,20 +400,21 @@ def target_chart(
             if trace_.name == _VISITS_NAME:
                 trace_.y = [y_range[0]] * len(trace_.x)
 
-    for period in hidden["period"]:
-        if small_cohort is not None:
-            # Just above the visit strip: no figure is drawn at this period to collide with.
-            _hidden_note(fig, period, small_cohort, y=min(drawn) if drawn else 0.2,
-                         yref="y" if drawn else "paper", size=size["small"])
-    if actuals.empty:
+    for period in hidden_periods:
+        # Just above the visit strip: no figure is drawn at this period to collide with.
+        _hidden_note(fig, period, view.hidden_label, y=min(drawn) if drawn else 0.2,
+                     yref="y" if drawn else "paper", size=size["small"])
+    if not view.actuals:
         fig.add_annotation(
             text="No data yet: no results since the baseline", x=0.5, y=0.5, xref="paper",
             yref="paper", showarrow=False, font={"size": size["value"]}, bgcolor="white",
         )
 
+    # Leader names and roles are uploaded text: escaped for plotly on the way in.
+    deployments = plotly_frame(pd.DataFrame(view.deployments)) if view.deployments else None
     supported = _support_bands(fig, deployments, periods, size)
 
-    _layout(fig, _title(measure, _get(target_row, "subgroup", "All")),
+    _layout(fig, _title(measure, view.subgroup),
             f"<b>{style.status_badge_text(status)}</b>", height=size["height"])
     fig.update_layout(
         title={"font": {"size": size["title"]}, "y": 0.985, "yanchor": "top",
@@ -444,7 +433,7 @@ def target_chart(
     if y_range is not None:
         suffix = "%" if unit == "%" else ""
         fig.update_yaxes(range=y_range, tickmode="array", tickvals=ticks, autorange=False,
-                         ticktext=[f"{t:g}{suffix}" for t in ticks])
+                         ticktext=[f"{formats.number(t)}{suffix}" for t in ticks])
     return fig
 
 
@@ -457,30 +446,6 @@ def _sorted_periods(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFr
     out = out[out["period"].notna()]
     out = out.assign(_order=out["period"].map(period_index)).sort_values("_order")
     return out.drop(columns="_order").reset_index(drop=True)
-
-
-def _latest_is_hidden(
-    row: Mapping, actuals: pd.DataFrame, hidden_mask: pd.Series, small_cohort: int | None
-) -> bool:
-    """Whether the target's latest figure is hidden (by the row's cohort or the last actual's)."""
-    if _hidden(_get(row, "cohort"), small_cohort):
-        return True
-    return bool(len(actuals)) and bool(hidden_mask.iloc[-1])
-
-
-def _projection_frame(row: Mapping, projection: pd.DataFrame | None) -> pd.DataFrame:
-    """The projection as period, value; built from the row when no frame is given."""
-    if projection is not None and not projection.empty:
-        return _sorted_periods(projection, ["period", "value"])
-    latest_period = try_parse_period(_get(row, "latest_period"))
-    target_period = try_parse_period(_get(row, "target_period"))
-    latest_value, projected = _get(row, "latest_value"), _get(row, "projected_value")
-    if None in (latest_period, target_period, latest_value, projected):
-        return _sorted_periods(None, ["period", "value"])
-    if period_index(latest_period) >= period_index(target_period):
-        return _sorted_periods(None, ["period", "value"])
-    return pd.DataFrame({"period": [latest_period, target_period],
-                         "value": [float(latest_value), float(projected)]})
 
 
 def _national_line(
@@ -646,7 +611,7 @@ def subgroup_chart(
 
     periods = [format_period(i) for i in range(period_index(rows["period"].iloc[0]),
                                                 period_index(rows["period"].iloc[-1]) + 1)]
-    hidden = rows["cohort"].map(lambda c: _hidden(c, small_cohort)).astype(bool)
+    hidden = rows["cohort"].map(lambda c: disclosure.is_hidden(c, small_cohort)).astype(bool)
     styles = {
         focus: {"color": style.OKABE_ITO["blue"], "dash": "solid", "symbol": "diamond"},
         other: {"color": "#555555", "dash": "dash", "symbol": "circle-open"},
@@ -671,7 +636,7 @@ def subgroup_chart(
 
     if small_cohort is not None:
         for period in sorted(set(rows.loc[hidden, "period"]), key=period_index):
-            _hidden_note(fig, period, small_cohort)
+            _hidden_note(fig, period, disclosure.hidden_words(small_cohort))
 
     # Gaps only where both figures are shown: a gap from a hidden figure would give it away.
     both = [p for p in periods if p in visible[focus] and p in visible[other]]
@@ -700,12 +665,12 @@ def subgroup_chart(
     suffix = "%" if unit == "%" else ""
     fig.update_yaxes(title={"text": _y_title(measure)}, gridcolor=style.GRID_COLOUR,
                      range=y_range, tickmode="array" if ticks else None, tickvals=ticks,
-                     ticktext=[f"{t:g}{suffix}" for t in ticks] if ticks else None)
+                     ticktext=[f"{formats.number(t)}{suffix}" for t in ticks] if ticks else None)
     # Name the line even when the other group is hidden; room on the right for the gap label.
     fig.update_layout(showlegend=True, margin={"r": 110})
     if hidden.any():
         for note in fig.layout.annotations:
-            if note.text == style.small_cohort_text(small_cohort):
+            if note.text == disclosure.hidden_words(small_cohort):
                 note.update(y=0.02)  # in the strip below every plotted value
     return fig
 
@@ -755,7 +720,7 @@ def inspection_journey(inspections: pd.DataFrame) -> go.Figure:
         fig = go.Figure()
         _layout(fig, title, height=360)
         return _message(fig, "No inspections recorded for this school.")
-    frame = inspections.copy()
+    frame = plotly_frame(inspections)  # areas and judgements are uploaded text
     frame["date"] = frame["inspection_date"].map(_to_date)
     frame = frame[frame["date"].notna()].sort_values("date")
     overall = frame["area"].astype(str).str.strip().str.lower() == "overall"
@@ -864,6 +829,7 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
     progress_counts: school_name (or urn / client_urn) plus one count column per status.
     """
     fig = go.Figure()
+    progress_counts = plotly_frame(progress_counts)  # school names are uploaded text
     label_column = next((c for c in ("school_name", "urn", "client_urn")
                          if c in getattr(progress_counts, "columns", [])), None)
     if progress_counts is None or progress_counts.empty or label_column is None:
@@ -880,7 +846,8 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
         counts = list(table[status])
         fig.add_trace(go.Bar(
             y=labels, x=counts, orientation="h", name=style.status_badge_text(status),
-            marker={"color": style.STATUS_COLOURS[status], "line": {"color": "white", "width": 1},
+            marker={"color": style.STATUS_COLOURS[status],
+                    "line": {"color": style.GRAPHIC_OUTLINE, "width": 1},
                     "pattern": {"shape": style.STATUS_PATTERNS[status], "fgcolor": "#333333",
                                 "solidity": 0.15}},
             text=[str(c) if c else "" for c in counts], textposition="inside",
@@ -917,7 +884,7 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     if deployment_summary is None or deployment_summary.empty:
         _layout(fig, title, height=300)
         return _message(fig, "No deployments to show yet.")
-    table = deployment_summary.reset_index(drop=True)
+    table = plotly_frame(deployment_summary).reset_index(drop=True)  # names are uploaded text
     labels = [_deployment_label(r) for _, r in table.iterrows()]
     committed = [float(v) for v in pd.to_numeric(table["days_committed"]).fillna(0)]
     delivered = [float(v) for v in pd.to_numeric(table["days_delivered"]).fillna(0)]
@@ -991,9 +958,10 @@ def progress_ratings_chart(visits: pd.DataFrame, labels: Mapping[str, str] | Non
     if visits is None or visits.empty:
         _layout(fig, title, height=300)
         return _message(fig, "No visit records yet.")
-    frame = visits.assign(date=visits["visit_date"].map(_to_date))
+    frame = plotly_frame(visits)  # leader names, ids and ratings are uploaded text
+    frame = frame.assign(date=frame["visit_date"].map(_to_date))
     frame = frame[frame["date"].notna()].sort_values(["deployment_id", "date"])
-    labels = dict(labels or {})
+    labels = {literal_plotly(k): literal_plotly(v) for k, v in (labels or {}).items()}
     if "leader_name" in frame:
         # The leader's name reads better than an id; the id keeps two deployments apart.
         for dep_id, leader in zip(frame["deployment_id"], frame["leader_name"], strict=True):

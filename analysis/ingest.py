@@ -24,12 +24,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
+from analysis.numbers import read_numbers
+from analysis.plausibility import implausible, implausible_milestones
 from analysis.safety import check_file
 from analysis.schema import (
     COLUMNS,
     FIELDS,
     KINDS,
     MEASURES,
+    NATURAL_KEYS,
     NO_WORDS,
     PUPIL_IDENTIFYING,
     REQUIRED,
@@ -51,15 +54,8 @@ HEADER_SEARCH_ROWS = 20
 EXCEL_EXTENSIONS = {".xlsx"}
 # Cells that mean "nothing here" (after trimming spaces).
 BLANK_TOKENS = ["", "-", "–", "—", "n/a", "N/A", "N/a", "#N/A", "null", "NULL"]
-# Keys that must be unique within an upload, per kind.
-UNIQUE_KEYS = {
-    "schools": ["urn"],
-    "deployments": ["deployment_id"],
-    "targets": ["target_id"],
-    "milestones": ["target_id", "period"],
-    "outcomes": ["urn", "period", "pupil_id"],
-    "school_measures": ["urn", "period", "measure", "subgroup"],
-}
+# Keys that must be unique within an upload, per kind (the natural keys of the data contract).
+UNIQUE_KEYS = NATURAL_KEYS
 _DATE_FORMATS = [
     "%Y-%m-%d %H:%M:%S",  # how an Excel date cell arrives from the reader
     "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y",
@@ -110,6 +106,12 @@ class Upload:
     def ok(self) -> bool:
         return self.problems.empty
 
+    def memory_bytes(self) -> int:
+        """About how much memory the parsed upload holds: its frames and their sources."""
+        parts = [*self.frames.values(), *self.sources.values(), self.problems, self.notices]
+        # deep=False: a source's file name is one string shared by every row, not one per row.
+        return int(sum(int(p.memory_usage(index=True, deep=False).sum()) for p in parts))
+
     def check_references(self, known: dict | None = None) -> pd.DataFrame:
         """Problems for references to schools, deployments or targets nobody has uploaded."""
         return check_references(self.frames, known)
@@ -126,6 +128,14 @@ def _remember_origin(frame: pd.DataFrame, sources: pd.DataFrame, headers: dict) 
     for key in [k for k, (ref, _, _) in _ORIGINS.items() if ref() is None]:
         del _ORIGINS[key]
     _ORIGINS[id(frame)] = (weakref.ref(frame), sources, headers)
+    # The sources of a 1M-row upload are ~60 MB: let them go with the frame, not at the next read.
+    weakref.finalize(frame, _forget_origin, id(frame))
+
+
+def _forget_origin(key: int) -> None:
+    entry = _ORIGINS.get(key)
+    if entry is not None and entry[0]() is None:  # not a newer frame that reuses the id
+        del _ORIGINS[key]
 
 
 def _origin_of(frame: pd.DataFrame) -> tuple[pd.DataFrame | None, dict]:
@@ -216,6 +226,12 @@ def read_files(files: list[tuple[str, bytes]]) -> Upload:
         _check_duplicates(kind, frame, source, part_headers, log)
         _remember_origin(frame, source, part_headers)
         frames[kind], sources[kind] = frame, source
+    # Values each cell can hold but no school's data does (a 555% baseline, a visit in 1900):
+    # after every kind is read, since a milestone's range is its target's measure's and the
+    # date windows follow the periods of the whole upload.
+    refused = implausible(frames, sources, headers)
+    if len(refused):
+        log.problems.append(refused)
     return Upload(frames, _table(log.problems), _table(log.notices), infos, sources, headers)
 
 
@@ -291,6 +307,17 @@ def check_references(frames: dict[str, pd.DataFrame], known: dict | None = None)
             first = rows["row"].iloc[0]
             log.problem(file, sheet, None if pd.isna(first) else int(first), label,
                         f"{label}: {value} {words}{more}")
+    # A milestone for a stored target (not in this upload) takes that target's measure's range.
+    uploaded = (set(frames["targets"]["target_id"].dropna()) if "targets" in frames
+                and "target_id" in frames["targets"] else set())
+    stored_measures = {t: m for t, m in (known.get("target_measures") or {}).items()
+                       if t not in uploaded}
+    milestones = frames.get("milestones")
+    if milestones is not None and not milestones.empty and stored_measures:
+        source, headers = _origin_of(milestones)
+        refused = implausible_milestones(milestones, stored_measures, source, headers)
+        if len(refused):
+            log.problems.append(refused)
     return _table(log.problems)
 
 
@@ -619,7 +646,7 @@ def _empty(spec: Field, n: int) -> pd.Series:
     if spec.default is not None:
         return pd.Series([spec.default] * n, dtype="str")
     dtype = {"yesno": "boolean", "number": "float64", "whole": "float64", "percent": "float64",
-             "grade": "float64", "date": "datetime64[ns]"}.get(spec.type, "str")
+             "money": "float64", "grade": "float64", "date": "datetime64[ns]"}.get(spec.type, "str")
     return pd.Series([None] * n, dtype=dtype)
 
 
@@ -662,10 +689,13 @@ def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.nda
     elif kind == "date":
         out = _parse_dates(values)
         bad(out.isna(), "is not a date; write it as dd/mm/yyyy")
-    elif kind in ("number", "whole", "percent"):
-        out = _numbers(values, percent=kind == "percent")
+    elif kind in ("number", "whole", "percent", "money"):
+        out, separators = read_numbers(values, percent=kind == "percent", money=kind == "money")
         number = out.notna().to_numpy()
-        bad(~number, "is not a number")
+        wrong = separators.notna().to_numpy() & has
+        if wrong.any():  # a decimal comma or a full stop grouping thousands: never rescaled
+            found.append((wrong, f"{label}: " + separators.fillna("")))
+        bad(~number & ~wrong, "is not a number")
         if kind == "whole":
             bad(number & (out % 1 != 0).to_numpy(), "is not a whole number")
         if kind == "percent" and number.any() and 0 < out.max() <= 1 \
@@ -674,16 +704,6 @@ def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.nda
             out = out * 100
             log.notice(file, sheet, f"{label}: every value was between 0 and 1, so they were "
                        "read as fractions (0.935 = 93.5%).", column=label)
-        if spec.min is not None:
-            if spec.above_min:
-                bad(number & (out <= spec.min).to_numpy(), f"must be more than {spec.min:g}",
-                    quote=False)
-            elif spec.min == 0:
-                bad(number & (out < 0).to_numpy(), "is negative", quote=False)
-            else:
-                bad(number & (out < spec.min).to_numpy(), f"is below {spec.min:g}", quote=False)
-        if spec.max is not None:
-            bad(number & (out > spec.max).to_numpy(), f"is above {spec.max:g}", quote=False)
     elif kind == "yesno":
         out = _each(values, lambda v: True if normalise_name(v) in YES_WORDS
                     else False if normalise_name(v) in NO_WORDS else None, "boolean")
@@ -726,18 +746,6 @@ def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.nda
     elif spec.default is not None:
         result = result.where(present, spec.default)
     return result
-
-
-def _numbers(values: pd.Series, percent: bool) -> pd.Series:
-    """'1,234', '£1,200.50', '93.5%' -> floats; NaN where not a number."""
-    out = pd.to_numeric(values, errors="coerce").astype("float64")
-    retry = values.notna() & out.isna()
-    if retry.any():  # only the few texts with commas, pound signs or percent signs
-        text = values[retry].str.replace(r"[,£\s]", "", regex=True)
-        if percent:
-            text = text.str.removesuffix("%")
-        out[retry] = pd.to_numeric(text, errors="coerce")
-    return out.where(np.isfinite(out))
 
 
 def _grade(value: str) -> float | None:
@@ -842,21 +850,29 @@ def _check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,
     keys = UNIQUE_KEYS.get(kind)
     if not keys or frame.empty:
         return
-    complete = frame[keys].notna().all(axis=1)
+    # A blank optional key (a visit's focus area) is part of the key, as the store keys it; a
+    # blank required one is already a problem of its own.
+    required = [k for k in keys if FIELDS[kind][k].required]
+    complete = frame[required].notna().all(axis=1)
     repeat = (frame.duplicated(keys, keep="first") & complete).to_numpy()
     if not repeat.any():
         return
     # Vectorised, because a term's file uploaded twice makes every pupil row a duplicate.
     involved = frame.duplicated(keys, keep=False) & complete
-    group = frame.loc[involved, keys].groupby(keys, sort=False).ngroup()
+    group = frame.loc[involved, keys].groupby(keys, sort=False, dropna=False).ngroup()
     first_of_group = pd.Series(group.index, index=group.index).groupby(group.to_numpy()).transform(
         "first")
     repeats = np.flatnonzero(repeat)
     first = first_of_group.loc[repeats].to_numpy()
     here, there = source.iloc[repeats].reset_index(drop=True), source.iloc[first].reset_index(
         drop=True)
-    values = frame.iloc[repeats][keys].astype("str").reset_index(drop=True)
-    col = {"milestones": "target_id", "school_measures": "measure"}.get(kind, keys[-1])
+    values = frame.iloc[repeats][keys].reset_index(drop=True)
+    for key in keys:  # as a person writes them: dates dd/mm/yyyy, a blank as blank
+        if values[key].dtype.kind == "M":
+            values[key] = values[key].dt.strftime("%d/%m/%Y")
+        values[key] = values[key].astype(object).where(values[key].notna(), "").astype("str")
+    col = {"milestones": "target_id", "school_measures": "measure", "visits": "visit_date",
+           "inspections": "inspection_date"}.get(kind, keys[-1])
     # The header as written in each repeated row's own sheet.
     parts = {(f, sh): headers.get((f, sh), {}).get(col, col) for f, sh in
              here[["file", "sheet"]].drop_duplicates().itertuples(index=False)}
@@ -870,6 +886,16 @@ def _check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,
     elif kind == "school_measures":
         what = ("'" + values["measure"] + "' (" + values["subgroup"]
                 + ") appears more than once for URN " + values["urn"] + " in " + values["period"])
+    elif kind == "visits":
+        focus = np.where(values["focus_area"] == "", "no focus area",
+                         "focus '" + values["focus_area"] + "'")
+        # Two half days on one day with one focus would otherwise become one half day.
+        what = ("a second visit record for " + values["deployment_id"] + " on "
+                + values["visit_date"] + " with " + focus + "; put them on one row with the "
+                "days added together, or give each its own focus area")
+    elif kind == "inspections":
+        what = ("URN " + values["urn"] + " has more than one '" + values["area"]
+                + "' judgement on " + values["inspection_date"])
     else:
         what = "'" + values[keys[0]] + "' appears more than once"
     elsewhere = ((here["file"] != there["file"])

@@ -1,4 +1,4 @@
-"""Plain-English sentences built from the numbers, and the one way every number is written.
+"""Plain-English sentences built from the numbers (written the one way: analysis/formats.py).
 
 Governors and trust boards read these sentences instead of charts, so each one says what
 happened, what was expected and what that means, in the words a school would use.
@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import disclosure
+from analysis.formats import format_change, format_days, format_value
+from analysis.formats import number as _number
 from analysis.schema import MEASURES, measure_label
+
+__all__ = ["format_change", "format_days", "format_value"]  # their home is analysis/formats.py
 
 # How a subgroup reads after a measure's name ("... for disadvantaged pupils").
 _SUBGROUP_WORDS = {
@@ -27,56 +32,11 @@ def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _number(value: float) -> str:
-    """60.0 -> '60', 60.46 -> '60.5', -0.04 -> '0': one decimal place, none when it is .0."""
-    rounded = round(float(value), 1)
-    if rounded == 0:
-        return "0"  # never "-0"
-    text = f"{rounded:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_value(value: object, measure: str | None = None) -> str:
-    """A measure's value as people read it: '60%', '60.5%', or '3.2 pp' (percentage points) for a gap."""
-    if _missing(value):
-        return "no figure"
-    unit = MEASURES[measure].unit if measure in MEASURES else "%"
-    if unit == "pp":
-        return f"{_number(value)} pp"
-    return f"{_number(value)}%"
-
-
-def format_change(points: float) -> str:
-    """A difference between two percentages: '3 points', '0.5 points', '1 point'."""
-    if _missing(points):
-        return "no figure"
-    if points != 0 and round(abs(float(points)), 1) == 0:
-        return "less than 0.1 points"  # a real difference that rounding would hide as "0"
-    text = _number(abs(float(points)))
-    return f"{text} point" if text == "1" else f"{text} points"
-
-
-def format_days(days: object) -> str:
-    """12.0 -> '12 days', 0.5 -> '0.5 days', 1 -> '1 day'."""
-    if _missing(days):
-        return "no days"
-    text = _number(days)
-    return f"{text} day" if text == "1" else f"{text} days"
-
-
 def measure_phrase(measure: str, subgroup: object = "All") -> str:
     """'maths_exs', 'Disadvantaged' -> 'Maths at the expected standard for disadvantaged pupils'."""
     label = measure_label(measure)
     words = _SUBGROUP_WORDS.get(str(subgroup)) if not _missing(subgroup) else None
     return f"{label} {words}" if words else label
-
-
-def _small(cohort: object, small_cohort: int | None) -> bool:
-    """True when a figure must be hidden: its cohort is below the limit (or unknown)."""
-    if small_cohort is None:
-        return False
-    # A figure whose cohort was never given cannot be shown to be safe, so it is hidden too.
-    return _missing(cohort) or int(cohort) < small_cohort
 
 
 def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> str:
@@ -107,7 +67,7 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
         "Missed": "this target was missed",
     }.get(status, f"this target is {status.lower()}")
 
-    if _small(row.get("cohort"), small_cohort):
+    if small_cohort is not None and disclosure.is_hidden(row.get("cohort"), small_cohort):
         return (
             f"{subject} in {row['latest_period']} covers fewer than {small_cohort} pupils, "
             f"so no figures are shown; {outcome}."
@@ -130,6 +90,34 @@ def describe_target(row: pd.Series | dict, small_cohort: int | None = None) -> s
     # "17% was expected" would read as a floor; for lower-is-better measures it is a ceiling.
     expected = f"no more than {expected}" if lower_better else expected
     return f"{opening}; {expected} was expected by now, so {outcome}."
+
+
+def describe_governed(row: pd.Series | dict, limit: int | None) -> str:
+    """A governed progress row (analysis.governed) -> its sentence, quoting no hidden figure.
+
+    The flags say what is hidden: the latest figure (the sentence says 'fewer than N pupils'),
+    the baseline (left out), the plan (no expected value)."""
+    status = str(row["status"])
+    measure = str(row["measure"])
+    phrase = measure_phrase(measure, row.get("subgroup", "All"))
+    outcome = {"Achieved": "this target has been achieved", "Missed": "this target was missed"
+               }.get(status, f"this target is {status.lower()}")
+    if status == "No data yet" and row.get("baseline_hidden"):
+        return f"{phrase} has no figure yet since the baseline in {row['baseline_period']}."
+    if row.get("latest_hidden") or status == "No data yet":
+        # describe_target says 'fewer than N pupils' for a hidden (NA-cohort) latest figure.
+        return describe_target(row, small_cohort=limit if limit is not None else 5)
+    if row.get("baseline_hidden"):
+        return (f"{phrase} was {format_value(row['latest_value'], measure)} in "
+                f"{row['latest_period']} (the baseline covers "
+                f"{disclosure.hidden_words(limit or 5)}, so it is not shown); {outcome}.")
+    if row.get("plan_hidden") and status not in ("Achieved", "Missed"):
+        # A hidden milestone: the expected value runs through it, so it is not quoted.
+        return (f"{phrase} was {format_value(row['latest_value'], measure)} in "
+                f"{row['latest_period']} (the plan's milestones cover "
+                f"{disclosure.hidden_words(limit or 5)}, so the expected value is not shown); "
+                f"{outcome}.")
+    return describe_target(row, small_cohort=limit)
 
 
 def describe_school(

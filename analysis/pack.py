@@ -1,19 +1,15 @@
 """The governors' meeting pack: one school's (or the whole trust's) impact as an A4 PDF.
 
-Governor-safe by construction: the pack is drawn only from the tables `pack_tables` returns,
-and those tables are made from school-level frames (never pupil rows), leave out the visit
-records' free text (a leader may have named a pupil there), and replace every figure whose
-cohort is below the small-cohort threshold with the words `fewer than 5 pupils`.
+Governor-safe by construction: the PDF prints only the tables `analysis.pack_tables` makes and
+the per-target views `analysis.governed` makes, both from governed facts, so no hidden figure
+reaches it (see analysis/disclosure.py for the rule). Sustainability is
+analysis/sustainability.py; the `pack` command is in analysis/__main__.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -22,13 +18,28 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from analysis import exports, narrative, portfolio
-from analysis.agreed_plan import plan_history, target_sentences
-from analysis.pack_charts import TargetChart, chart_png
-from analysis.periods import period_index, period_of_date, try_parse_period
-from analysis.progress import judge_progress, status_rules, tolerance_band
-from analysis.schema import MEASURES, Settings, measure_label
-from analysis.style import STATUS_COLOURS, STATUS_GLYPHS, STATUS_ORDER, small_cohort_text
+from analysis import governed
+from analysis.pack_charts import chart_from_view, chart_png
+from analysis.pack_tables import (  # noqa: F401 (re-exported: pack.pack_tables etc.)
+    PackFacts,
+    _client_urns,
+    _days,
+    _missing,
+    _money,
+    _school_names,
+    _summary_table,
+    _tables,
+    _targets_table,
+    hidden_text,
+    pack_facts,
+    pack_tables,
+    printed,
+)
+from analysis.periods import period_index, period_of_date, try_parse_period  # noqa: F401
+from analysis.progress import status_rules
+from analysis.schema import Settings
+from analysis.style import STATUS_COLOURS, STATUS_GLYPHS, STATUS_ORDER
+from analysis.sustainability import sustainability  # noqa: F401 (re-exported)
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -41,384 +52,6 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 STATUS_RGB = {status: _rgb(colour) for status, colour in STATUS_COLOURS.items()}
-
-
-def hidden_text(settings: Settings) -> str:
-    """The words shown instead of a figure whose cohort is too small."""
-    return small_cohort_text(settings.small_cohort)
-
-
-# ---- the facts behind the pack ----------------------------------------------------------------
-
-@dataclass
-class PackFacts:
-    """Everything one pack needs, computed once: the dataset's frames plus progress and summary."""
-
-    dataset: object
-    settings: Settings
-    progress: pd.DataFrame
-    summary: pd.DataFrame
-    overview: pd.DataFrame
-
-
-def pack_facts(dataset, settings: Settings, progress: pd.DataFrame | None = None,
-               deployment_summary: pd.DataFrame | None = None,
-               today: dt.date | None = None) -> PackFacts:
-    """Dataset -> PackFacts; pass progress / deployment_summary when a caller has them cached."""
-    if progress is None:
-        progress = judge_progress(dataset.targets, dataset.milestones, dataset.measures, settings)
-    if deployment_summary is None:
-        from analysis.deployments import summarise_deployments
-
-        deployment_summary = summarise_deployments(dataset.deployments, dataset.visits, settings)
-    overview = portfolio.school_overview(
-        dataset.schools, progress, deployment_summary, dataset.inspections, today=today
-    )
-    return PackFacts(dataset, settings, progress, deployment_summary, overview)
-
-
-def _small(cohort, settings: Settings) -> bool:
-    """A figure is hidden when its cohort is below the threshold or unknown (as narrative does:
-    a figure without its denominator cannot be shown to be safe)."""
-    return cohort is None or pd.isna(cohort) or int(cohort) < settings.small_cohort
-
-
-def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
-def _number(value) -> float | None:
-    if value is None or isinstance(value, str) or pd.isna(value):
-        return None
-    return float(value)
-
-
-def printed(value, measure: str) -> str:
-    """A table cell -> printed: numbers as narrative formats them, the hidden words unchanged."""
-    if isinstance(value, str):
-        return value
-    if value is None or pd.isna(value):
-        return "–"
-    return narrative.format_value(float(value), measure)
-
-
-def _money(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"£{float(value):,.0f}"
-
-
-def _days(value) -> str:
-    value = 0.0 if value is None or pd.isna(value) else float(value)
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
-
-
-def _date(value) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
-
-
-def _better(measure: str) -> int:
-    return MEASURES[measure].better if measure in MEASURES else 1
-
-
-def _series(measures: pd.DataFrame, urn: str, measure: str, subgroup: str) -> pd.DataFrame:
-    """measures -> one school's period, value, cohort for a measure and subgroup, in time order."""
-    rows = measures[(measures["urn"] == urn) & (measures["measure"] == measure)
-                    & (measures["subgroup"] == subgroup)]
-    rows = rows.assign(_order=rows["period"].map(period_index)).sort_values("_order")
-    return rows[["period", "value", "cohort"]].reset_index(drop=True)
-
-
-def _sentence(row: pd.Series, settings: Settings) -> str:
-    """One progress row -> the sentence built from its numbers (small cohorts hidden)."""
-    return narrative.describe_target(row, small_cohort=settings.small_cohort)
-
-
-# ---- governor-safe tables ---------------------------------------------------------------------
-
-def _school_names(dataset) -> dict[str, str]:
-    return dict(zip(dataset.schools["urn"], dataset.schools["school_name"], strict=False))
-
-
-def _status_key(status: str) -> int:
-    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
-
-
-def _baseline_hidden(measures: pd.DataFrame, row: pd.Series, settings: Settings) -> bool:
-    """The baseline is typed into the action plan, so it has no cohort of its own; it is hidden
-    when the measures table holds that period with a small cohort."""
-    series = _series(measures, row["client_urn"], row["measure"], row["subgroup"])
-    match = series[series["period"] == row["baseline_period"]]
-    return not match.empty and _small(match["cohort"].iloc[0], settings)
-
-
-def _safe_sentence(row: pd.Series, settings: Settings, latest_hidden: bool,
-                   baseline_hidden: bool) -> tuple[str, str]:
-    """A progress row -> (rule, sentence) that never write a hidden figure.
-
-    progress' `rule` quotes the latest value, so when that is hidden the general rule for the
-    status is used instead; narrative quotes the baseline, so a hidden baseline gets its own
-    sentence.
-    """
-    rule = row.get("rule")
-    # The rule quotes the expected value and the tolerance in points, from which a hidden
-    # baseline could be worked back, so a hidden baseline gets the general rule too.
-    if (latest_hidden or baseline_hidden) and row["status"] != "No data yet":
-        rule = f"{row['status']}: {status_rules(settings)[row['status']]}"
-    if baseline_hidden and not latest_hidden and row["status"] != "No data yet":
-        phrase = narrative.measure_phrase(row["measure"], row["subgroup"])
-        return rule, (
-            f"{phrase} was {narrative.format_value(row['latest_value'], row['measure'])} in "
-            f"{row['latest_period']} (the baseline covers {hidden_text(settings)}, so it is not "
-            f"shown); this target is {str(row['status']).lower()}.")
-    if baseline_hidden and row["status"] == "No data yet":
-        phrase = narrative.measure_phrase(row["measure"], row["subgroup"])
-        return rule, f"{phrase} has no figure yet since the baseline in {row['baseline_period']}."
-    return rule, _sentence(row, settings)
-
-
-def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
-    """progress -> the governor-safe targets table, exceptions first."""
-    settings, names = facts.settings, _school_names(facts.dataset)
-    hide = hidden_text(settings)
-    progress = facts.progress[facts.progress["client_urn"].isin(urns)]
-    # When the plan was agreed and every later change to a target: never silent (issue 11).
-    plan = plan_history(facts.dataset.target_plan, facts.dataset.targets)
-    rows = []
-    for _, row in progress.iterrows():
-        latest = row.get("latest_value")
-        small = not pd.isna(latest) and _small(row.get("cohort"), settings)
-        baseline_small = _baseline_hidden(facts.dataset.measures, row, settings)
-        rule, sentence = _safe_sentence(row, settings, small, baseline_small)
-        rows.append({
-            "URN": row["client_urn"],
-            "School": names.get(row["client_urn"], row["client_urn"]),
-            "Target": row["target_id"],
-            "Deployment": row.get("deployment_id"),
-            "Measure": measure_label(row["measure"]),
-            "Subgroup": row["subgroup"],
-            "Status": row["status"],
-            "Rule": rule,
-            "Baseline": hide if baseline_small else _number(row["baseline_value"]),
-            "Baseline period": row["baseline_period"],
-            "Target value": _number(row["target_value"]),
-            "Target period": row["target_period"],
-            "Latest": hide if small else _number(latest),
-            "Latest period": row.get("latest_period"),
-            "Pupils": hide if small else _number(row.get("cohort")),
-            # The expected line starts at the baseline: it is hidden with it.
-            "Expected": hide if baseline_small else _number(row.get("expected_value")),
-            # A projection from a small cohort would give its figure away.
-            "Projected": hide if small else _number(row.get("projected_value")),
-            "Sentence": sentence,
-            "Plan history": "; ".join(target_sentences(plan, row["target_id"])),
-            "_measure": row["measure"],
-        })
-    table = pd.DataFrame(rows, columns=[
-        "URN", "School", "Target", "Deployment", "Measure", "Subgroup", "Status",
-        "Rule", "Baseline", "Baseline period", "Target value", "Target period", "Latest",
-        "Latest period", "Pupils", "Expected", "Projected", "Sentence", "Plan history", "_measure",
-    ])
-    if table.empty:
-        return table
-    order = table["Status"].map(_status_key)
-    return table.assign(_o=order).sort_values(["_o", "School", "Target"]).drop(columns="_o")
-
-
-def _measures_table(facts: PackFacts, targets: pd.DataFrame) -> pd.DataFrame:
-    """measures -> every period of each targeted measure and subgroup, small cohorts hidden."""
-    hide, rows = hidden_text(facts.settings), []
-    seen = set()
-    for _, target in targets.iterrows():
-        key = (target["URN"], target["_measure"], target["Subgroup"])
-        if key in seen:
-            continue
-        seen.add(key)
-        for _, point in _series(facts.dataset.measures, *key).iterrows():
-            small = _small(point["cohort"], facts.settings)
-            rows.append({
-                "URN": key[0], "School": target["School"], "Measure": target["Measure"],
-                "Subgroup": key[2], "Period": point["period"],
-                "Value": hide if small else _number(point["value"]),
-                "Pupils": hide if small else _number(point["cohort"]),
-                "_measure": key[1],
-            })
-    return pd.DataFrame(rows, columns=["URN", "School", "Measure", "Subgroup", "Period",
-                                       "Value", "Pupils", "_measure"])
-
-
-def _ratings(visits: pd.DataFrame) -> pd.DataFrame:
-    """visits -> deployment_id, latest rating, Green/Amber/Red counts (leaders' own ratings)."""
-    columns = ["deployment_id", "Latest rating", "Green", "Amber", "Red"]
-    if visits is None or visits.empty:
-        return pd.DataFrame(columns=columns)
-    frame = visits.assign(_date=pd.to_datetime(visits["visit_date"], errors="coerce"))
-    rows = []
-    for deployment_id, group in frame.groupby("deployment_id"):
-        rated = group.dropna(subset=["progress"]).sort_values("_date")
-        counts = rated["progress"].value_counts()
-        rows.append({
-            "deployment_id": deployment_id,
-            "Latest rating": rated["progress"].iloc[-1] if not rated.empty else None,
-            **{c: int(counts.get(c, 0)) for c in ("Green", "Amber", "Red")},
-        })
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _deployments_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
-    """deployment_summary + visits -> one governor-safe row per deployment (no visit free text)."""
-    names = _school_names(facts.dataset)
-    summary = facts.summary[facts.summary["client_urn"].isin(urns)]
-    summary = summary.merge(_ratings(facts.dataset.visits), on="deployment_id", how="left")
-    rows = []
-    for _, d in summary.iterrows():
-        rows.append({
-            "URN": d["client_urn"], "School": names.get(d["client_urn"], d["client_urn"]),
-            "Deployment": d["deployment_id"], "Leader": d["leader_name"],
-            "Role": d["leader_role"], "Home school": names.get(d.get("home_urn"), d.get("home_urn")),
-            "Focus": d["focus_areas"], "Start": _date(d["start_date"]), "End": _date(d["end_date"]),
-            "Days committed": _number(d["days_committed"]),
-            "Days delivered": _number(d["days_delivered"]),
-            "Utilisation (%)": None if pd.isna(d["utilisation"]) else round(
-                100 * float(d["utilisation"]), 1),
-            "Off-focus days": _number(d["creep_days"]),
-            "Off-focus share (%)": None if pd.isna(d["creep_share"]) else round(
-                100 * float(d["creep_share"]), 1),
-            "Creep flagged": "Yes" if bool(d["creep_flag"]) else "No",
-            "Visits": int(d["visit_count"]) if not pd.isna(d["visit_count"]) else 0,
-            "Latest rating": d.get("Latest rating") if not pd.isna(d.get("Latest rating")) else None,
-            "Green": int(d["Green"]) if not pd.isna(d.get("Green")) else 0,
-            "Amber": int(d["Amber"]) if not pd.isna(d.get("Amber")) else 0,
-            "Red": int(d["Red"]) if not pd.isna(d.get("Red")) else 0,
-            "QA pending": int(d["qa_pending"]) if not pd.isna(d["qa_pending"]) else 0,
-            "Funding source": d["funding_source"],
-            "Funding (£)": _number(d["funding_amount"]),
-            "Cost per day (£)": None if pd.isna(d["cost_per_day"]) else round(
-                float(d["cost_per_day"]), 2),
-            "_start": d["start_date"], "_end": d["end_date"],
-        })
-    columns = ["URN", "School", "Deployment", "Leader", "Role", "Home school", "Focus", "Start",
-               "End", "Days committed", "Days delivered", "Utilisation (%)", "Off-focus days",
-               "Off-focus share (%)", "Creep flagged", "Visits", "Latest rating", "Green",
-               "Amber", "Red", "QA pending", "Funding source", "Funding (£)",
-               "Cost per day (£)", "_start", "_end"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = None
-                   ) -> pd.DataFrame:
-    """targets + deployments + measures -> did gains hold after the deployment ended?
-
-    For each target whose deployment has ended, the measure at the deployment's end (the
-    latest result at or before its end period) is compared with the latest result since.
-    Returns URN, School, Target, Measure, Subgroup, Deployment, Leader, Ended, At end,
-    End period, Latest since, Latest period, Change (points), Verdict.
-    """
-    today = today or dt.date.today()
-    settings, names = facts.settings, _school_names(facts.dataset)
-    hide = hidden_text(settings)
-    deployments = facts.dataset.deployments.set_index("deployment_id")
-    rows = []
-    targets = facts.dataset.targets[facts.dataset.targets["client_urn"].isin(urns)]
-    for _, target in targets.iterrows():
-        deployment_id = target.get("deployment_id")
-        if pd.isna(deployment_id) or deployment_id not in deployments.index:
-            continue
-        end = pd.to_datetime(deployments.at[deployment_id, "end_date"], errors="coerce")
-        if pd.isna(end) or end.date() > today:
-            continue  # still running: nothing to sustain yet
-        end_index = period_index(period_of_date(end.date()))
-        series = _series(facts.dataset.measures, target["client_urn"], target["measure"],
-                         target["subgroup"])
-        order = series["period"].map(period_index)
-        before, after = series[order <= end_index], series[order > end_index]
-        row = {
-            "URN": target["client_urn"],
-            "School": names.get(target["client_urn"], target["client_urn"]),
-            "Target": target["target_id"], "Measure": measure_label(target["measure"]),
-            "Subgroup": target["subgroup"], "Deployment": deployment_id,
-            "Leader": deployments.at[deployment_id, "leader_name"], "Ended": _date(end),
-            "At end": None, "End period": None, "Latest since": None, "Latest period": None,
-            "Change (points)": None, "_measure": target["measure"],
-        }
-        if before.empty:
-            row["Verdict"] = "No result at the end of the deployment"
-        elif after.empty:
-            row["Verdict"] = "No results since the deployment ended yet"
-        else:
-            at_end, since = before.iloc[-1], after.iloc[-1]
-            row["End period"], row["Latest period"] = at_end["period"], since["period"]
-            if _small(at_end["cohort"], settings) or _small(since["cohort"], settings):
-                row["At end"] = hide if _small(at_end["cohort"], settings) else float(
-                    at_end["value"])
-                row["Latest since"] = hide if _small(since["cohort"], settings) else float(
-                    since["value"])
-                row["Change (points)"] = hide
-                row["Verdict"] = f"Not shown: {hide}"
-            else:
-                change = float(since["value"]) - float(at_end["value"])
-                row["At end"], row["Latest since"] = float(at_end["value"]), float(since["value"])
-                row["Change (points)"] = round(change, 1)
-                worse = _better(target["measure"]) * change
-                row["Verdict"] = ("Gains held" if worse >= 0 else
-                                  f"Fell back by {abs(change):.1f} points")
-        rows.append(row)
-    columns = ["URN", "School", "Target", "Measure", "Subgroup", "Deployment", "Leader", "Ended",
-               "At end", "End period", "Latest since", "Latest period", "Change (points)",
-               "Verdict", "_measure"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _summary_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
-    """school_overview -> one row per school with readable headings."""
-    overview = facts.overview[facts.overview["urn"].isin(urns)]
-    inspections = portfolio.latest_inspection(facts.dataset.inspections)
-    overview = overview.merge(inspections[["urn", "inspection_date"]], on="urn", how="left")
-    table = pd.DataFrame({
-        "URN": overview["urn"], "School": overview["school_name"], "Phase": overview["phase"],
-        "Targets": overview["targets"],
-        **{s: overview[s] for s in STATUS_ORDER},
-        "Days committed": overview["days_committed"],
-        "Days delivered": overview["days_delivered"],
-        "Funding (£)": overview["funding"].round(2),
-        "Spend to date (£)": overview["spend_to_date"].round(2),
-        "Latest inspection": overview["inspection"],
-        "Inspection date": overview["inspection_date"].map(_date),
-        "Creep flags": overview["creep_flags"], "QA pending": overview["qa_pending"],
-    })
-    return table.reset_index(drop=True)
-
-
-def _client_urns(facts: PackFacts) -> list[str]:
-    return list(facts.overview["urn"])
-
-
-def _tables(facts: PackFacts, urns: list[str]) -> dict[str, pd.DataFrame]:
-    targets = _targets_table(facts, urns)
-    return {
-        "summary": _summary_table(facts, urns),
-        "targets": targets,
-        "measures": _measures_table(facts, targets),
-        "deployments": _deployments_table(facts, urns),
-        "sustainability": sustainability(facts, urns),
-    }
-
-
-def _public(table: pd.DataFrame) -> pd.DataFrame:
-    """Drop the helper columns (named with a leading underscore) that only the PDF uses."""
-    return table[[c for c in table.columns if not str(c).startswith("_")]].reset_index(drop=True)
-
-
-def pack_tables(dataset, settings: Settings, urn: str | None = None,
-                progress: pd.DataFrame | None = None,
-                deployment_summary: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Dataset -> the governor-safe tables behind the pack (one school, or every client school).
-
-    Keys: summary, targets, measures, deployments, sustainability.
-    """
-    facts = pack_facts(dataset, settings, progress, deployment_summary)
-    urns = [urn] if urn else _client_urns(facts)
-    return {name: _public(table) for name, table in _tables(facts, urns).items()}
 
 
 # ---- the PDF ----------------------------------------------------------------------------------
@@ -620,50 +253,11 @@ def _school_front(pdf: PackPDF, summary: pd.Series, targets: pd.DataFrame,
 
 
 def _chart_spec(target: pd.Series, measures: pd.DataFrame, facts: PackFacts,
-                deployments: pd.DataFrame) -> TargetChart:
-    """A targets-table row -> what its chart draws, from the governor-safe tables only."""
-    series = measures[(measures["URN"] == target["URN"])
-                      & (measures["_measure"] == target["_measure"])
-                      & (measures["Subgroup"] == target["Subgroup"])]
-    plan, band = _plan_and_band(target, facts)
-    if isinstance(target["Baseline"], str):
-        plan, band = [], []  # the plan starts at the hidden baseline, so it would give it away
-    actuals = [(p, _number(v)) for p, v in zip(series["Period"], series["Value"], strict=True)
-               if period_index(p) >= period_index(target["Baseline period"])]
-    projection = []
-    projected, latest = _number(target["Projected"]), _number(target["Latest"])
-    if (projected is not None and latest is not None and not _missing(target["Latest period"])
-            and period_index(target["Latest period"]) < period_index(target["Target period"])):
-        projection = [(target["Latest period"], latest), (target["Target period"], projected)]
-    own = deployments[deployments["Deployment"] == target["Deployment"]]
-    if own.empty:
-        own = deployments
-    support = []
-    for _, d in own.iterrows():
-        start = pd.to_datetime(d["_start"], errors="coerce")
-        end = pd.to_datetime(d["_end"], errors="coerce")
-        if pd.isna(start):
-            continue
-        # A deployment with no end date is still running: shade up to the deadline.
-        last = period_of_date(end.date()) if pd.notna(end) else target["Target period"]
-        support.append((period_of_date(start.date()), last))
-    return TargetChart(
-        title=target["Measure"], unit=MEASURES[target["_measure"]].unit
-        if target["_measure"] in MEASURES else "%",
-        baseline_period=target["Baseline period"], baseline_value=_number(target["Baseline"]),
-        target_period=target["Target period"], target_value=float(target["Target value"]),
-        plan=plan, band=band, actuals=actuals, projection=projection, support=support,
-        status=target["Status"], hidden_label=hidden_text(facts.settings),
-        target_label=printed(target["Target value"], target["_measure"]),
-    )
-
-
-def _plan_and_band(target: pd.Series, facts: PackFacts):
-    """The expected line (baseline, milestones, target) and the at-risk band along it."""
-    raw = facts.dataset.targets[facts.dataset.targets["target_id"] == target["Target"]].iloc[0]
-    band = tolerance_band(raw, facts.dataset.milestones, facts.settings)
-    plan = list(zip(band["period"], band["expected"], strict=True))
-    return plan, list(zip(band["period"], band["lower"], band["upper"], strict=True))
+                deployments: pd.DataFrame | None = None):
+    """A targets-table row -> its print chart's spec, drawn from the target's governed view
+    (measures and deployments are accepted for older callers; the view carries both)."""
+    row = facts.governed[facts.governed["target_id"] == target["Target"]].iloc[0]
+    return chart_from_view(governed.target_view(row, facts.dataset, facts.settings))
 
 
 def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
@@ -813,8 +407,8 @@ def _school_sections(pdf: PackPDF, facts: PackFacts, tables: dict, urn: str):
         pdf.add_page()
         pdf.heading("Targets, exceptions first", 14)
     for _, target in targets.iterrows():
-        spec = _chart_spec(target, tables["measures"], facts, deployments)
-        _target_section(pdf, target, chart_png(spec))
+        # The chart is drawn from the target's governed view: no hidden number reaches it.
+        _target_section(pdf, target, chart_png(_chart_spec(target, tables["measures"], facts)))
     _deployments_section(pdf, deployments, targets, sustain, facts.settings)
     _rules_note(pdf, facts.settings)
 
@@ -900,62 +494,3 @@ def _trust_front(pdf: PackPDF, tables: dict):
                                        f"({target['Subgroup']})", LINE_CHARS),
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
         pdf.para(target["Sentence"], 8.5)
-
-
-# ---- the command line -------------------------------------------------------------------------
-
-def add_pack_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `pack` subcommand's options, in analysis/__main__.py's style (`--db`, optional paths)."""
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="spreadsheets to build from; none = the store")
-    parser.add_argument("--school", metavar="URN",
-                        help="the client school's URN; leave out for the trust-wide pack")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
-    parser.add_argument("--period", help="the period printed on every page (default: latest)")
-    parser.add_argument("--tables", metavar="FILE.xlsx",
-                        help="also write the tables behind the pack as a workbook")
-    parser.add_argument("--db", metavar="URL", default=None,
-                        help="database URL (default: DATABASE_URL, else data/impact.sqlite)")
-
-
-def run_pack_command(args: argparse.Namespace) -> int:
-    """`python -m analysis pack --school URN --out F.pdf`: write the pack; 0, or 2 with a message."""
-    started = time.perf_counter()
-    if getattr(args, "paths", None):
-        from analysis.ingest import read_paths
-        from analysis.report import dataset_from_upload
-
-        upload = read_paths(args.paths)
-        if len(upload.problems):
-            print(f"{len(upload.problems)} problem(s) in the files; run `python -m analysis "
-                  "validate` on them to see each one.", file=sys.stderr)
-            return 2
-        dataset, settings = dataset_from_upload(upload), Settings()
-    else:
-        from analysis.store import Store
-
-        store = Store(getattr(args, "db", None))
-        dataset, settings = store.load(), store.get_settings()
-    period = None
-    if getattr(args, "period", None):
-        period = try_parse_period(args.period)
-        if period is None:
-            print(f"'{args.period}' is not a period; write it like '2024/25 Spring 2'.",
-                  file=sys.stderr)
-            return 2
-    urn = str(args.school).strip().zfill(6) if getattr(args, "school", None) else None
-    try:
-        if urn:
-            data = build_school_pack(dataset, settings, urn, period)
-        else:
-            data = build_trust_pack(dataset, settings, period)
-    except PackError as error:
-        print(f"Cannot build the pack: {error}.", file=sys.stderr)
-        return 2
-    Path(args.out).write_bytes(data)
-    if getattr(args, "tables", None):
-        Path(args.tables).write_bytes(exports.to_xlsx_bytes(pack_tables(dataset, settings, urn)))
-        print(f"Tables written to {args.tables}")
-    print(f"Pack written to {args.out} ({len(data) / 1024:.0f} KB, "
-          f"{time.perf_counter() - started:.1f} s)")
-    return 0

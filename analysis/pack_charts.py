@@ -102,6 +102,7 @@ def draw_target_chart(spec: TargetChart, width_in: float = 7.1, height_in: float
         ax.plot([_x(p) for p, _ in shown], [v for _, v in shown], linestyle="-", marker="o",
                 markersize=4, color="#1f4e79", linewidth=2, zorder=5, label="Actual")
         latest_period, latest_value = shown[-1]
+    if shown and spec.actuals[-1][1] is not None:  # a hidden latest figure wears no status
         ax.plot([_x(latest_period)], [latest_value], marker=STATUS_MARKERS.get(spec.status, "o"),
                 markersize=12, color="#1f4e79", markeredgecolor="black", linestyle="none",
                 zorder=6)
@@ -139,6 +140,25 @@ def draw_target_chart(spec: TargetChart, width_in: float = 7.1, height_in: float
               frameon=False)
     fig.subplots_adjust(left=0.08, right=0.99, top=0.96, bottom=0.38)
     return fig
+
+
+def chart_from_view(view) -> TargetChart:
+    """A governed analysis.governed.TargetView -> the print chart's spec (actuals from the
+    baseline on; support: the target's own deployment, else the school's)."""
+    from analysis.governed import support_periods
+    from analysis.narrative import format_value
+
+    start = period_index(view.baseline_period) if view.baseline_period else None
+    actuals = [(a.period, a.value) for a in view.actuals
+               if start is None or period_index(a.period) >= start]
+    return TargetChart(
+        title=view.measure, unit=view.unit, baseline_period=view.baseline_period,
+        baseline_value=view.baseline_value, target_period=view.target_period,
+        target_value=float(view.target_value), plan=list(view.plan), band=list(view.band),
+        actuals=actuals, projection=list(view.projection),
+        support=support_periods(view, own_only=True), status=view.status,
+        hidden_label=view.hidden_label, target_label=format_value(view.target_value, view.measure),
+    )
 
 
 def chart_png(spec: TargetChart) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import access, narrative, national, style
+from analysis import access, disclosure, formats, national, style
 from analysis.schema import STATUS_ORDER, measure_label
 
 STATUS_LEGEND = (
@@ -28,15 +28,6 @@ def exceptions_first(progress: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values(["_rank", "measure"]).drop(columns="_rank")
 
 
-def governor_rule(target: pd.Series, small: int) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    cohort = target.get("cohort")
-    if pd.notna(cohort) and cohort < small:
-        return (f"{target['status']}: the latest figure is based on fewer than {small} pupils, "
-                "so it is not shown.")
-    return str(target["rule"])
-
-
 def national_series(measure: str, subgroup: str) -> pd.DataFrame:
     """Published national figures by academic year for a measure (empty where there are none)."""
     figures = national.national_figures()
@@ -47,7 +38,7 @@ def audit_table(log: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The audit log as an administrator reads it: UK local time, the action in words."""
     when = pd.to_datetime(log["at"], utc=True).dt.tz_convert("Europe/London")
     return pd.DataFrame({
-        "When": when.dt.strftime("%d/%m/%Y %H:%M:%S"),
+        "When": when.dt.strftime(formats.DATETIME_SECONDS_FORMAT),
         "Who": log["who"],
         "What": log["action"].map(lambda a: access.ACTION_WORDS.get(a, a)),
         "School": log["urn"].map(lambda u: "" if u is None or pd.isna(u)
@@ -89,7 +80,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     when = pd.to_datetime(history["created_at"], utc=True).dt.tz_convert("Europe/London")
     return pd.DataFrame({
         "Upload": history["batch_id"],
-        "When": when.dt.strftime("%d/%m/%Y %H:%M"),
+        "When": when.dt.strftime(formats.DATETIME_FORMAT),
         "Who": history["user"],
         "Files": history["files"],
         "What it did": history["summary"],
@@ -100,7 +91,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 def batch_label(history: pd.DataFrame, batch_id) -> str:
     row = history[history["batch_id"] == batch_id].iloc[0]
     when = pd.Timestamp(row["created_at"]).tz_convert("Europe/London")
-    return f"Upload {batch_id}: {when:%d/%m/%Y %H:%M} by {row['user']}: {row['summary']}"
+    return f"Upload {batch_id}: {when.strftime(formats.DATETIME_FORMAT)} by {row['user']}: {row['summary']}"
 
 
 def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.DataFrame:
@@ -112,9 +103,10 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),
         "Latest figure": [
-            style.small_cohort_text(small) if pd.notna(c) and c < small
+            # The one rule (analysis.disclosure): a small or unknown cohort is hidden.
+            style.small_cohort_text(small) if pd.notna(v) and disclosure.is_hidden(c, small)
             else "no figure yet" if pd.isna(v)
-            else f"{narrative.format_value(v, m)} in {p}"
+            else f"{formats.format_value(v, m)} in {p}"
             for v, m, p, c in zip(moved["latest_value_after"], moved["measure"],
                                   moved["latest_period_after"], moved["cohort"], strict=True)
         ],
@@ -129,8 +121,8 @@ def deployment_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
         "Home school": summary["home_urn"].map(lambda u: names.get(u, u)),
         "Client school": summary["client_urn"].map(lambda u: names.get(u, u)),
         "Focus": summary["focus_areas"],
-        "Start": pd.to_datetime(summary["start_date"]).dt.strftime("%d/%m/%Y"),
-        "End": pd.to_datetime(summary["end_date"]).dt.strftime("%d/%m/%Y"),
+        "Start": formats.date_column(summary["start_date"]),
+        "End": formats.date_column(summary["end_date"]),
         "Days committed": summary["days_committed"],
         "Days delivered": summary["days_delivered"],
         "Used": (summary["utilisation"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
@@ -139,7 +131,7 @@ def deployment_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
         "Off focus": (summary["creep_share"] * 100).round(0).map(lambda v: f"{v:.0f}%"),
         "Creep flag": summary["creep_flag"].map({True: "⚑ Yes", False: ""}),
         "Awaiting QA": summary["qa_pending"],
-        "Last visit": pd.to_datetime(summary["last_visit_date"]).dt.strftime("%d/%m/%Y"),
+        "Last visit": formats.date_column(summary["last_visit_date"]),
     })
     text = table.select_dtypes(exclude="number").columns
     table[text] = table[text].fillna("")
@@ -149,7 +141,7 @@ def deployment_table(summary: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
 def visit_table(visits: pd.DataFrame) -> pd.DataFrame:
     """Visit records with UK dates and the columns an administrator checks."""
     table = visits.copy()
-    table["visit_date"] = pd.to_datetime(table["visit_date"]).dt.strftime("%d/%m/%Y")
+    table["visit_date"] = formats.date_column(table["visit_date"])
     columns = [c for c in ["visit_date", "leader_name", "deployment_id", "days", "focus_area",
                            "progress", "summary", "next_steps", "qa_status"] if c in table]
     return table[columns].rename(columns=lambda c: c.replace("_", " ").capitalize())

@@ -178,10 +178,11 @@ SHEET_ALIASES: dict[str, list[str]] = {
 class Field:
     """One column of a record kind as the upload reads it.
 
-    type: text, id, urn, period, date, number, whole, percent, yesno, send, ta, grade,
+    type: text, id, urn, period, date, number, whole, percent, money, yesno, send, ta, grade,
     year_group, choice (choices + values), measure, subgroup.
     required: the column must be present and no cell in it blank.
     values: extra accepted spellings (normalised) -> canonical choice.
+    The plausible range of a number or date is not here but in LIMITS and DATE_WINDOWS below.
     """
 
     type: str = "text"
@@ -189,9 +190,6 @@ class Field:
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     values: tuple[tuple[str, str], ...] = ()
-    min: float | None = None
-    max: float | None = None
-    above_min: bool = False  # True: the value must be strictly greater than min
     default: str | None = None  # used for blank cells and a missing column
 
 
@@ -249,10 +247,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         "start_date": Field("date", True, ("Start date", "Start", "From")),
         "end_date": Field("date", False, ("End date", "End", "To")),
         "days_committed": Field("number", True, ("Days committed", "Days", "Committed days",
-                                                 "Days agreed"), min=0, above_min=True),
+                                                 "Days agreed")),
         "funding_source": Field("text", False, ("Funding source", "Funding", "Funded by")),
-        "funding_amount": Field("number", False, ("Funding amount", "Amount", "Funding GBP",
-                                                  "Cost"), min=0),
+        "funding_amount": Field("money", False, ("Funding amount", "Amount", "Funding GBP",
+                                                  "Cost")),
     },
     "targets": {
         "target_id": Field("id", True, ("Target ID", "Target ref", "Target reference")),
@@ -293,15 +291,15 @@ FIELDS: dict[str, dict[str, Field]] = {
         "maths_grade": Field("grade", False, ("Maths grade", "Mathematics grade",
                                               "Maths working at")),
         "sessions_possible": Field("whole", False, ("Sessions possible", "Possible sessions",
-                                                    "Possible"), min=0),
+                                                    "Possible")),
         "sessions_attended": Field("whole", False, ("Sessions attended", "Attended sessions",
-                                                    "Attended", "Sessions present"), min=0),
+                                                    "Attended", "Sessions present")),
         "attendance_pct": Field("percent", False, ("Attendance %", "Attendance",
                                                    "Attendance percentage", "% attendance",
-                                                   "Attendance pct"), min=0, max=100),
+                                                   "Attendance pct")),
         "suspensions": Field("whole", False, ("Suspensions", "Fixed term exclusions",
                                               "Fixed-term exclusions", "FTE", "FTEs",
-                                              "Number of suspensions"), min=0),
+                                              "Number of suspensions")),
     },
     "school_measures": {
         "urn": Field("urn", True, _URN_ALIASES),
@@ -311,13 +309,12 @@ FIELDS: dict[str, dict[str, Field]] = {
                           default="All"),
         "value": Field("number", True, ("Value", "Figure", "Result")),
         "cohort": Field("whole", False, ("Cohort", "Cohort size", "Number of pupils", "Pupils",
-                                         "Denominator"), min=0),
+                                         "Denominator")),
     },
     "visits": {
         "deployment_id": Field("id", True, ("Deployment ID", "Deployment", "Deployment ref")),
         "visit_date": Field("date", True, ("Visit date", "Date", "Date of visit")),
-        "days": Field("number", True, ("Days", "Time days", "Days spent", "Duration days"),
-                      min=0),
+        "days": Field("number", True, ("Days", "Time days", "Days spent", "Duration days")),
         "focus_area": Field("text", False, ("Focus area", "Focus", "Area of focus",
                                             "Focus of visit")),
         "progress": Field("choice", False, ("Progress", "RAG", "RAG rating", "Rating",
@@ -344,6 +341,98 @@ FIELDS: dict[str, dict[str, Field]] = {
 REQUIRED: dict[str, list[str]] = {
     kind: [col for col, f in fields_.items() if f.required] for kind, fields_ in FIELDS.items()
 }
+
+# Natural keys: inside one upload no two rows of a kind may share one (a problem naming both
+# rows, never "the last row wins"), and a row replaces the stored row with the same key. Pupil
+# rows are replaced per school and period as a block, but a pupil is still once per period.
+# The store's own KEYS must say the same (tests/test_plausibility.py holds them together).
+NATURAL_KEYS: dict[str, list[str]] = {
+    "schools": ["urn"],
+    "deployments": ["deployment_id"],
+    "targets": ["target_id"],
+    "milestones": ["target_id", "period"],
+    "outcomes": ["urn", "period", "pupil_id"],
+    "school_measures": ["urn", "period", "measure", "subgroup"],
+    "visits": ["deployment_id", "visit_date", "focus_area"],
+    "inspections": ["urn", "inspection_date", "area"],
+}
+
+
+# ---- plausibility: the data contract's limits, one table ----------------------------------
+# A value outside its limit is a problem naming file, sheet, row and column (analysis/
+# plausibility.py applies them after every cell is read; restore can apply them to stored rows).
+
+@dataclass(frozen=True)
+class Limit:
+    """The plausible range of one number column.
+
+    low/high: the smallest and largest value allowed (None: no limit on that side).
+    above_low: the value must be strictly more than low (a visit of 0 days is not a visit).
+    per_measure: the range is the row's measure's (UNIT_RANGES by Measure.unit); a milestone
+    takes its target's measure.
+    why: said after the refusal, so the person sees the reason for the limit.
+    """
+
+    low: float | None = None
+    high: float | None = None
+    above_low: bool = False
+    per_measure: bool = False
+    why: str = ""
+
+
+# Percent measures lie in 0..100; a gap (Not disadvantaged minus Disadvantaged) in -100..100.
+UNIT_RANGES: dict[str, tuple[float, float]] = {"%": (0.0, 100.0), "pp": (-100.0, 100.0)}
+UNIT_WORDS = {"%": "a percentage", "pp": "a gap in percentage points"}
+# One visit record is at most a school week; a longer placement is recorded visit by visit.
+VISIT_DAYS_MAX = 5.0
+# More than three school years of 190 days full time is not one deployment.
+DAYS_COMMITTED_MAX = 600.0
+# A school year has 190 days of two sessions each; a row is at most one period's (or a year's).
+SESSIONS_MAX = 400.0
+
+LIMITS: dict[tuple[str, str], Limit] = {
+    ("deployments", "days_committed"): Limit(
+        0, DAYS_COMMITTED_MAX, above_low=True,
+        why="the days agreed for the whole deployment; 2 days a week for a term is 26"),
+    ("deployments", "funding_amount"): Limit(0),
+    ("targets", "baseline_value"): Limit(per_measure=True),
+    ("targets", "target_value"): Limit(per_measure=True),
+    ("milestones", "value"): Limit(per_measure=True),
+    ("outcomes", "sessions_possible"): Limit(0, SESSIONS_MAX,
+                                             why="a school year has 380 sessions"),
+    ("outcomes", "sessions_attended"): Limit(0, SESSIONS_MAX,
+                                             why="a school year has 380 sessions"),
+    ("outcomes", "attendance_pct"): Limit(0, 100),
+    ("outcomes", "suspensions"): Limit(0),
+    ("school_measures", "value"): Limit(per_measure=True),
+    ("school_measures", "cohort"): Limit(0),
+    ("visits", "days"): Limit(
+        0, VISIT_DAYS_MAX, above_low=True,
+        why="one visit record is the time spent, at most a school week; 0.5 is half a day"),
+}
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Dates allowed from 1 September `before` academic years before the first academic year in
+    use to 31 August `after` years after the last. The years in use are those of every period
+    in the upload and the academic year of today."""
+
+    before: int
+    after: int
+
+
+DATE_WINDOWS: dict[tuple[str, str], DateWindow] = {
+    ("deployments", "start_date"): DateWindow(5, 1),
+    ("deployments", "end_date"): DateWindow(5, 5),
+    ("visits", "visit_date"): DateWindow(3, 1),
+    # A school judged Outstanding before 2020 may not have been inspected since.
+    ("inspections", "inspection_date"): DateWindow(20, 1),
+}
+# Periods (whose years set the date windows) lie within these academic years of today's.
+PERIOD_YEARS_BEFORE = 12
+PERIOD_YEARS_AFTER = 5
+
 
 # Headers that identify a pupil: dropped as soon as the header row is read, never stored.
 # A header is matched when its normalised form contains one of these (so 'Legal surname',

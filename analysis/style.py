@@ -7,6 +7,7 @@ marker symbol and a text glyph) and its words, so a black-and-white print still 
 
 from __future__ import annotations
 
+from analysis.formats import AXIS_DATE_FORMAT, DATE_FORMAT  # noqa: F401  (UK dates; their home is formats.py)
 from analysis.schema import STATUS_ORDER  # noqa: F401  (re-exported: one order for every chart)
 
 # The Okabe-Ito palette (Okabe & Ito 2008), by name.
@@ -78,10 +79,16 @@ TITLE_FONT_SIZE = 24
 SMALL_FONT_SIZE = 15
 TEXT_COLOUR = "#222222"
 GRID_COLOUR = "#DDDDDD"
+# Page text beyond the body: captions and labels (7.0:1 on white, where Streamlit's grey is 3.88:1),
+# and the keyboard focus ring (3:1 at least against white and the page's pale grey).
+MUTED_TEXT_COLOUR = "#595959"
+FOCUS_COLOUR = "#003F7F"
+LINK_COLOUR = OKABE_ITO["blue"]  # .streamlit/config.toml primaryColor: links and primary buttons
+PAGE_BACKGROUNDS = {"white": "#FFFFFF", "pale grey": "#F0F2F6"}  # Streamlit's light theme
+# Several Okabe-Ito fills are paler than 3:1 against white (orange 2.2:1), so every status and
+# rating shape is drawn with this outline (16:1) and its words: the fill is never the only edge.
+GRAPHIC_OUTLINE = "#222222"
 
-# UK dates: day first.
-DATE_FORMAT = "%d/%m/%Y"  # strftime and plotly d3 formats agree for these codes
-AXIS_DATE_FORMAT = "%b %Y"
 
 
 def status_badge_text(status: str) -> str:
@@ -101,13 +108,26 @@ def small_cohort_text(threshold: int) -> str:
     return f"fewer than {threshold} pupils"
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&")
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of '#RRGGBB' or 'rgb(r, g, b)' (0 black .. 1 white)."""
+    text = colour.strip()
+    if text.startswith("rgb"):
+        channels = [int(float(c)) for c in text[text.index("(") + 1:text.index(")")].split(",")[:3]]
+    else:
+        text = text.lstrip("#")
+        if len(text) == 3:  # '#fff'
+            text = "".join(c * 2 for c in text)
+        channels = [int(text[i:i + 2], 16) for i in (0, 2, 4)]
+
+    def linear(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def as_text(text: object) -> str:
-    """Typed or uploaded words made safe to show through Markdown: every character Markdown,
-    HTML or Streamlit's colour and LaTeX syntax would act on is escaped, so it shows as written."""
-    if text is None or (not isinstance(text, str) and text != text):
-        return ""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text)).replace(
-        "\n", "  \n")
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two colours, 1 (none) .. 21 (black on white)."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from analysis import access, access_store
 from analysis.schema import Settings
 from app_pages import identity
-from app_pages.loads import _dataset, audit, current_version, get_store, require_administrator, settings
+from app_pages.loads import _directory, audit, current_version, get_store, require_administrator, settings
 
 
 def add_person(entry: access.Person) -> str:
     """Put someone on the access list (or change their entry), checked against the stored schools."""
     require_administrator("change who may sign in")
-    data = _dataset(current_version())
+    data = _directory(current_version())
     clients = set(data.schools.loc[data.schools["role"].str.lower() == "client", "urn"])
     return access_store.add_person(get_store(), entry, identity.who(), clients)
 

@@ -1,10 +1,14 @@
-"""Deployments register: where time and money go, which deployments drift, what awaits QA."""
+"""Deployments register: where time and money go, which deployments drift, what awaits QA.
+
+Built to stay readable at 1,000 deployments: filters, exceptions first, a page of the table at
+a time, and charts of the top few (each says how many it leaves out) - analysis/register.py.
+"""
 
 import streamlit as st
 
-from analysis import charts, presenters
-from analysis import deployments as deployments_mod
-from app_pages import loads, widgets
+from analysis import charts, formats, presenters, register
+from analysis.text import lit
+from app_pages import accessible, loads, widgets
 
 st.title("Deployments")
 data = loads.dataset()
@@ -14,6 +18,8 @@ if summary.empty:
     st.stop()
 
 settings = loads.settings()
+names = loads.school_names()
+views = loads.deployment_views()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
 cols[0].metric("Deployments", len(summary))
@@ -22,60 +28,106 @@ cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_thr
                "delivered days spent off the agreed focus")
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
 
-register, creep_tab, qa_tab, teams_tab = st.tabs(
+
+def paged(frame, key: str, noun: str):
+    """One page of `frame` with a page picker when there is more than one; says what is shown."""
+    count = register.pages(len(frame))
+    page = 1
+    if count > 1:
+        page = st.columns([1, 3])[0].number_input(f"Page (of {count:d})", 1, count, 1,
+                                                  key=f"{key}_page")
+    shown = register.page_of(frame, page)
+    first = (page - 1) * register.PAGE_SIZE + 1
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions "
+               "first." if count > 1 else f"{len(frame):,} {lit(noun.lower())}, exceptions first.")
+    return shown
+
+
+register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
     ["Register", "Deployment creep", "QA backlog", "Teams and home schools"]
 )
 
-with register:
-    st.dataframe(presenters.deployment_table(summary, loads.school_names()), hide_index=True, width="stretch",
-                 column_config=widgets.DEPLOYMENT_COLUMNS)
-    st.plotly_chart(charts.days_chart(summary), width="stretch")
-    st.plotly_chart(
-        charts.progress_ratings_chart(
-            data.visits.merge(summary[["deployment_id", "leader_name"]], on="deployment_id")
-        ),
-        width="stretch",
-    )
+with register_tab:
+    left, mid, right = st.columns([2, 2, 1])
+    text = left.text_input("Search leader, school or focus", key="register_search")
+    roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
+                            key="register_roles")
+    flagged_only = right.checkbox("Creep flagged only", key="register_flagged")
+    qa_only = right.checkbox("Awaiting QA only", key="register_qa")
+    chosen = register.exceptions_first(register.filter_register(
+        summary, leader_roles=roles, flagged_only=flagged_only, qa_only=qa_only, text=text,
+        names=names))
+    if chosen.empty:
+        st.info("No deployment matches these filters.")
+    else:
+        widgets.table(presenters.deployment_table(paged(chosen, "register", "Deployments"), names),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+        top, left_out = register.top_for_chart(chosen)
+        days = charts.days_chart(top)
+        st.plotly_chart(days, width="stretch")
+        accessible.chart_figures(days, row_label="Deployment")
+        if left_out:
+            st.caption(f"The chart shows the {len(top)} deployments that need attention most "
+                       f"(creep flagged, awaiting QA, fewest days used); {left_out:,} more are in "
+                       "the table.")
+        visits = data.visits[data.visits["deployment_id"].isin(top["deployment_id"])]
+        ratings = charts.progress_ratings_chart(
+            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id"))
+        st.plotly_chart(ratings, width="stretch")
+        accessible.chart_figures(ratings, row_label="Deployment")
+        if left_out:
+            st.caption("Progress ratings for the same deployments as the chart above.")
 
 with creep_tab:
     if flagged.empty:
         st.success("No deployment has drifted from its agreed focus.")
-    off_focus = deployments_mod.off_focus_visits(data.deployments, data.visits)
-    for _, row in summary.sort_values("creep_share", ascending=False).iterrows():
-        visits = off_focus[off_focus["deployment_id"] == row["deployment_id"]]
-        if visits.empty:
-            continue
+    off_focus = views["off_focus"]
+    drifting = summary[summary["deployment_id"].isin(off_focus["deployment_id"])]
+    drifting = drifting.sort_values(["creep_flag", "creep_share"], ascending=False)
+    # A page of sentences, then one deployment's off-focus visits at a time: 50 tables per
+    # page cost seconds on every click at 500 schools.
+    shown = paged(drifting, "creep", "Deployments with visits off focus")
+    for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
-            f"**{flag}{row['leader_name']} ({row['leader_role']}) at "
-            f"{loads.school_names().get(row['client_urn'], row['client_urn'])}**: "
-            f"{row['creep_share']:.0%} of {row['days_delivered']:.1f} days off focus "
-            f"(agreed focus: {row['focus_areas']})"
+            f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
+            f"{lit(names.get(row['client_urn'], row['client_urn']))}**: "
+            f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
+            f"focus (agreed focus: {lit(row['focus_areas'])})"
         )
-        st.dataframe(presenters.visit_table(visits), hide_index=True, width="stretch")
+    if not shown.empty:
+        labels = {r.deployment_id: f"{r.leader_name} at {names.get(r.client_urn, r.client_urn)}"
+                  for r in shown.itertuples()}
+        chosen_id = st.selectbox("See the visits off focus of", list(labels),
+                                 format_func=labels.get, key="creep_deployment")
+        widgets.table(presenters.visit_table(off_focus[off_focus["deployment_id"] == chosen_id]),
+                      hide_index=True, width="stretch")
 
 with qa_tab:
-    backlog = deployments_mod.qa_backlog(data.visits, data.deployments)
+    backlog = views["qa_backlog"]
     if backlog.empty:
         st.success("Every visit record has been checked.")
     else:
-        st.write(f"{len(backlog)} visit records await quality assurance, oldest first.")
-        st.dataframe(presenters.visit_table(backlog), hide_index=True, width="stretch")
+        st.write(f"{len(backlog):,} visit records await quality assurance, oldest first.")
+        widgets.table(presenters.visit_table(paged(backlog, "qa", "Visit records")),
+                      hide_index=True, width="stretch")
 
 with teams_tab:
-    teams = summary.groupby("client_urn").filter(lambda g: len(g) > 1)
+    teams = register.teams(summary, names)
     st.subheader("Schools supported by a team of leaders")
     if teams.empty:
         st.caption("Every client school has a single leader.")
-    for urn, team in teams.groupby("client_urn"):
-        st.markdown(f"**{loads.school_names().get(urn, urn)}**: {len(team)} leaders, "
-                    f"{team['days_delivered'].sum():.1f} of {team['days_committed'].sum():.0f} days")
-        st.dataframe(presenters.deployment_table(team, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+    else:
+        widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
+                     column_config={"school": "Client school", "leaders": "Leaders",
+                                    "names": "Who", "days_delivered": st.column_config.NumberColumn(
+                                        "Days delivered", format="%.1f"),
+                                    "days_committed": st.column_config.NumberColumn(
+                                        "Days committed", format="%.0f")})
+        urn = st.selectbox("See one school's team", list(teams["client_urn"]),
+                           format_func=lambda u: names.get(u, u), key="team_school")
+        widgets.table(presenters.deployment_table(summary[summary["client_urn"] == urn], names),
+                      hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
     st.subheader("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
-    st.dataframe(
-        deployments_mod.home_school_view(data.deployments, data.visits, data.schools),
-        hide_index=True, width="stretch",
-    )
+    widgets.table(views["home_schools"], hide_index=True, width="stretch")

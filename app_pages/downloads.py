@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import exports, pack
+from analysis import board_pack, exports, pack, pack_html
+from analysis.text import lit
 from app_pages import identity
 from app_pages.loads import (
     audit,
@@ -22,6 +23,7 @@ from app_pages.loads import (
     get_store,
     progress,
     require_administrator,
+    school,
     settings,
 )
 
@@ -48,7 +50,7 @@ def template_downloads() -> None:
     )
     for path in sorted(TEMPLATES.glob("*.csv")):
         st.download_button(
-            f"{path.stem} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
+            f"{lit(path.stem)} (CSV)", path.read_bytes(), file_name=path.name, mime="text/csv",
             key=f"template_{path.stem}",
         )
 
@@ -74,7 +76,11 @@ def pack_downloads(urn: str | None = None) -> None:
     """The governors' pack (one school, or trust-wide for the board) and the tables behind it."""
     if urn is None and not current_scope().trust_wide:
         return  # the trust pack is a trust-wide view: trust leader and administrator only
-    data, now, progress_now, summary_now = dataset(), settings(), progress(), deployment_summary()
+    if urn:  # one school's pack reads only that school's rows
+        data, progress_now, summary_now = school(urn)
+    else:
+        data, progress_now, summary_now = dataset(), progress(), deployment_summary()
+    now = settings()
     who = identity.who()
 
     def pdf() -> bytes:
@@ -82,16 +88,26 @@ def pack_downloads(urn: str | None = None) -> None:
         if urn:
             return pack.build_school_pack(data, now, urn, progress=progress_now,
                                           deployment_summary=summary_now)
-        return pack.build_trust_pack(data, now, progress=progress_now,
-                                     deployment_summary=summary_now)
+        return board_pack.build_board_pack(data, now, progress=progress_now,
+                                           deployment_summary=summary_now)
+
+    def packs_zip() -> bytes:
+        audit("download", board_pack.ZIP_NAME, urn, who=who)
+        return board_pack.build_school_packs_zip(data, now, progress=progress_now,
+                                                 deployment_summary=summary_now)
 
     def tables(name: str) -> dict[str, pd.DataFrame]:
         audit("download", name, urn, who=who)
         return pack.pack_tables(data, now, urn, progress=progress_now,
                                 deployment_summary=summary_now)
 
+    def accessible_pack() -> bytes:
+        audit("download", f"{stem}.html", urn, who=who)
+        return pack_html.build_school_pack_html(data, now, urn, progress=progress_now,
+                                                deployment_summary=summary_now).encode("utf-8")
+
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
-    cols = st.columns(3)
+    cols = st.columns(4)
     cols[0].download_button(
         "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
@@ -108,3 +124,16 @@ def pack_downloads(urn: str | None = None) -> None:
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )
+    if urn:  # the same pack as a web page: screen readers, magnifiers, phones (issue 12)
+        cols[3].download_button(
+            "Governors' pack (accessible HTML)", accessible_pack, file_name=f"{stem}.html",
+            mime="text/html", icon=":material/accessibility:", key=f"pack_html_{stem}",
+        )
+    if not urn:
+        schools = int((data.schools["role"].astype(str).str.lower() == "client").sum())
+        cols[3].download_button(
+            "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
+            mime="application/zip", icon=":material/folder_zip:", key="pack_zip",
+            help=f"{schools:d} governors' packs, each with its charts and tables; the board's "
+                 "PDF holds the summary and the exception schools only. Takes about a second "
+                 "per school.")

@@ -14,6 +14,7 @@ import streamlit as st
 from analysis import access, access_store
 from analysis.access import LOCAL_ADMINISTRATOR, Person
 from analysis.store import Store
+from analysis.text import lit
 
 LOCAL_MODE_NOTE = "Local mode: only this computer can open the dashboard."
 
@@ -52,7 +53,7 @@ def refuse_address() -> None:
     """Serve nothing on a network address without sign-in (`streamlit run` without .ci/dashboard.sh)."""
     problem = access.address_problem(st.get_option("server.address"), sign_in_configured())
     if problem:
-        st.error(problem, icon=":material/lock:")
+        st.error(lit(problem), icon=":material/lock:")
         st.stop()
 
 
@@ -74,7 +75,7 @@ def gate(store: Store) -> Person:
             access_store.record(store, email or "unknown", "refused", "Not on the access list")
             st.session_state["_signed_in_as"] = email
         st.title("Ask your administrator for access")
-        st.write(f"You are signed in as **{email or 'an account without an e-mail address'}**, "
+        st.write(f"You are signed in as **{lit(email or 'an account without an e-mail address')}**, "
                  "but this address is not on the dashboard's access list, so there is nothing "
                  "to show you. Ask your trust's dashboard administrator to add you, with your "
                  "role and, for governors, your school.")
@@ -105,5 +106,5 @@ def sidebar(person: Person) -> None:
         if not sign_in_configured():
             st.caption(LOCAL_MODE_NOTE)
             return
-        st.caption(f"Signed in as **{signed_in_email()}** · {person.describe()}")
+        st.caption(f"Signed in as **{lit(signed_in_email())}** · {lit(person.describe())}")
         sign_out_button()

@@ -42,10 +42,28 @@ def _dataset(version: str) -> Dataset:
 NOBODY = access.Person("", "")  # signed in but not on the list: receives nothing
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _directory(version: str) -> Dataset:
+    """Schools and deployments only (a few thousand rows at 500 schools): what the scope, the
+    school menus and names need, without reading any school's measures."""
+    return get_store().load(kinds=["schools", "deployments"])
+
+
 def current_scope() -> scope_mod.Scope:
     """The scope of whoever runs this session, from the access list as it stands now."""
     person = identity.current_person(get_store()) or NOBODY
-    return scope_mod.scope_for(person, _dataset(current_version()))
+    return scope_mod.scope_for(person, _directory(current_version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _scoped_directory(version: str, scope_key: str, _scope: scope_mod.Scope) -> Dataset:
+    return scope_mod.scoped_dataset(_directory(version), _scope)
+
+
+def directory() -> Dataset:
+    """The schools and deployments this person may see (the other frames are empty)."""
+    scope = current_scope()
+    return _scoped_directory(current_version(), scope.key, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -120,6 +138,47 @@ def deployment_summary() -> pd.DataFrame:
     return _deployment_summary(current_version(), scope.key, scope)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
+                      ) -> dict[str, pd.DataFrame]:
+    data = _scoped(version, scope_key, _scope)
+    return {
+        "off_focus": deployments_mod.off_focus_visits(data.deployments, data.visits),
+        "qa_backlog": deployments_mod.qa_backlog(data.visits, data.deployments),
+        "home_schools": deployments_mod.home_school_view(data.deployments, data.visits,
+                                                         data.schools),
+    }
+
+
+def deployment_views() -> dict[str, pd.DataFrame]:
+    """off_focus, qa_backlog, home_schools: the Deployments page's whole-scope tables, computed
+    once per store version and scope rather than on every click."""
+    scope = current_scope()
+    return _deployment_views(current_version(), scope.key, scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _school(version: str, scope_key: str, urn: str, _scope: scope_mod.Scope
+            ) -> tuple[Dataset, pd.DataFrame, pd.DataFrame]:
+    """One school's data (read from the store filtered by URN in SQL), cut to the scope, with
+    its targets' progress and its deployments' summary; nothing at all outside the scope."""
+    if not _scope.allows_school(urn):
+        data = Dataset()
+    else:
+        data = scope_mod.scoped_dataset(get_store().load(urns=[urn]), _scope)
+    settings = _settings(version)
+    return (data,
+            progress_mod.judge_progress(data.targets, data.milestones, data.measures, settings),
+            deployments_mod.summarise_deployments(data.deployments, data.visits, settings))
+
+
+def school(urn: str) -> tuple[Dataset, pd.DataFrame, pd.DataFrame]:
+    """(dataset, progress, deployment_summary) of one school: what its page and pack show.
+    Cached by store version, scope and URN, so its cost does not grow with the trust."""
+    scope = current_scope()
+    return _school(current_version(), scope.key, str(urn), scope)
+
+
 def school_names() -> dict[str, str]:
-    schools = dataset().schools
+    schools = directory().schools
     return dict(zip(schools["urn"], schools["school_name"], strict=False))

@@ -5,7 +5,7 @@ import streamlit as st
 from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
 from analysis.schema import STATUS_ORDER
-from app_pages import downloads, loads, widgets
+from app_pages import accessible, downloads, loads, widgets
 
 st.title("Impact across our client schools")
 data = loads.dataset()
@@ -16,7 +16,8 @@ if data.schools.empty:
 progress = loads.progress()
 summary = loads.deployment_summary()
 
-years = sorted({academic_year(p) for p in data.measures["period"]}, reverse=True)
+# Distinct periods first: there are a dozen, and a quarter of a million measure rows at 500 schools.
+years = sorted({academic_year(p) for p in data.measures["period"].unique()}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
 left, mid, right, far = st.columns(4)
 year = left.selectbox("Academic year", ["All years", *years])
@@ -49,11 +50,14 @@ bottom[2].metric("Spend", f"£{spend:,.0f} of £{funding:,.0f}",
 
 downloads.pack_downloads()
 st.caption(presenters.STATUS_LEGEND)
-st.plotly_chart(charts.status_strip(table), width="stretch", config={"displayModeBar": False})
+strip = charts.status_strip(table)
+st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
+accessible.chart_figures(strip, row_label="School")
 
 st.subheader("Every client school")
-st.caption("Select a row to open that school's page.")
-chosen = st.dataframe(
+st.caption("Select a row to open that school's page, or choose a school under the table and "
+           "follow its link (Enter).")
+chosen = widgets.table(
     table,
     hide_index=True,
     width="stretch",
@@ -82,6 +86,7 @@ chosen = st.dataframe(
 if chosen.selection.rows:
     urn = table.iloc[chosen.selection.rows[0]]["urn"]
     st.switch_page("app_pages/school.py", query_params={"urn": urn})
+accessible.open_school_link(table)  # the keyboard's way in: a list and a link that opens with Enter
 st.caption(
     "Spend to date counts each deployment's funding in proportion to the days delivered. "
     "Deployment creep: more than "

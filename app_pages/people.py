@@ -7,9 +7,10 @@ reads it. Every change is kept and audited (analysis/access_store.py).
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store, presenters
+from analysis import access, access_store, formats, presenters
 from analysis.store import StoreError
-from app_pages import changes, downloads, identity, loads
+from analysis.text import lit
+from app_pages import changes, downloads, identity, loads, widgets
 
 st.title("Users and audit log")
 store = loads.get_store()
@@ -25,18 +26,18 @@ people = access_store.people(store)
 if people.empty:
     st.caption("Nobody is on the list yet.")
 else:
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         "E-mail": people["email"],
         "Role": people["role"].map(lambda r: access.ROLE_WORDS.get(r, r)),
         "Schools (governors)": people["schools"],
         "Leader name (system leaders)": people["leader"],
         "Added": pd.to_datetime(people["added_at"], utc=True).dt.tz_convert("Europe/London")
-        .dt.strftime("%d/%m/%Y %H:%M"),
+        .dt.strftime(formats.DATETIME_FORMAT),
         "By": people["added_by"],
     }), hide_index=True, width="stretch")
 
 if can_change:
-    data = loads.dataset()
+    data = loads.directory()
     clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
     names = dict(zip(clients["urn"], clients["school_name"], strict=False))
     leaders = sorted(data.deployments["leader_name"].dropna().unique())
@@ -50,17 +51,17 @@ if can_change:
                               ["", *leaders])
         if st.form_submit_button("Save", type="primary"):
             try:
-                st.success(changes.add_person(access.Person(email, role, tuple(schools), leader)))
+                st.success(lit(changes.add_person(access.Person(email, role, tuple(schools), leader))))
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")
     if not people.empty:
         gone = st.selectbox("Remove someone", people["email"], index=None,
                             placeholder="Choose an address")
         if st.button("Remove from the list", disabled=gone is None):
             try:
-                st.success(changes.remove_person(gone))
+                st.success(lit(changes.remove_person(gone)))
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")
 
 st.subheader("Audit log")
 log = access_store.audit_log(store)
@@ -68,7 +69,7 @@ if log.empty:
     st.caption("Nothing has been recorded yet.")
 else:
     table = presenters.audit_table(log, loads.school_names())
-    st.dataframe(table, hide_index=True, width="stretch")
+    widgets.table(table, hide_index=True, width="stretch")
     st.download_button(
         "Audit log (CSV)", downloads.audited_csv(table), file_name="audit-log.csv",
         mime="text/csv", icon=":material/download:", key="audit_csv",

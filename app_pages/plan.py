@@ -12,7 +12,7 @@ from analysis import agreed_plan, app_edits
 from analysis.narrative import format_value
 from analysis.schema import measure_label
 from analysis.store import StoreError
-from analysis.style import as_text
+from analysis.text import lit
 from app_pages import identity, loads, widgets
 
 st.title("Plan and corrections")
@@ -24,7 +24,7 @@ if clients.empty:
     st.stop()
 state = st.session_state
 if "plan_message" in state:
-    st.success(state.pop("plan_message"), icon=":material/check_circle:")
+    st.success(lit(state.pop("plan_message")), icon=":material/check_circle:")
 
 
 def _save(action: str, urn: str | None, fn, *args) -> None:
@@ -32,7 +32,7 @@ def _save(action: str, urn: str | None, fn, *args) -> None:
     try:
         batch = fn(loads.get_store(), identity.who(), *args)
     except StoreError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(lit(str(error)), icon=":material/error:")
         return
     summary = loads.get_store().history().set_index("batch_id").loc[batch, "summary"]
     loads.audit(action, f"{summary} (batch {batch})", urn)
@@ -56,7 +56,7 @@ with agreed_tab:
                 "stand become the baseline plan, and any later change to them is shown.",
                 icon=":material/info:")
     else:
-        st.dataframe(pd.DataFrame({
+        widgets.table(pd.DataFrame({
             "Agreed on": pd.to_datetime(done["agreed_on"]).dt.strftime("%d/%m/%Y"),
             "By": done["agreed_by"], "Targets": done["targets"]}), hide_index=True)
     agreed_on = st.date_input("Date agreed", value=None, format="DD/MM/YYYY",
@@ -76,7 +76,7 @@ with change_tab:
         target_id = st.selectbox("Target", list(labels), format_func=labels.get, key="plan_target")
         target = targets[targets["target_id"] == target_id].iloc[0]
         for line in agreed_plan.target_sentences(history, target_id):
-            st.caption(f":material/history: {as_text(line)}")
+            st.caption(f":material/history: {lit(line)}")
         value = st.number_input("New target value", value=float(target["target_value"]),
                                 step=0.5, key=f"plan_value_{target_id}")
         period = st.text_input("New deadline (half term)", value=target["target_period"],
@@ -115,7 +115,7 @@ with fix_tab:
                                 format_func=lambda t: f"{t} · {measure_label(measure_of[t])}")
         stones = data.milestones[data.milestones["target_id"] == m_target]
         if not stones.empty:
-            st.dataframe(stones[["period", "value"]].rename(
+            widgets.table(stones[["period", "value"]].rename(
                 columns={"period": "Half term", "value": "Milestone"}), hide_index=True)
         m_period = st.text_input("Half term", key=f"fix_m_period_{m_target}",
                                  placeholder="2024/25 Summer 2")

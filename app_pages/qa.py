@@ -8,18 +8,19 @@ import streamlit as st
 from analysis import visit_records as vr
 from analysis.schema import VISITS_COUNTED
 from analysis.store import StoreError
-from analysis.style import as_text, rating_badge_text
-from app_pages import loads, visit_work
+from analysis.style import rating_badge_text
+from analysis.text import lit
+from app_pages import loads, visit_work, widgets
 
 st.title("QA queue")
 data = loads.dataset()
 recs = visit_work.records()
 state = st.session_state
 counted = VISITS_COUNTED[loads.settings().visits_counted]
-st.caption(f"Days delivered and deployment creep count: {counted.lower()} (a setting on the "
+st.caption(f"Days delivered and deployment creep count: {lit(counted.lower())} (a setting on the "
            "Settings page).")
 if "qa_message" in state:
-    st.success(state.pop("qa_message"), icon=":material/check_circle:")
+    st.success(lit(state.pop("qa_message")), icon=":material/check_circle:")
 
 queue = vr.qa_queue(data.visits, data.deployments, recs)
 names = loads.school_names()
@@ -33,7 +34,7 @@ def _act(action, *args) -> None:
 
 
 if "qa_error" in state:
-    st.error(state.pop("qa_error"), icon=":material/error:")
+    st.error(lit(state.pop("qa_error")), icon=":material/error:")
 
 show = st.radio("Show", ["All", "Entered in the app", "From spreadsheet uploads"],
                 horizontal=True, key="qa_show")
@@ -50,25 +51,25 @@ for i, row in queue.iterrows():
     key = (row["deployment_id"], row["visit_date"], row["focus_area"])
     with st.container(border=True, key=f"qa_{ident}"):
         school = names.get(row["client_urn"], row["client_urn"])
-        st.markdown(f"**{row['visit_date']:%d/%m/%Y} · {as_text(row['leader_name'])} · "
-                    f"{as_text(school)}** ({as_text(row['deployment_id'])})")
+        st.markdown(f"**{row['visit_date']:%d/%m/%Y} · {lit(row['leader_name'])} · "
+                    f"{lit(school)}** ({lit(row['deployment_id'])})")
         left, right = st.columns(2)
-        left.markdown(f"Agreed focus: **{as_text(row['focus_areas'])}**")
+        left.markdown(f"Agreed focus: **{lit(row['focus_areas'])}**")
         flag = " · ⚑ off focus" if row["off_focus"] else ""
-        right.markdown(f"This visit: **{as_text(row['focus_area'])}**{flag}")
-        source = ("entered in the app by " + as_text(row["recorded_by"])
+        right.markdown(f"This visit: **{lit(row['focus_area'])}**{lit(flag)}")
+        source = ("entered in the app by " + lit(row["recorded_by"])
                   if row["source"] == "app" else "from a spreadsheet upload")
-        st.markdown(f"{visit_work.days_words(row['days'])} · {rating_badge_text(row['progress'])}"
+        st.markdown(f"{lit(visit_work.days_words(row['days']))} · {lit(rating_badge_text(row['progress']))}"
                     f" · {source}")
-        st.markdown(f"*Summary:* {as_text(row['summary'])}")
+        st.markdown(f"*Summary:* {lit(row['summary'])}")
         if pd.notna(row["next_steps"]) and str(row["next_steps"]).strip():
-            st.markdown(f"*Next steps:* {as_text(row['next_steps'])}")
+            st.markdown(f"*Next steps:* {lit(row['next_steps'])}")
         followup = row["followup"]
         if isinstance(followup, dict) and followup.get("outcome"):
-            st.caption(f"The last visit's next steps ({as_text(followup.get('next_steps'))}): "
-                       f"{followup['outcome'].lower()}.")
+            st.caption(f"The last visit's next steps ({lit(followup.get('next_steps'))}): "
+                       f"{lit(followup['outcome'].lower())}.")
         if isinstance(row["comment"], str) and row["comment"]:
-            st.caption(f"The leader's note on resubmitting: {as_text(row['comment'])}")
+            st.caption(f"The leader's note on resubmitting: {lit(row['comment'])}")
         if st.button("Check", key=f"check_{ident}", type="primary"):
             _act(visit_work.check, row["deployment_id"], record_id, key)
             st.rerun()
@@ -86,7 +87,7 @@ st.subheader(f"Returned to leaders ({len(with_leaders)})")
 if with_leaders.empty:
     st.caption("No record is waiting for its leader.")
 else:
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         "Date": with_leaders["visit_date"].dt.strftime("%d/%m/%Y"),
         "Deployment": with_leaders["deployment_id"],
         "Focus": with_leaders["focus_area"],
@@ -104,7 +105,7 @@ else:
               for r in app_recs.itertuples()}
     chosen = st.selectbox("Visit record", list(labels), format_func=labels.get, key="qa_history")
     steps = vr.record_history(loads.get_store(), chosen)
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         "State": steps["state"],
         "Who": steps["changed_by"],
         "When": steps["changed_at"].map(visit_work.when),

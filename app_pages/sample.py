@@ -58,19 +58,31 @@ def start_empty() -> None:
     get_store().set_meta("sample_state", "declined")
 
 
+def sample_batches() -> list[int]:
+    """The sample's own batches still standing (the ones replacing the sample undoes)."""
+    history = get_store().history()
+    live = history.loc[(history["user"] == SAMPLE_USER) & ~history["undone"], "batch_id"]
+    return [int(b) for b in live]
+
+
+def cannot_remove(error: StoreError) -> StoreError:
+    """The sentence when the sample cannot go because a later upload builds on it."""
+    return StoreError(
+        "The sample data cannot be removed: a later upload builds on it "
+        f"({error}). Untick “Remove the sample data first” to import beside it, or empty "
+        "the store on the Settings page (that can be undone).")
+
+
 def remove_sample() -> None:
     """Undo only the sample's own batches, newest first: real uploads are never touched. A real
-    upload that replaced sample rows makes the store refuse (StoreError), and nothing changes."""
+    upload that replaced sample rows makes the store refuse (StoreError), and nothing changes.
+    (Replacing the sample with an upload does this inside the import: upload_flow.import_upload.)"""
     store = get_store()
-    history = store.history()
-    for batch_id in history.loc[(history["user"] == SAMPLE_USER) & ~history["undone"], "batch_id"]:
+    for batch_id in sorted(sample_batches(), reverse=True):
         try:
-            store.undo(int(batch_id))
+            store.undo(batch_id)
         except StoreError as error:
-            raise StoreError(
-                "The sample data cannot be removed: a later upload builds on it "
-                f"({error}). Untick “Remove the sample data first” to import beside it, or empty "
-                "the store on the Settings page (that can be undone).") from error
+            raise cannot_remove(error) from error
     store.set_meta("sample_state", "declined")
 
 

@@ -4,11 +4,12 @@ import streamlit as st
 
 from analysis import agreed_plan, charts, narrative, portfolio, presenters
 from analysis.schema import STATUS_ORDER, measure_label
-from analysis.style import as_text
-from app_pages import downloads, loads, widgets
+from analysis.text import lit
+from app_pages import accessible, downloads, governed_views, loads, widgets
 
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The menu from the schools list alone; everything below reads only the chosen school's rows.
+schools = loads.directory().schools
+clients = schools[schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     st.title("School")
     widgets.empty_state("No client schools are stored yet.")
@@ -23,30 +24,28 @@ urn = st.selectbox(
     format_func=lambda u: f"{names[u]} ({u})",
 )
 st.query_params["urn"] = urn
+st.session_state[accessible.CHOSEN_SCHOOL] = urn  # Presentation mode opens on this school
 loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
-progress = loads.progress()
-progress = progress[progress["client_urn"] == urn]
-summary = loads.deployment_summary()
+data, progress, summary = loads.school(urn)
 # When the plan was agreed and every later change to a target (analysis/agreed_plan.py).
 plan = agreed_plan.plan_history(data.target_plan, data.targets)
-summary = summary[summary["client_urn"] == urn]
 inspections = data.inspections[data.inspections["urn"] == urn]
 
-st.title(school["school_name"])
+st.title(lit(school["school_name"]))
 latest = portfolio.latest_inspection(inspections)
 details = [str(school["phase"]), str(school["local_authority"] or ""), f"URN {urn}"]
 if not latest.empty:
     details.append(f"Latest inspection: {latest['inspection'].iloc[0]}")
-st.caption(" · ".join(d for d in details if d))
+st.caption(lit(" · ".join(d for d in details if d)))
 
-st.markdown(f"#### {narrative.describe_school(progress, summary)}")
+st.markdown(f"#### {lit(narrative.describe_school(progress, summary))}")
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
     value = int(counts[status].iloc[0]) if not counts.empty else 0
-    col.metric(presenters.status_badge(status), value)
+    col.metric(lit(presenters.status_badge(status)), value)
 downloads.pack_downloads(urn)
 
 targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
@@ -57,32 +56,32 @@ with targets_tab:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
-    for _, target in presenters.exceptions_first(progress).iterrows():
+    # Each card is one governed view: its sentence, rule and chart hold no hidden figure.
+    for view in governed_views.school_views(urn):
         with st.container(border=True):
             # The sentence leads; the rule that produced the status sits beside it in words.
-            st.markdown(
-                f"#### {presenters.status_badge(target['status'])} · "
-                f"{narrative.describe_target(target, small_cohort=settings.small_cohort)}"
-            )
-            st.caption(f"Why: {widgets.governor_rule(target)}")
-            for line in agreed_plan.target_sentences(plan, target["target_id"]):
-                st.caption(f":material/history: {as_text(line)}")
-            st.plotly_chart(
-                widgets.target_figure(target, urn), width="stretch",
-                key=f"target_{target['target_id']}", config={"displayModeBar": False},
-            )
+            st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                        f"{lit(view.sentence)}")
+            st.caption(f"Why: {lit(view.rule)}")
+            for line in agreed_plan.target_sentences(plan, view.target_id):
+                st.caption(f":material/history: {lit(line)}")
+            figure = governed_views.target_figure(view)
+            st.plotly_chart(figure, width="stretch", key=f"target_{view.target_id}",
+                            config={"displayModeBar": False})
+            accessible.chart_figures(figure, view.measure)
 
 with support_tab:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
     else:
-        st.dataframe(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
-                     width="stretch",
-                     column_config=widgets.DEPLOYMENT_COLUMNS)
+        widgets.table(presenters.deployment_table(summary, loads.school_names()), hide_index=True,
+                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
         if not visits.empty:
-            st.plotly_chart(charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id")), width="stretch")
+            ratings = charts.progress_ratings_chart(visits.merge(
+                summary[["deployment_id", "leader_name"]], on="deployment_id"))
+            st.plotly_chart(ratings, width="stretch")
+            accessible.chart_figures(ratings, row_label="Deployment")
 
 with subgroup_tab:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
@@ -95,15 +94,17 @@ with subgroup_tab:
         pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
                            format_func={"disadvantaged": "Disadvantaged vs not",
                                         "send": "SEND vs no SEND"}.get)
-        st.plotly_chart(
-            charts.subgroup_chart(data.measures, urn, measure, small_cohort=settings.small_cohort,
-                                  pair=pair),
-            width="stretch",
-        )
-        st.caption(f"Figures for groups of fewer than {settings.small_cohort} pupils are hidden.")
+        # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+        subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
+                                          small_cohort=settings.small_cohort, pair=pair)
+        st.plotly_chart(subgroups, width="stretch")
+        accessible.chart_figures(subgroups, measure)
+        st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
 with inspection_tab:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
     else:
-        st.plotly_chart(charts.inspection_journey(inspections), width="stretch")
+        journey = charts.inspection_journey(inspections)
+        st.plotly_chart(journey, width="stretch")
+        accessible.chart_figures(journey, row_label="Area or judgement")

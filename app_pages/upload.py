@@ -4,7 +4,8 @@ import streamlit as st
 
 from analysis import presenters, visit_records
 from analysis.store import StoreError
-from app_pages import downloads, identity, loads, sample, upload_flow
+from analysis.text import lit
+from app_pages import downloads, identity, loads, sample, upload_flow, widgets
 
 st.title("Upload termly spreadsheets")
 st.write(
@@ -21,7 +22,7 @@ upload_flow.show_last_import()
 if identity.sign_in_configured():
     # Signed in: the history names the account, not whatever name is typed.
     user = identity.who()
-    st.caption(f"Uploads are recorded in the history as {user}.")
+    st.caption(f"Uploads are recorded in the history as {lit(user)}.")
 else:
     user = st.text_input("Your name (recorded in the upload history)", key="upload_user")
 files = st.file_uploader(
@@ -29,25 +30,29 @@ files = st.file_uploader(
     key=f"upload_files_{st.session_state.get('uploads_done', 0)}",
 )
 
-if files:
-    upload = upload_flow.read_uploaded(files)
+upload = upload_flow.read_uploaded(files) if files else None
+if not files:
+    upload_flow.forget_upload()  # the files were cleared (or imported): nothing to keep
+elif upload is None:
+    st.error(lit(upload_flow.too_large_message()), icon=":material/error:")
+else:
     st.subheader("Health check")
     if not upload.notices.empty:
         for message in upload.notices["message"].unique():
-            st.info(message, icon=":material/info:")
+            st.info(lit(message), icon=":material/info:")
     problems = upload_flow.health_check(upload)
     if len(problems):
         st.error(
-            f"{len(problems)} problem(s) found. Nothing has been stored: fix them in the "
+            f"{len(problems):d} problem(s) found. Nothing has been stored: fix them in the "
             "spreadsheet and upload it again.",
             icon=":material/error:",
         )
-        st.dataframe(presenters.problems_table(problems), hide_index=True, width="stretch")
+        widgets.table(presenters.problems_table(problems), hide_index=True, width="stretch")
     else:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = loads.get_store().preview(upload)
         st.subheader("What this upload will change")
-        st.dataframe(presenters.preview_table(changes), hide_index=True, width="stretch")
+        widgets.table(presenters.preview_table(changes), hide_index=True, width="stretch")
         replace_sample = False
         if sample.sample_loaded():
             replace_sample = st.checkbox(
@@ -63,14 +68,14 @@ if files:
                        "app (same deployment, date and focus): the spreadsheet's rows would count "
                        "instead. Undoing the upload brings the app's records back.",
                        icon=":material/warning:")
-            st.dataframe(visit_records.replaced_table(replaced), hide_index=True, width="stretch")
+            widgets.table(visit_records.replaced_table(replaced), hide_index=True, width="stretch")
             confirmed = st.checkbox("Yes: replace these app-entered visit records",
                                     key="confirm_replace_app")
         if st.button("Import", type="primary", disabled=not user.strip() or not confirmed):
             try:
                 upload_flow.import_upload(upload, user.strip(), replace_sample)
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")
             else:
                 st.rerun()  # a fresh uploader, and the result shown at the top
         if not user.strip():
@@ -81,7 +86,7 @@ history = loads.get_store().history()
 if history.empty:
     st.caption("Nothing has been imported yet.")
 else:
-    st.dataframe(presenters.history_table(history), hide_index=True, width="stretch")
+    widgets.table(presenters.history_table(history), hide_index=True, width="stretch")
     live = history[~history["undone"]]
     if not live.empty:
         batch = st.selectbox("Undo an upload", live["batch_id"], format_func=upload_flow.batch_label)
@@ -89,6 +94,6 @@ else:
                            key="confirm_undo")
         if st.button("Undo this upload", disabled=not sure):
             try:
-                st.success(upload_flow.undo(batch))
+                st.success(lit(upload_flow.undo(batch)))
             except StoreError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(lit(error), icon=":material/error:")

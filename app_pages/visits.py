@@ -10,7 +10,8 @@ import streamlit as st
 from analysis import visit_records as vr
 from analysis.schema import PROGRESS_RATINGS
 from analysis.store import StoreError
-from analysis.style import as_text, rating_badge_text
+from analysis.style import rating_badge_text
+from analysis.text import lit
 from app_pages import loads, visit_work, widgets
 
 st.title("Visit records")
@@ -29,7 +30,7 @@ if editing is not None and editing not in set(recs.loc[recs["state"] == vr.RETUR
     editing = state["visit_editing"] = None
 
 if "visit_message" in state:
-    st.success(state.pop("visit_message"), icon=":material/check_circle:")
+    st.success(lit(state.pop("visit_message")), icon=":material/check_circle:")
 
 
 def _start_fixing(rec) -> None:
@@ -61,10 +62,10 @@ if not returned.empty:
     st.subheader(f"Returned to you ({len(returned)})")
     for rec in returned.itertuples():
         with st.container(border=True):
-            st.markdown(f"**{rec.visit_date:%d/%m/%Y} · {as_text(rec.deployment_id)} · "
-                        f"{as_text(rec.focus_area)}**")
-            st.warning(f"Returned by {as_text(rec.changed_by)} on {visit_work.when(rec.changed_at)}: "
-                       f"{as_text(rec.comment)}", icon=":material/undo:")
+            st.markdown(f"**{rec.visit_date:%d/%m/%Y} · {lit(rec.deployment_id)} · "
+                        f"{lit(rec.focus_area)}**")
+            st.warning(f"Returned by {lit(rec.changed_by)} on {lit(visit_work.when(rec.changed_at))}: "
+                       f"{lit(rec.comment)}", icon=":material/undo:")
             st.button("Fix and resubmit", key=f"fix_{rec.record_id}", on_click=_start_fixing,
                       args=(rec,), disabled=editing == rec.record_id)
 
@@ -73,7 +74,7 @@ prefill = state.get("visit_prefill", {}) if editing else {}
 if editing:
     rec = recs[recs["record_id"] == editing].iloc[0]
     st.subheader("Fix the returned record")
-    st.info(f"The administrator's comment: {as_text(rec.comment)}", icon=":material/comment:")
+    st.info(f"The administrator's comment: {lit(rec.comment)}", icon=":material/comment:")
 else:
     st.subheader("Record a visit")
 
@@ -97,7 +98,7 @@ followup = None
 if previous:
     with st.container(border=True):
         st.markdown(f"**Next steps from the last visit ({pd.Timestamp(previous['visit_date']):%d/%m/%Y})**")
-        st.markdown(as_text(previous["next_steps"]))
+        st.markdown(lit(previous["next_steps"]))
         done = prefill.get("followup")
         outcome = st.radio("Were they done?", vr.FOLLOWUP_OUTCOMES, horizontal=True,
                            index=vr.FOLLOWUP_OUTCOMES.index(done)
@@ -106,7 +107,7 @@ if previous:
 
 days = st.selectbox("Time spent", vr.HALF_DAYS, format_func=visit_work.days_words,
                     index=vr.HALF_DAYS.index(prefill.get("days", 1.0)), key=f"v{gen}_days")
-st.caption(f"Agreed focus of this deployment: {as_text(deployment['focus_areas'])}")
+st.caption(f"Agreed focus of this deployment: {lit(deployment['focus_areas'])}")
 choices = vr.focus_choices(deployment["focus_areas"])
 picked = st.selectbox("Focus of the visit", choices, key=f"v{gen}_focus",
                       index=choices.index(prefill["focus"]) if prefill.get("focus") in choices
@@ -135,7 +136,7 @@ if editing:
         try:
             state["visit_message"] = visit_work.resubmit(editing, entry, note)
         except StoreError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(lit(str(error)), icon=":material/error:")
         else:
             _stop_fixing()
             st.rerun()
@@ -144,7 +145,7 @@ elif st.button("Save the visit record", type="primary", key=f"v{gen}_save"):
     try:
         state["visit_message"] = visit_work.record_visit(entry)
     except StoreError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(lit(str(error)), icon=":material/error:")
     else:
         state["visit_form_gen"] = gen + 1  # an empty form for the next visit
         st.rerun()
@@ -155,7 +156,7 @@ if mine.empty:
     st.caption("No visit recorded in the app yet. Visits from spreadsheet uploads show on the "
                "School and Deployments pages.")
 else:
-    st.dataframe(pd.DataFrame({
+    widgets.table(pd.DataFrame({
         "Date": mine["visit_date"].dt.strftime("%d/%m/%Y"),
         "Deployment": mine["deployment_id"],
         "Focus": mine["focus_area"],

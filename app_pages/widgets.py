@@ -1,5 +1,5 @@
 """Small pieces several pages draw: the days metric, the empty state, the 'not yours' notice,
-a target's chart, and column widths. Not a page.
+and column widths (a target's chart is app_pages/governed_views.py). Not a page.
 """
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, charts, presenters
-from analysis import progress as progress_mod
-from app_pages.loads import current_scope, dataset, settings
+from analysis import access, exports
+from analysis.text import lit
+from app_pages.loads import current_scope
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -22,7 +22,7 @@ def days_used_metric(column, frame: pd.DataFrame) -> None:
 
 def empty_state(message: str) -> None:
     """The one way a page says it has nothing to show yet, with the way forward."""
-    st.info(message)
+    st.info(lit(message))
     if access.UPLOAD in current_scope().pages:  # a link to a page not theirs would fail
         st.page_link("app_pages/upload.py", label="Upload spreadsheets", icon=":material/upload:")
 
@@ -32,46 +32,20 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
     if not asked or asked in urns:
         return
     if current_scope().trust_wide:
-        st.warning(f"There is no client school with URN {asked} in the store.",
+        st.warning(f"There is no client school with URN {lit(asked)} in the store.",
                    icon=":material/warning:")
     else:
-        st.warning(f"The school with URN {asked} is not one of your schools, so the dashboard "
+        st.warning(f"The school with URN {lit(asked)} is not one of your schools, so the dashboard "
                    "does not show it. Ask your administrator if it should be.",
                    icon=":material/lock:")
 
 
-def target_figure(target: pd.Series, urn: str, large: bool = False):
-    """The chart for one target: plan line, tolerance band, actuals, projection, support given.
-
-    large: projector type sizes, for presentation mode.
-    """
-    data = dataset()
-    small = settings().small_cohort
-    milestones = data.milestones[data.milestones["target_id"] == target["target_id"]]
-    measures = data.measures
-    actuals = measures[
-        (measures["urn"] == urn)
-        & (measures["measure"] == target["measure"])
-        & (measures["subgroup"] == target["subgroup"])
-    ][["period", "value", "cohort"]]
-    school_deployments = data.deployments[data.deployments["client_urn"] == urn]
-    visits = data.visits[data.visits["deployment_id"].isin(school_deployments["deployment_id"])]
-    return charts.target_chart(
-        target,
-        actuals,
-        progress_mod.expected_line(target, milestones),
-        progress_mod.tolerance_band(target, milestones, settings()),
-        deployments=school_deployments,
-        visits=visits,
-        national=presenters.national_series(target["measure"], target["subgroup"]),
-        small_cohort=small,
-        large=large,
-    )
-
-
-def governor_rule(target: pd.Series) -> str:
-    """The status rule in words, unless its figures rest on a small cohort (then say so instead)."""
-    return presenters.governor_rule(target, settings().small_cohort)
+def table(frame: pd.DataFrame, **options):
+    """st.dataframe for every table a page shows: its cells pass the exports' formula escaping
+    (analysis/exports.safe_frame), because the table's own "Download as CSV" and copy write
+    cells raw: a visit summary `=cmd|...` would come out of that file as a live formula. The
+    screen shows what the file will hold ('=cmd|...), as the app's own exports do."""
+    return st.dataframe(exports.safe_frame(frame), **options)
 
 
 # Wide enough that "Deputy head" and UK dates are not cut off.

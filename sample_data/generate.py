@@ -924,6 +924,37 @@ def write_broken(folder: Path, sample: Sample) -> None:
     # A valid MIS export: title rows above the header and name columns that must be dropped.
     _write_mis_export(folder / "title_rows_and_names.xlsx", main["outcomes"])
     (folder / "empty.csv").write_bytes(b"")
+    _write_misread_figures(folder, main)
+
+
+def _write_misread_figures(folder: Path, main: dict[str, pd.DataFrame]) -> None:
+    """Figures that were once read wrong without a word: decimal commas, implausible values,
+    two visit records with one key."""
+    # A continental export: ';' between cells, decimal commas, full stops for thousands.
+    continental = main["deployments"].head(3).copy()
+    continental["deployment_id"] = ["D90", "D91", "D92"]
+    continental["start_date"] = [d.strftime("%d/%m/%Y") for d in continental["start_date"]]
+    continental["end_date"] = [d.strftime("%d/%m/%Y") for d in continental["end_date"]]
+    continental["days_committed"] = ["10,5", "24", "26"]
+    continental["funding_amount"] = ["1.200,50", "£24,000.50", "1,200"]  # the last two are fine
+    continental.to_csv(folder / "decimal_commas.csv", index=False, sep=";", lineterminator="\n")
+    # Values no school's data holds.
+    targets = main["targets"].head(2).copy()
+    targets["target_id"] = ["T90", "T91"]
+    targets["measure"] = ["reading_exs", "attendance"]
+    targets["baseline_value"] = [555.0, -5.0]
+    milestones = pd.DataFrame({"target_id": ["T90"], "period": ["2024/25 Spring 2"],
+                               "value": [120.0]})
+    visits = main["visits"].iloc[10:14].copy()
+    visits["days"] = [400.0, 0.0, 1.0, 1.0]
+    visits["visit_date"] = [visits["visit_date"].iloc[0], visits["visit_date"].iloc[1],
+                            dt.date(1900, 3, 1), dt.date(2099, 1, 1)]
+    write_workbook(folder / "implausible_values.xlsx",
+                   {"targets": targets, "milestones": milestones, "visits": visits})
+    # Two half-day visit records on one day with one focus: once read as one half day.
+    first = main["visits"][main["visits"]["days"] == 0.5].head(1)
+    twice = pd.concat([first, first.assign(summary="Afternoon: the same focus again.")])
+    write_csv(folder / "same_day_visits.csv", twice)
 
 
 FORENAMES = ["Alfie", "Bea", "Callum", "Daisy", "Ezra", "Freya", "Gus", "Hana", "Ivo", "Jude"]

@@ -4,7 +4,7 @@ As a module: write pupil-outcomes and schools CSVs of any size (seeded), start t
 in a subprocess. As a script, it runs the command line with
 two extras a test needs and a person never does:
 
-    python tests/reliability_helpers.py [--go FILE] [--pause-at locked|committing]
+    python tests/reliability_helpers.py [--go FILE] [--pause-at PHASE [--release FILE]]
                                         [--lock-timeout SECONDS] -- import ...
 
 `--go FILE` prints `ready`, then waits until FILE exists, so several processes that have already
@@ -13,7 +13,8 @@ that point of the import's transaction and sleeps there, so a test can SIGKILL t
 exact phase: `locked` (write transaction open, no row written), `writing` (half the upload's
 pupil blocks written), `written` (every pupil block written, not yet the measures or the upload
 record) or `committing` (every row and the upload record written, COMMIT not yet sent). Markers
-are printed at every point either way.
+are printed at every point either way. With `--release FILE` the pause lasts until FILE exists,
+then the import goes on (a test changes something meanwhile, e.g. kills its database connection).
 `--lock-timeout` waits that long (not 30 s) for another writer before saying "try again".
 """
 
@@ -86,7 +87,7 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 
 def start(args: list[str], go: Path | None = None, pause_at: str | None = None,
-          lock_timeout: float | None = None) -> subprocess.Popen:
+          lock_timeout: float | None = None, release: Path | None = None) -> subprocess.Popen:
     """The command line in a real process that has not finished: plain, or through this script."""
     if go is None and pause_at is None and lock_timeout is None:
         command = [sys.executable, "-m", "analysis", *args]
@@ -94,6 +95,7 @@ def start(args: list[str], go: Path | None = None, pause_at: str | None = None,
         command = [sys.executable, str(HELPER)]
         command += ["--go", str(go)] if go else []
         command += ["--pause-at", pause_at] if pause_at else []
+        command += ["--release", str(release)] if release else []
         command += ["--lock-timeout", str(lock_timeout)] if lock_timeout is not None else []
         command += ["--", *args]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -115,15 +117,21 @@ def wait_for_line(process: subprocess.Popen, marker: str, timeout: float = 60) -
 
 # ---- the script ----------------------------------------------------------------------------------
 
-def _mark(name: str, pause_at: str | None) -> None:
+def _mark(name: str, pause_at: str | None, release: Path | None = None) -> None:
     print(name, flush=True)
     if name == pause_at:
-        time.sleep(300)  # the test kills us here; never reached COMMIT
+        if release is None:
+            time.sleep(300)  # the test kills us here; never reached COMMIT
+            return
+        deadline = time.monotonic() + 120  # the test does something to the store, then lets us go
+        while not release.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
-def _marker(pause_at: str | None):
-    """The Store's phase hook: print each phase of a write transaction, pause at one."""
-    return lambda phase: _mark(phase, pause_at)
+def _marker(pause_at: str | None, release: Path | None = None):
+    """The Store's phase hook: print each phase of a write transaction, pause at one (until
+    the file `release` exists, if given)."""
+    return lambda phase: _mark(phase, pause_at, release)
 
 
 def main(argv: list[str]) -> int:
@@ -134,7 +142,8 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, str(REPO))
     import analysis.__main__ as command_line
 
-    options = {"on_phase": _marker(pause_at)}
+    release = Path(ours[ours.index("--release") + 1]) if "--release" in ours else None
+    options = {"on_phase": _marker(pause_at, release)}
     if "--lock-timeout" in ours:
         options["lock_timeout"] = float(ours[ours.index("--lock-timeout") + 1])
     if go is not None:

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import access_store, ingest
 from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER, Person
 from analysis.store import Store
+from analysis.text import shown
 from app_pages.identity import LOCAL_MODE_NOTE
 from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.test_pages import ROOT, _use_store
@@ -89,6 +90,10 @@ def everything_sent(at: AppTest) -> str:
                  "warning", "error", "success", "metric", "button", "radio"):
         for element in getattr(at, kind):
             parts.append(json.dumps(str(element.proto)))
+            # As the reader sees it: uploaded text reaches Markdown escaped (analysis/text.py).
+            for words in (getattr(element, "value", None), getattr(element, "label", None)):
+                if isinstance(words, str):
+                    parts.append(shown(words))
     for box in list(at.selectbox) + list(at.multiselect):
         parts.append(json.dumps(list(box.options)))  # as shown: format_func applied
     for frame in at.dataframe:
@@ -100,7 +105,7 @@ def everything_sent(at: AppTest) -> str:
 
 
 def page_titles(at: AppTest) -> set[str]:
-    return {t.value for t in at.title}
+    return {shown(t.value) for t in at.title}
 
 
 # ---- governors ----------------------------------------------------------------------------------
@@ -116,12 +121,12 @@ def test_a_governor_lands_on_their_school_and_is_sent_no_other_school(signed_sto
     assert "Governor of 990201" in sent and "Sign out" in sent
     downloads = [b.proto.label for b in at.get("download_button")]
     assert downloads == ["Governors' pack (PDF)", "Tables behind the pack (XLSX)",
-                         "Targets table (CSV)"]
+                         "Targets table (CSV)", "Governors' pack (accessible HTML)"]
 
 
 def test_another_schools_url_says_plainly_it_is_not_theirs(signed_store, other_names):
     at = open_as(GOVERNOR_EMAIL, "school", urn="990202")
-    assert any("990202 is not one of your schools" in w.value for w in at.warning)
+    assert any("990202 is not one of your schools" in shown(w.value) for w in at.warning)
     assert KINGFISHER in page_titles(at)
     assert at.query_params["urn"] == "990201"
     sent = everything_sent(at).replace("990202 is not one of your schools", "")
@@ -193,7 +198,7 @@ def test_the_administrator_adds_a_governor_on_the_users_page(signed_store):
     at.button[0].click()  # the form's Save
     at.run()
     assert not at.exception
-    assert [s.value for s in at.success] == [
+    assert [shown(s.value) for s in at.success] == [
         "Added new.governor@millstream.sch.uk as Governor of 990202."]
     assert access_store.person(signed_store, "new.governor@millstream.sch.uk").schools == (
         "990202",)
@@ -263,6 +268,6 @@ def test_a_network_address_without_sign_in_serves_nothing(signed_store):
         at.run()
     finally:
         config.set_option("server.address", before)
-    assert [e.value for e in at.error][0].startswith(
+    assert [shown(e.value) for e in at.error][0].startswith(
         "The dashboard will not listen on address 0.0.0.0 without sign-in")
     assert not at.title and not at.dataframe and not at.metric and not at.selectbox

@@ -123,9 +123,10 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
                               national=("National 2024", 61.0), small_cohort=5)
 
     names = [t.name for t in fig.data]
+    # No projection: it is fitted through the 4-pupil figure, which it would let a reader
+    # solve for (analysis.disclosure: a projection inherits every actual it is fitted through).
     assert names == ["At risk band", "Planned line", "National 2024: 61%",
-                     "Projection (current rate)", "Actual", "Target", "▲ At risk",
-                     "Leader visits per half term"]
+                     "Actual", "Target", "▲ At risk", "Leader visits per half term"]
     assert list(fig.layout.xaxis.categoryarray) == PERIODS
     assert fig.layout.xaxis.type == "category"
     # Short two-line ticks that stay level even on a long axis.
@@ -138,7 +139,10 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
     assert list(actual.y) == [50.0, 55.0, 58.0]
     assert list(actual.text) == ["50%", "55%", "58%"]
 
-    projection = trace(fig, "Projection (current rate)")
+    # Where nothing is hidden the projection runs from the latest figure to the deadline.
+    unhidden = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
+                                   at_risk_band, None, support, leader_visits)
+    projection = trace(unhidden, "Projection (current rate)")
     assert list(projection.x) == ["2024/25 Spring 2", TARGET]
     assert list(projection.y) == [58.0, 66.0]
     assert projection.line.dash == "dot"
@@ -480,7 +484,12 @@ def test_target_chart_takes_the_progress_modules_frames_and_national_figures_by_
     reference = trace(fig, "National 2024/25 (approximate): 75%")
     assert list(reference.x) == PERIODS
     assert list(reference.y) == [74.0] + [75.0] * 6
-    # No projection frame given: drawn from the row's latest figure to its projected value.
+    # The projection is fitted through the hidden 4-pupil figure, so it is not drawn; with
+    # every figure visible it runs from the row's latest figure to its projected value.
+    assert "Projection (current rate)" not in [t.name for t in fig.data]
+    visible = actuals_with_small_cohort.assign(cohort=20)
+    fig = charts.target_chart(at_risk_row, visible, progress.expected_line(at_risk_row),
+                              progress.tolerance_band(at_risk_row), small_cohort=5)
     assert list(trace(fig, "Projection (current rate)").y) == [58.0, 66.0]
 
 

@@ -94,6 +94,25 @@ def test_backup_and_restore(capsys, filled_db, tmp_path):
     assert status == 2 and err.strip() == f"No such file: {tmp_path / 'nope.zip'}"
 
 
+def test_restore_of_a_tampered_backup_exits_2_with_the_sentence(capsys, filled_db, tmp_path):
+    import zipfile
+
+    backup, cut = tmp_path / "b.zip", tmp_path / "cut.zip"
+    assert run(capsys, "backup", str(backup), "--db", filled_db)[0] == 0
+    with zipfile.ZipFile(backup) as src, zipfile.ZipFile(cut, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "visits.jsonl":
+                data = data.splitlines(keepends=True)[0]  # one of the two visits cut
+            dst.writestr(item, data)
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    status, out, err = run(capsys, "restore", str(cut), "--db", target)
+    assert (status, out) == (2, "")
+    assert err == ("cut.zip was not restored: visits.jsonl holds 1 row(s) but the backup's "
+                   "manifest says 2: rows were cut from it or added. Nothing was changed.\n")
+    assert Store(target).history().empty and Store(target).counts()["schools"] == 0
+
+
 def test_missing_file_is_exit_2_in_plain_words(capsys, db):
     for command in ("report", "validate", "import"):
         status, out, err = run(capsys, command, "x.xlsx", *(["--db", db] if command != "validate" else []))

@@ -491,12 +491,14 @@ def test_same_pupil_in_two_periods_is_not_a_duplicate():
 
 
 @pytest.mark.parametrize(("sheet", "header", "row", "value", "message"), [
-    ("Deployments", "Days committed", 8, 0, "Days committed: 0 must be more than 0"),
+    ("Deployments", "Days committed", 8, 0, "Days committed: 0 must be more than 0 (the days agreed for the "
+     "whole deployment; 2 days a week for a term is 26)"),
     ("Deployments", "Leader role", 3, "Head", "Leader role: 'Head' is not one of NLE, SLE, NLG, "
                                               "LLE, Deputy head, Other"),
     ("Deployments", "Start date", 6, "next week", "Start date: 'next week' is not a date; "
                                                   "write it as dd/mm/yyyy"),
-    ("Visits", "Days", 2, -0.5, "Days: -0.5 is negative"),
+    ("Visits", "Days", 2, -0.5, "Days: -0.5 is negative (one visit record is the time spent, "
+                                "at most a school week; 0.5 is half a day)"),
     ("Visits", "Progress", 4, "Purple", "Progress: 'Purple' is not one of Green, Amber, Red"),
     ("Visits", "QA status", 7, "Maybe", "QA status: 'Maybe' is not one of Checked, Pending"),
     ("Schools", "Phase", 2, "Middle", "Phase: 'Middle' is not one of Primary, Secondary, "

@@ -53,7 +53,7 @@ def assert_same(before: dict, after: dict) -> None:
     for name, frame in before["frames"].items():
         pd.testing.assert_frame_equal(after["frames"][name], frame, obj=name)
     pd.testing.assert_frame_equal(after["pupils"], before["pupils"])
-    # Tables later migrations add (e.g. schema 5's visit records) start empty.
+    # Tables later migrations add (e.g. schema 6's visit records) start empty.
     assert {k: after["counts"][k] for k in before["counts"]} == before["counts"]
     assert not any(n for k, n in after["counts"].items() if k not in before["counts"])
     assert after["settings"] == before["settings"]
@@ -116,10 +116,10 @@ def v1_store(request, fresh_urls, tmp_path):
 def test_the_current_store_migrates_an_earlier_store_without_loss(v1_store):
     url = v1_store["url"]
     store = Store(url)
-    assert store.schema_version() == len(MIGRATIONS) == 5
+    assert store.schema_version() == len(MIGRATIONS) == 6
     with store.engine.connect() as conn:
         applied = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
-        assert applied.all() == [1, 2, 3, 4, 5]
+        assert applied.all() == [1, 2, 3, 4, 5, 6]
         assert not sa.inspect(conn).has_table("outcomes")
     assert_same(v1_store["figures"], figures(store))
     assert raw_rows(url) == v1_store["raw"]  # no row of any table changed, replaced ones included
@@ -160,9 +160,9 @@ def test_opening_a_migrated_store_again_applies_nothing(v1_store):
     Store(v1_store["url"]).engine.dispose()
     store = Store(v1_store["url"])
     version = store.version()
-    assert store.schema_version() == 5 and Store(v1_store["url"]).version() == version
+    assert store.schema_version() == 6 and Store(v1_store["url"]).version() == version
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 5
+        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 6
     store.engine.dispose()
 
 
@@ -174,7 +174,12 @@ def test_a_backup_made_by_the_previous_version_restores_into_the_current_one(v1_
     old.engine.dispose()
     store = Store(fresh_urls())
     assert "4 upload(s)" in store.restore_backup(backup)
-    assert_same(v1_store["figures"], figures(store))
+    restored = figures(store)
+    # The history gains one line, the restore itself (upload 5).
+    assert restored["counts"]["batches"] == v1_store["figures"]["counts"]["batches"] + 1 == 5
+    assert store.history()["summary"].iloc[0].startswith("Restored the backup v1-backup.zip")
+    restored["counts"]["batches"] -= 1
+    assert_same(v1_store["figures"], restored)
     pd.testing.assert_frame_equal(_pupil_frame(store.pupil_rows(with_history=True)),
                                   v1_store["pupils"])
     rows = store.history().set_index("batch_id")["rows"]
@@ -197,7 +202,7 @@ def test_processes_opening_a_schema_1_store_at_once_migrate_it_once(v1_store, tm
     engine = sa.create_engine(v1_store["url"])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")
-                            ).scalars().all() == [1, 2, 3, 4, 5]
+                            ).scalars().all() == [1, 2, 3, 4, 5, 6]
     engine.dispose()
     assert raw_rows(v1_store["url"]) == v1_store["raw"]
     store = Store(v1_store["url"])

@@ -20,6 +20,7 @@ from analysis import ingest
 from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Store
+from analysis.text import shown
 from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e.workbooks import AT_EXPECTED, COHORT, NEW_SCHOOL, NEW_URN, new_school_workbook
 
@@ -105,7 +106,8 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """The words of Markdown elements as a reader sees them (text reaches Markdown escaped)."""
+    return [shown(e.value) for e in elements]
 
 
 def button(at: AppTest, label: str):

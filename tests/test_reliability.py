@@ -33,7 +33,7 @@ from analysis.exports import FORMULA_STARTS, to_csv_bytes, to_xlsx_bytes
 from analysis.ingest import read_paths
 from analysis.progress import judge_progress
 from analysis.schema import Settings
-from analysis.store import ALL_DATA_TABLES, Store
+from analysis.store import ALL_DATA_TABLES, RESTORED, Store
 from tests.reliability_helpers import (
     PERIODS,
     REPO,
@@ -379,6 +379,16 @@ def _filled_store(url: str, tmp_path: Path) -> None:
     store.engine.dispose()
 
 
+def assert_restored_history(before: dict, after: dict) -> None:
+    """A restore is itself one batch in the history (so it can be undone): the restored store's
+    history is the backup's, with that one line on top."""
+    history = after["history"]
+    restored = history["summary"].astype(str).str.startswith(RESTORED)
+    assert restored.sum() == 1 and bool(restored.iloc[0])
+    pd.testing.assert_frame_equal(history[~restored].reset_index(drop=True),
+                                  before["history"].reset_index(drop=True))
+
+
 def test_backup_and_restore_from_the_command_line_give_identical_figures(fresh_urls, tmp_path):
     url, empty = fresh_urls(), fresh_urls()
     _filled_store(url, tmp_path)
@@ -390,7 +400,8 @@ def test_backup_and_restore_from_the_command_line_give_identical_figures(fresh_u
     assert restored.returncode == 0, restored.stderr
     assert re.match(r"Restored [\d,]+ rows and 3 upload\(s\) from trust-backup.zip.", restored.stdout)
     after = snapshot(empty)
-    assert_same_figures(before, after)
+    assert_same_figures(before, after, history=False)
+    assert_restored_history(before, after)
     assert after["rows_by_batch"] == before["rows_by_batch"]  # replaced and undone rows too
     pd.testing.assert_frame_equal(progress_of(empty), progress)
     assert len(progress) == 16
@@ -407,7 +418,8 @@ def test_a_sqlite_store_moves_to_postgresql_by_backup_and_restore(pg_url, tmp_pa
     backup = tmp_path / "move.zip"
     assert cli("backup", str(backup), "--db", sqlite_url).returncode == 0
     assert cli("restore", str(backup), "--db", pg_url).returncode == 0
-    assert_same_figures(snapshot(sqlite_url), snapshot(pg_url))
+    assert_same_figures(snapshot(sqlite_url), snapshot(pg_url), history=False)
+    assert_restored_history(snapshot(sqlite_url), snapshot(pg_url))
     pd.testing.assert_frame_equal(progress_of(pg_url), progress_of(sqlite_url))
 
 

@@ -33,7 +33,8 @@ NAME_LIKE = re.compile(r"(^|_)(name|forename|surname|firstname|lastname|dob|date
                        r"address|postcode)($|_)")
 BROKEN = ["missing_columns.xlsx", "bad_periods.csv", "attendance_over_100.xlsx",
           "duplicate_pupils.csv", "unknown_school.csv", "not_a_spreadsheet.xlsx",
-          "uk_dates_wrong.csv", "title_rows_and_names.xlsx", "empty.csv"]
+          "uk_dates_wrong.csv", "title_rows_and_names.xlsx", "empty.csv", "decimal_commas.csv",
+          "implausible_values.xlsx", "same_day_visits.csv"]
 
 
 @pytest.fixture(scope="module")
@@ -241,6 +242,10 @@ BROKEN_PROBLEMS = {
     "not_a_spreadsheet.xlsx": [None],
     "uk_dates_wrong.csv": ["visit_date"] * 5,
     "empty.csv": [None],
+    "decimal_commas.csv": ["days_committed", "funding_amount"],
+    "implausible_values.xlsx": ["baseline_value", "baseline_value", "value", "visit_date",
+                                "visit_date", "days", "days"],
+    "same_day_visits.csv": ["visit_date"],
 }
 
 

@@ -22,7 +22,7 @@ clear) and `backup` (export and restore). `Store` is all of them together.
 
 from __future__ import annotations
 
-from analysis.store.backup import Backup
+from analysis.store.backup import RESTORED, Backup
 from analysis.store.connection import (
     BUSY_MESSAGE,
     DEFAULT_DB_PATH,
@@ -52,7 +52,7 @@ from analysis.store.values import (
     _typed,
     period_sort_key,
 )
-from analysis.store.versions import EMPTIED, Versions
+from analysis.store.versions import EMPTIED, UndoRefused, Versions
 
 
 class Store(Backup, Versions, Reading, Migrating, StoreConnection):
@@ -63,6 +63,6 @@ __all__ = [
     "ALL_DATA_TABLES", "BLOCK_KEY", "BOOL_COLUMNS", "BUSY_MESSAGE", "DATA_KINDS", "DATE_COLUMNS",
     "DEFAULT_DB_PATH", "EMPTIED", "FLOAT_COLUMNS", "INT_COLUMNS", "KEYS", "LOCK_TIMEOUT_SECONDS",
     "METADATA", "MIGRATIONS", "NOUNS", "PHASES", "REPO", "ROW_COUNT_TABLES", "SCHEMA_VERSION",
-    "SUPPORTED_BACKENDS", "BatchResult", "Dataset", "Store", "StoreError", "T", "_typed",
-    "fault_sentence", "period_sort_key",
+    "RESTORED", "SUPPORTED_BACKENDS", "BatchResult", "Dataset", "Store", "StoreError", "T",
+    "UndoRefused", "_typed", "fault_sentence", "period_sort_key",
 ]

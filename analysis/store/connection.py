@@ -5,6 +5,7 @@ write lock, the phase hook, and each database fault as one plain sentence (Store
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+
+# psycopg logs what it ignores while closing a lost connection; with no handler configured Python
+# would print that on stderr beside the store's sentence. The server's log still gets it.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # The default store: one SQLite file beside the code, made on first use.
@@ -51,6 +56,10 @@ def fault_sentence(exc: BaseException, where: str) -> str:
     if "database or disk is full" in text or "no space left" in text:
         return (f"The disk holding the store ({where}) is full, so nothing was changed. Free some "
                 "space and try again.")
+    if "disk i/o error" in text:
+        return (f"The store ({where}) could not be written to its disk (it may be full or "
+                "failing), so nothing was changed. Free some space or check the disk, then try "
+                "again.")
     if "readonly" in text or "read-only" in text or "unable to open database file" in text \
             or "permission denied" in text or isinstance(exc, PermissionError | FileNotFoundError):
         return (f"The store ({where}) cannot be opened for writing: check that its folder exists and "
@@ -163,6 +172,8 @@ class StoreConnection:
                     yield conn
         except DBAPIError as exc:
             raise StoreError(fault_sentence(exc, self.where)) from exc
+        except self.engine.dialect.dbapi.Error as exc:  # the driver's own cursor (bulk reads)
+            raise StoreError(fault_sentence(exc, self.where)) from exc
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -181,6 +192,10 @@ class StoreConnection:
                 raise StoreError(BUSY_MESSAGE) from exc
             raise StoreError(fault_sentence(exc, self.where)) from exc
         except DBAPIError as exc:
+            raise StoreError(fault_sentence(exc, self.where)) from exc
+        except self.engine.dialect.dbapi.Error as exc:  # the driver's own cursor (bulk writes)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(BUSY_MESSAGE) from exc
             raise StoreError(fault_sentence(exc, self.where)) from exc
 
     def _pg_lock(self, conn: Connection) -> None:

@@ -20,6 +20,7 @@ from analysis.store.values import (
     Dataset,
     _columns,
     _decode_blocks,
+    _fetch_frame,
     _typed,
 )
 
@@ -76,25 +77,63 @@ class Reading:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def _current(self, conn: Connection, kind: str, cols: list[str] | None = None) -> pd.DataFrame:
+    def _current(self, conn: Connection, kind: str, cols: list[str] | None = None,
+                 where=None) -> pd.DataFrame:
+        """The current rows of one table (optionally only those matching `where`), in row order."""
         table = T[kind]
         cols = cols or _columns(kind)
-        rows = conn.execute(
-            sa.select(*[table.c[c] for c in cols]).where(table.c.superseded_by.is_(None))
-            .order_by(table.c.row_id)
-        ).all()
-        return pd.DataFrame.from_records(rows, columns=cols)
+        query = (sa.select(*[table.c[c] for c in cols]).where(table.c.superseded_by.is_(None))
+                 .order_by(table.c.row_id))
+        if where is not None:
+            query = query.where(where)
+        return _fetch_frame(conn, query, cols)
 
-    def load(self) -> Dataset:
-        """Every current frame, measures combined from pupil-computed and school-level figures."""
+    def _school_filters(self, urns: list[str]) -> dict:
+        """kind -> the SQL condition that keeps only these client schools' rows (and the home
+        schools their deployments name, so the pages can print those names)."""
+        current = {k: T[k].c.superseded_by.is_(None) for k in ("deployments", "targets")}
+        deployments = sa.select(T["deployments"].c.deployment_id).where(
+            T["deployments"].c.client_urn.in_(urns), current["deployments"])
+        homes = sa.select(T["deployments"].c.home_urn).where(
+            T["deployments"].c.client_urn.in_(urns), current["deployments"])
+        targets = sa.select(T["targets"].c.target_id).where(
+            T["targets"].c.client_urn.in_(urns), current["targets"])
+        return {
+            "schools": sa.or_(T["schools"].c.urn.in_(urns), T["schools"].c.urn.in_(homes)),
+            "deployments": T["deployments"].c.client_urn.in_(urns),
+            "targets": T["targets"].c.client_urn.in_(urns),
+            "milestones": T["milestones"].c.target_id.in_(targets),
+            "school_measures": T["school_measures"].c.urn.in_(urns),
+            "visits": T["visits"].c.deployment_id.in_(deployments),
+            "inspections": T["inspections"].c.urn.in_(urns),
+            "measures": T["measures"].c.urn.in_(urns),
+            "target_plan": T["target_plan"].c.client_urn.in_(urns),
+        }
+
+    def load(self, urns: list[str] | None = None, kinds: list[str] | None = None) -> Dataset:
+        """Every current frame, measures combined from pupil-computed and school-level figures.
+
+        urns: only these client schools' rows, filtered in SQL (a school's page and pack read
+        nothing of the other schools; schools also holds the home schools their deployments
+        name). kinds: only these frames (e.g. schools and deployments for the access scope);
+        the others are left empty.
+        """
         from analysis.measures import combine_measures
 
+        wanted = set(DATA_KINDS + ["measures", "target_plan"] if kinds is None else kinds)
+        filters = self._school_filters([str(u) for u in urns]) if urns is not None else {}
         with self._reading() as conn:
-            frames = {kind: _typed(self._current(conn, kind), kind) for kind in DATA_KINDS}
-            computed = _typed(self._current(conn, "measures"), "measures")
-            plan = self._current(conn, "target_plan", PLAN_COLUMNS)
-        measures = combine_measures(computed, frames["school_measures"])
-        return Dataset(measures=measures, target_plan=plan, **frames)
+            frames = {kind: _typed(self._current(conn, kind, where=filters.get(kind)), kind)
+                      for kind in DATA_KINDS if kind in wanted}
+            if "measures" in wanted:
+                computed = _typed(self._current(conn, "measures", where=filters.get("measures")),
+                                  "measures")
+            if "target_plan" in wanted:
+                frames["target_plan"] = self._current(conn, "target_plan", PLAN_COLUMNS,
+                                                      where=filters.get("target_plan"))
+        if "measures" in wanted:
+            frames["measures"] = combine_measures(computed, frames.get("school_measures"))
+        return Dataset(**frames)
 
     def pupil_counts(self) -> pd.DataFrame:
         """urn, period, rows: current pupil rows per school and period."""
@@ -167,8 +206,12 @@ class Reading:
             table = T[kind]
             return set(conn.execute(sa.select(table.c[col]).where(table.c.superseded_by.is_(None)))
                        .scalars())
+        targets = T["targets"]
+        # A milestone uploaded alone is held to its stored target's measure's range (issue 9).
+        measures = dict(conn.execute(sa.select(targets.c.target_id, targets.c.measure)
+                                     .where(targets.c.superseded_by.is_(None))).all())
         return {"urns": keys("schools", "urn"), "deployment_ids": keys("deployments", "deployment_id"),
-                "target_ids": keys("targets", "target_id")}
+                "target_ids": set(measures), "target_measures": measures}
 
 
     def _pupil_counts(self, conn: Connection) -> list[tuple]:

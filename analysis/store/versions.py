@@ -8,12 +8,14 @@ the rows it superseded.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from analysis.schema import COLUMNS
+from analysis.store.backup import RESTORED
 from analysis.store.connection import StoreError, now
 from analysis.store.migrations import T, _insert_blocks
 from analysis.store.values import (
@@ -31,6 +33,11 @@ from analysis.store.values import (
     _summary,
     _tuples,
 )
+
+
+class UndoRefused(StoreError):
+    """An import's undo_first could not be done (a later upload builds on it): nothing changed."""
+
 
 # The summary that marks a batch as the emptying of the store (undo of it is only safe as the last one).
 EMPTIED = "Emptied the store"
@@ -134,8 +141,13 @@ class Versions:
                 lines.append((kind, "", "unchanged", f"{_plural(same, kind)} unchanged"))
         return pd.DataFrame(lines, columns=["kind", "key", "what", "detail"])
 
-    def import_upload(self, upload, user: str) -> BatchResult:
-        """Store an upload as one new batch in one transaction; StoreError (nothing stored) if not clean."""
+    def import_upload(self, upload, user: str, undo_first: Sequence[int] = ()) -> BatchResult:
+        """Store an upload as one new batch in one transaction; StoreError (nothing stored) if not clean.
+
+        undo_first: batches to undo (newest first) inside the same transaction, before the upload
+        is checked and stored (replacing the sample data): both happen or neither does. Refused,
+        nothing changed, if one of them cannot be undone or rows left would lose what they refer to.
+        """
         from analysis.ingest import check_references
         from analysis.measures import compute_measures
 
@@ -156,6 +168,11 @@ class Versions:
                 return BatchResult(duplicate, {}, {}, True,
                                    f"These files were already imported as upload {duplicate}; "
                                    "nothing changed.")
+            try:
+                undone = [self._undo(conn, b, check_orphans=False)
+                          for b in sorted({int(b) for b in undo_first}, reverse=True)]
+            except StoreError as error:
+                raise UndoRefused(error.message, error.problems) from error
             problems = check_references(frames, self._known(conn))
             if problems is not None and len(problems):
                 raise StoreError(
@@ -187,13 +204,19 @@ class Versions:
                 self._insert(conn, "measures", computed, batch)
                 added["outcomes"] = sum(n for _, _, n, before in blocks if not before)
                 replaced["outcomes"] = sum(n for _, _, n, before in blocks if before)
+            if undone:  # what is left must still refer only to what is stored
+                try:
+                    self._refuse_orphans(conn, max(int(b) for b in undo_first))
+                except StoreError as error:
+                    raise UndoRefused(error.message, error.problems) from error
             summary = _summary(added, replaced)
             conn.execute(T["batches"].insert().values(
                 batch_id=batch, created_at=now(), user=user or "unknown",
                 files=json.dumps(files), summary=summary, undone_at=None,
                 row_count=sum(added.values()) + sum(replaced.values())))
             self._bump(conn)
-        return BatchResult(batch, added, replaced, False, f"Imported as upload {batch}: {summary}.")
+        message = " ".join([f"Imported as upload {batch}: {summary}.", *undone])
+        return BatchResult(batch, added, replaced, False, message)
 
     def _supersede_rows(self, conn: Connection, kind: str, row_ids: list[int], batch: int) -> None:
         table = T[kind]
@@ -243,54 +266,66 @@ class Versions:
 
     def undo(self, batch_id: int) -> str:
         """Remove a batch's rows and make current again the rows it replaced; returns what it did."""
-        batches = T["batches"]
         with self._writing() as conn:
-            row = conn.execute(sa.select(batches).where(batches.c.batch_id == int(batch_id))).first()
-            if row is None:
-                raise StoreError(f"There is no upload {batch_id}.")
-            if row.undone_at is not None:
-                raise StoreError(f"Upload {batch_id} was already undone.")
-            later = set()
-            for kind in ALL_DATA_TABLES:
-                table = T[kind]
-                later.update(conn.execute(
-                    sa.select(table.c.superseded_by).distinct()
-                    .where(table.c.batch_id == row.batch_id, table.c.superseded_by.is_not(None))
-                ).scalars())
-            if row.summary.startswith(EMPTIED):
-                # Rows added after the store was emptied could clash with the rows it put aside.
-                after = conn.execute(sa.select(sa.func.max(batches.c.batch_id)).where(
-                    batches.c.batch_id > row.batch_id, batches.c.undone_at.is_(None))).scalar()
-                if after is not None:
-                    raise StoreError(f"Upload {batch_id} (emptying the store) cannot be undone yet: "
-                                     f"upload {after} came after it. Undo upload {after} first.")
-            if later:
-                newest = max(later)
-                raise StoreError(
-                    f"Upload {batch_id} cannot be undone yet: upload {newest} replaced some of its "
-                    f"rows. Undo upload {newest} first.")
-            removed, restored = {}, 0
-            blocks = T["outcome_blocks"]
-            # Pupil rows are counted as rows, not blocks, as the upload's summary counted them.
-            pupils = {key: int(conn.execute(sa.select(sa.func.coalesce(
-                sa.func.sum(blocks.c.pupil_rows), 0)).where(where)).scalar())
-                for key, where in [("removed", blocks.c.batch_id == row.batch_id),
-                                   ("restored", blocks.c.superseded_by == row.batch_id)]}
-            for kind in ALL_DATA_TABLES:
-                table = T[kind]
-                deleted = conn.execute(table.delete().where(table.c.batch_id == row.batch_id)).rowcount
-                current = conn.execute(
-                    table.update().where(table.c.superseded_by == row.batch_id)
-                    .values(superseded_by=None)).rowcount
-                if kind == "outcome_blocks":
-                    kind, deleted, current = "outcomes", pupils["removed"], pupils["restored"]
-                removed[kind] = deleted
-                restored += current
-            self._refuse_orphans(conn, batch_id)
-            conn.execute(batches.update().where(batches.c.batch_id == row.batch_id)
-                         .values(undone_at=now()))
+            message = self._undo(conn, batch_id)
             self._bump(conn)
+        return message
+
+    def _undo(self, conn: Connection, batch_id: int, check_orphans: bool = True) -> str:
+        """undo's steps inside a write transaction the caller holds (and bumps)."""
+        batches = T["batches"]
+        row = conn.execute(sa.select(batches).where(batches.c.batch_id == int(batch_id))).first()
+        if row is None:
+            raise StoreError(f"There is no upload {batch_id}.")
+        if row.undone_at is not None:
+            raise StoreError(f"Upload {batch_id} was already undone.")
+        later = set()
+        for kind in ALL_DATA_TABLES:
+            table = T[kind]
+            later.update(conn.execute(
+                sa.select(table.c.superseded_by).distinct()
+                .where(table.c.batch_id == row.batch_id, table.c.superseded_by.is_not(None))
+            ).scalars())
+        whole_store = ("emptying the store" if row.summary.startswith(EMPTIED)
+                       else "restoring a backup" if row.summary.startswith(RESTORED) else None)
+        if whole_store:
+            # Rows added after the store was emptied or restored could clash with the rows it
+            # put aside.
+            after = conn.execute(sa.select(sa.func.max(batches.c.batch_id)).where(
+                batches.c.batch_id > row.batch_id, batches.c.undone_at.is_(None))).scalar()
+            if after is not None:
+                raise StoreError(f"Upload {batch_id} ({whole_store}) cannot be undone yet: "
+                                 f"upload {after} came after it. Undo upload {after} first.")
+        if later:
+            newest = max(later)
+            raise StoreError(
+                f"Upload {batch_id} cannot be undone yet: upload {newest} replaced some of its "
+                f"rows. Undo upload {newest} first.")
+        brought = self._undo_restore(conn, row) if row.summary.startswith(RESTORED) else 0
+        removed, restored = {}, 0
+        blocks = T["outcome_blocks"]
+        # Pupil rows are counted as rows, not blocks, as the upload's summary counted them.
+        pupils = {key: int(conn.execute(sa.select(sa.func.coalesce(
+            sa.func.sum(blocks.c.pupil_rows), 0)).where(where)).scalar())
+            for key, where in [("removed", blocks.c.batch_id == row.batch_id),
+                               ("restored", blocks.c.superseded_by == row.batch_id)]}
+        for kind in ALL_DATA_TABLES:
+            table = T[kind]
+            deleted = conn.execute(table.delete().where(table.c.batch_id == row.batch_id)).rowcount
+            current = conn.execute(
+                table.update().where(table.c.superseded_by == row.batch_id)
+                .values(superseded_by=None)).rowcount
+            if kind == "outcome_blocks":
+                kind, deleted, current = "outcomes", pupils["removed"], pupils["restored"]
+            removed[kind] = deleted
+            restored += current
+        if check_orphans:
+            self._refuse_orphans(conn, batch_id)
+        conn.execute(batches.update().where(batches.c.batch_id == row.batch_id)
+                     .values(undone_at=now()))
         gone = ", ".join(_plural(n, k) for k, n in removed.items() if n and k in NOUNS) or "no rows"
+        if brought:
+            gone = f"the {brought:,} stored record(s) the restore brought"
         names = ", ".join(f["name"] for f in json.loads(row.files)) or "emptying the store"
         message = f"Undid upload {batch_id} ({names}): removed {gone}"
         if restored:

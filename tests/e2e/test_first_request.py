@@ -21,4 +21,6 @@ pytestmark = pytest.mark.browser
 def test_a_school_link_works_as_the_first_request_after_a_restart(page, server):
     open_path(page, server.base, "school?urn=990201")
     expect(page.get_by_role("heading", name="Kingfisher Primary School", exact=True)).to_be_visible()
-    expect(page.locator('[data-testid="stSidebarNav"]')).not_to_contain_text("common")
+    # Our menu (app_pages/accessible.py) is drawn, and no legacy multipage menu beside it.
+    expect(page.locator(".st-key-site_menu")).to_contain_text("Overview")
+    expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0)

@@ -105,7 +105,7 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     page = tab
     sign_in(page, signed_server, "governor")
     expect(page.get_by_role("heading", name=KINGFISHER, exact=True)).to_be_visible()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "School" in nav and "Presentation mode" in nav
     assert "Overview" not in nav and "Upload" not in nav and "Users" not in nav
     assert f"Signed in as {GOVERNOR_EMAIL}" in body(page).replace("\n", " ")
@@ -145,7 +145,8 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     # Their pack and its tables: their school, nobody else's.
     open_path(page, signed_server.base, "school")
     files = {}
-    for label in ["Governors' pack (PDF)", "Tables behind the pack (XLSX)", "Targets table (CSV)"]:
+    for label in ["Governors' pack (PDF)", "Tables behind the pack (XLSX)", "Targets table (CSV)",
+                  "Governors' pack (accessible HTML)"]:
         with page.expect_download() as download:
             page.get_by_role("button", name=label).click()
         path = tmp_path / download.value.suggested_filename
@@ -154,6 +155,9 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     pdf = "\n".join(p.extract_text() for p in PdfReader(files["Governors' pack (PDF)"]).pages)
     assert KINGFISHER in pdf
     assert_no_other_school(pdf)
+    document = files["Governors' pack (accessible HTML)"].read_text(encoding="utf-8")
+    assert KINGFISHER in document
+    assert_no_other_school(document)
     book = load_workbook(files["Tables behind the pack (XLSX)"], read_only=True)
     cells = "\n".join(str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row)
     assert KINGFISHER in cells
@@ -186,7 +190,7 @@ def test_sign_out_ends_the_session(tab, signed_server):
 def test_a_system_leader_sees_the_schools_of_their_own_deployments_only(tab, signed_server):
     page = tab
     sign_in(page, signed_server, "leader")
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "School" in nav and "Overview" not in nav and "Upload" not in nav
     page.locator('[data-testid="stSelectbox"]').first.click()
     options = page.get_by_role("option").all_inner_texts()
@@ -205,7 +209,7 @@ def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed
     page = tab
     sign_in(page, signed_server, "exec")
     expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
-    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    nav = page.locator(".st-key-site_menu").inner_text()  # app_pages/accessible.py
     assert "Overview" in nav and "Deployments" in nav and "Users and audit log" in nav
     assert "Upload" not in nav and "Settings" not in nav
     open_path(page, signed_server.base, "school")  # the overview's table is a canvas grid
