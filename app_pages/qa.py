@@ -57,10 +57,10 @@ for i, row in queue.iterrows():
         left.markdown(f"Agreed focus: **{lit(row['focus_areas'])}**")
         flag = " · ⚑ off focus" if row["off_focus"] else ""
         right.markdown(f"This visit: **{lit(row['focus_area'])}**{lit(flag)}")
-        source = ("entered in the app by " + lit(row["recorded_by"])
+        source = ("entered in the app by " + str(row["recorded_by"])
                   if row["source"] == "app" else "from a spreadsheet upload")
         st.markdown(f"{lit(visit_work.days_words(row['days']))} · {lit(rating_badge_text(row['progress']))}"
-                    f" · {source}")
+                    f" · {lit(source)}")
         st.markdown(f"*Summary:* {lit(row['summary'])}")
         if pd.notna(row["next_steps"]) and str(row["next_steps"]).strip():
             st.markdown(f"*Next steps:* {lit(row['next_steps'])}")
