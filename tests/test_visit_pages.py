@@ -13,6 +13,7 @@ import pytest
 
 from analysis import access_store
 from analysis import visit_records as vr
+from analysis.text import shown
 from tests import test_access_pages
 from tests.test_access_pages import (
     ADMIN_EMAIL,
@@ -53,14 +54,14 @@ def test_a_leader_sees_only_their_deployments_and_the_off_focus_warning(signed_s
         "Millstream Primary School: Maths (D05)"]
     sent = everything_sent(at)
     assert "Helen Marsh" not in sent and "Otterbrook" not in sent
-    assert vr.NO_PUPIL_NAMES in [i.value for i in at.info]
-    assert vr.OFF_FOCUS_WORDS not in [w.value for w in at.warning]
+    assert vr.NO_PUPIL_NAMES in [shown(i.value) for i in at.info]
+    assert vr.OFF_FOCUS_WORDS not in [shown(w.value) for w in at.warning]
     record_off_focus(at)
-    assert vr.OFF_FOCUS_WORDS in [w.value for w in at.warning]
+    assert vr.OFF_FOCUS_WORDS in [shown(w.value) for w in at.warning]
     # The last visit's next steps are on the form, to be followed up.
     d03 = signed_store.load().visits.query("deployment_id == 'D03'")
     last = d03.sort_values("visit_date").iloc[-1]
-    assert any(last["next_steps"].replace(".", "\\.") in m.value for m in at.markdown)
+    assert any(last["next_steps"] in shown(m.value) for m in at.markdown)
 
 
 def summary_of(store, deployment_id="D03"):
@@ -73,7 +74,8 @@ def summary_of(store, deployment_id="D03"):
 
 def qa_card(at, deployment_id="D03", date="01/07/2025"):
     """The markdown lines of the queue entry for one visit."""
-    return [m.value for m in at.markdown if date in m.value and deployment_id in m.value]
+    lines = [shown(m.value) for m in at.markdown]
+    return [line for line in lines if date in line and deployment_id in line]
 
 
 def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store):
@@ -82,7 +84,7 @@ def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store)
     at = record_off_focus(open_as(LEADER_EMAIL, "visits"))
     _button(at, "Save the visit record").click().run()
     assert not at.exception
-    assert [s.value for s in at.success][0].startswith("Saved as batch")
+    assert [shown(s.value) for s in at.success][0].startswith("Saved as batch")
     # Counted at once (visits_counted = all): one more day, all of it off focus.
     after = summary_of(signed_store)
     assert after["days_delivered"] == before["days_delivered"] + 1
@@ -98,15 +100,16 @@ def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store)
     # The administrator's queue: oldest first, this one (the newest visit) last, beside its focus.
     at = open_as(ADMIN_EMAIL, "qa")
     assert "QA queue" in [t.value for t in at.title]
-    dates = [m.value.split(" · ")[0].strip("*") for m in at.markdown if m.value.startswith("**")
-             and " · " in m.value]
+    shown_lines = [shown(m.value) for m in at.markdown]
+    dates = [line.split(" · ")[0].strip("*") for line in shown_lines if line.startswith("**")
+             and " · " in line]
     assert dates == sorted(dates, key=lambda d: dt.datetime.strptime(d, "%d/%m/%Y"))
     assert dates[-1] == "01/07/2025"
-    lines = [m.value for m in at.markdown]
+    lines = [shown(m.value) for m in at.markdown]
     assert "Agreed focus: **Maths; Assessment**" in lines
     assert "This visit: **Parents' evening on reading at home** · ⚑ off focus" in lines
-    assert any(c.value.startswith("The last visit's next steps") and
-               c.value.endswith(": carried forward.") for c in at.caption)
+    assert any(shown(c.value).startswith("The last visit's next steps") and
+               shown(c.value).endswith(": carried forward.") for c in at.caption)
     ident = rec["record_id"]
     at.text_input(key=f"comment_{ident}").input("Which focus area did this serve? Say so.")
     _button_keyed(at, f"return_{ident}").click().run()
@@ -116,11 +119,11 @@ def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store)
 
     # The leader sees it returned with the comment, fixes the focus and resubmits.
     at = open_as(LEADER_EMAIL, "visits")
-    assert any("Which focus area did this serve" in w.value for w in at.warning)
+    assert any("Which focus area did this serve" in shown(w.value) for w in at.warning)
     _button_keyed(at, f"fix_{ident}").click().run()
     assert at.selectbox(key="v1_focus").value == vr.SOMETHING_ELSE
     at.selectbox(key="v1_focus").set_value("Maths").run()
-    assert vr.OFF_FOCUS_WORDS not in [w.value for w in at.warning]
+    assert vr.OFF_FOCUS_WORDS not in [shown(w.value) for w in at.warning]
     at.text_input(key="v1_note").input("It was maths homework: changed the focus.")
     _button(at, "Resubmit for QA").click().run()
     assert not at.exception
@@ -132,7 +135,7 @@ def test_record_return_fix_resubmit_check_each_a_batch_and_audited(signed_store)
 
     # The administrator checks it: it leaves the queue; its history holds every step.
     at = open_as(ADMIN_EMAIL, "qa")
-    assert any("changed the focus" in c.value for c in at.caption)
+    assert any("changed the focus" in shown(c.value) for c in at.caption)
     _button_keyed(at, f"check_{ident}").click().run()
     assert not at.exception
     assert vr.records(signed_store).iloc[0]["state"] == vr.CHECKED
@@ -168,7 +171,8 @@ def test_the_form_refuses_a_future_date_and_a_missing_rating_with_a_sentence(sig
     at.date_input(key="v0_date").set_value(dt.date(2025, 7, 1)).run()
     at.text_area(key="v0_summary").input("A visit.")
     _button(at, "Save the visit record").click().run()
-    assert [e.value for e in at.error] == ["Give your own rating of progress: Green, Amber or Red."]
+    assert [shown(e.value) for e in at.error] == [
+        "Give your own rating of progress: Green, Amber or Red."]
     assert vr.records(signed_store).empty
 
 
@@ -208,7 +212,8 @@ def test_the_upload_preview_says_which_app_records_it_replaces_and_asks(signed_s
     at.file_uploader[0].set_value([("visits.csv", csv, "text/csv")])
     at.run()
     assert not at.exception
-    assert any("would replace 1 visit record(s) entered in the app" in w.value for w in at.warning)
+    assert any("would replace 1 visit record(s) entered in the app" in shown(w.value)
+               for w in at.warning)
     table = at.dataframe[1].value
     assert list(table["Date"]) == ["01/07/2025"] and list(table["Entered by"]) == [LEADER_EMAIL]
     assert _button(at, "Import").disabled, "Import waits for the answer"
