@@ -210,6 +210,9 @@ def cmd_settings(args) -> int:
             if not sep or key not in values:
                 names = ", ".join(f.name for f in fields(Settings))
                 raise CommandError(f"Unknown setting '{item}': write key=value, with key one of {names}")
+            if key == "visits_counted":  # text: all / checked (Settings.problem checks it)
+                values[key] = value.strip().lower()
+                continue
             try:
                 values[key] = int(value) if key == "small_cohort" else float(value)
             except ValueError as exc:

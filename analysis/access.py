@@ -28,7 +28,10 @@ ROLE_WORDS = {  # most people first: the administrator's form starts on governor
 # The pages, by the file name in app_pages/ (without .py).
 OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT = "overview", "school", "deployments", "present"
 UPLOAD, SETTINGS, PEOPLE = "upload", "settings", "people"
-ALL_PAGES = frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, UPLOAD, SETTINGS, PEOPLE})
+# The visit record form; the administrator's QA queue, agreed plan and corrections (issue 11).
+VISITS, QA, PLAN = "visits", "qa", "plan"
+ALL_PAGES = frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, UPLOAD, SETTINGS, PEOPLE, VISITS,
+                       QA, PLAN})
 
 # Trust-wide views (overview, the deployments register, the trust pack) are for these two only.
 TRUST_WIDE_ROLES = frozenset({TRUST_LEADER, ADMINISTRATOR})
@@ -37,7 +40,7 @@ ROLE_PAGES: dict[str, frozenset[str]] = {
     # Every school and page, read-only administration: the users and audit page without its
     # forms; uploading, undo, settings and backups stay with the administrator.
     TRUST_LEADER: frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, PEOPLE}),
-    SYSTEM_LEADER: frozenset({SCHOOL, PRESENT}),
+    SYSTEM_LEADER: frozenset({SCHOOL, PRESENT, VISITS}),
     GOVERNOR: frozenset({SCHOOL, PRESENT}),
 }
 
@@ -55,6 +58,10 @@ ACTION_WORDS = {
     "user_added": "Added or changed a user",
     "user_removed": "Removed a user",
     "audit_export": "Exported the audit log",
+    "visit_recorded": "Recorded a visit",
+    "visit_qa": "Quality-assured a visit record",
+    "edit": "Corrected a record in the app",
+    "plan": "Recorded the agreed plan",
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

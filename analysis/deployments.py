@@ -36,6 +36,19 @@ def _agreed_focus(focus_areas: object) -> frozenset[str]:
     return frozenset(k for k in (_focus_key(part) for part in str(focus_areas).split(";")) if k)
 
 
+def agreed_focus_list(focus_areas: object) -> list[str]:
+    """'Maths; Assessment' -> ['Maths', 'Assessment'] as written (blank parts dropped)."""
+    if focus_areas is None or (not isinstance(focus_areas, str) and pd.isna(focus_areas)):
+        return []
+    return [part.strip() for part in str(focus_areas).split(";") if part.strip()]
+
+
+def on_agreed_focus(focus_area: object, focus_areas: object) -> bool:
+    """Whether one visit's focus is among a deployment's agreed focus areas (the creep rule)."""
+    key = _focus_key(focus_area)
+    return bool(key) and key in _agreed_focus(focus_areas)
+
+
 def _visits(visits: pd.DataFrame | None) -> pd.DataFrame:
     """visits -> the same rows with days as float (missing = 0) and visit_date as datetime."""
     if visits is None or visits.empty:
@@ -86,16 +99,23 @@ def summarise_deployments(
     summary = deployments.copy()
     summary["deployment_id"] = summary["deployment_id"].astype("str")
     v = _visits(visits)
+    pending = _is_pending(v)
+    # Settings.visits_counted: days and creep from every record, or from checked ones only;
+    # the QA backlog always counts every record still waiting.
+    counted = ~pending if settings.visits_counted == "checked" else pd.Series(True, index=v.index)
+    days = v["days"].where(counted, 0.0)
     v = v.assign(
-        off_days=v["days"].where(_off_focus_mask(summary, v), 0.0),
-        pending=_is_pending(v).astype("int64"),
+        days=days,
+        off_days=days.where(_off_focus_mask(summary, v), 0.0),
+        pending=pending.astype("int64"),
+        counted=counted.astype("int64"),
     )
     per_deployment = v.groupby("deployment_id").agg(
         days_delivered=("days", "sum"),
         creep_days=("off_days", "sum"),
         qa_pending=("pending", "sum"),
         last_visit_date=("visit_date", "max"),
-        visit_count=("days", "size"),
+        visit_count=("counted", "sum"),
     )
     summary = summary.merge(per_deployment, left_on="deployment_id", right_index=True, how="left")
 

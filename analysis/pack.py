@@ -312,6 +312,8 @@ def _target_section(pdf: PackPDF, target: pd.Series, chart: bytes):
     if before_deadline and not _missing(target["Projected"]):
         numbers += f" Projected at the deadline: {printed(target['Projected'], unit)}."
     pdf.para(numbers, 9)
+    if target.get("Plan history"):
+        pdf.para(shorten(target["Plan history"], 1500), 9)
     pdf.para(target["Sentence"], 9.5)
     pdf.image(io.BytesIO(chart), x=15, w=180)
     pdf.ln(3)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import disclosure, formats, governed, narrative, portfolio
+from analysis.agreed_plan import plan_history, target_sentences
 from analysis.progress import judge_progress
 from analysis.schema import Settings, measure_label
 from analysis.style import STATUS_ORDER
@@ -108,6 +109,8 @@ def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
     settings, names = facts.settings, _school_names(facts.dataset)
     hide = hidden_text(settings)
     progress = facts.governed[facts.governed["client_urn"].isin(urns)]
+    # When the plan was agreed and every later change to a target: never silent (issue 11).
+    plan = plan_history(facts.dataset.target_plan, facts.dataset.targets)
     rows = []
     for _, row in progress.iterrows():
         rows.append({
@@ -130,12 +133,13 @@ def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
             "Projected": (hide if row["projection_hidden"] and not _missing(
                 row.get("latest_period")) else _number(row.get("projected_value"))),
             "Sentence": row["sentence"],
+            "Plan history": "; ".join(target_sentences(plan, row["target_id"])),
             "_measure": row["measure"],
         })
     table = pd.DataFrame(rows, columns=[
         "URN", "School", "Target", "Deployment", "Measure", "Subgroup", "Status",
         "Rule", "Baseline", "Baseline period", "Target value", "Target period", "Latest",
-        "Latest period", "Pupils", "Expected", "Projected", "Sentence", "_measure",
+        "Latest period", "Pupils", "Expected", "Projected", "Sentence", "Plan history", "_measure",
     ])
     if table.empty:
         return table

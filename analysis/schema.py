@@ -106,6 +106,9 @@ class Settings:
     creep_threshold: float = 0.20
     # Governor-facing views hide any figure whose cohort is below this many pupils.
     small_cohort: int = 5
+    # Which visit records count towards days delivered and creep: "all", or only "checked" ones
+    # (quality-assured by the administrator). docs/choices.md, issue 11, says why "all".
+    visits_counted: str = "all"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -116,7 +119,8 @@ class Settings:
         out = {}
         for key, value in values.items():
             if key in known and value is not None:
-                out[key] = int(value) if key == "small_cohort" else float(value)
+                out[key] = (int(value) if key == "small_cohort" else str(value)
+                            if key == "visits_counted" else float(value))
         return cls(**out)
 
     def problem(self) -> str | None:
@@ -128,12 +132,17 @@ class Settings:
             return (f"small_cohort must be a whole number of pupils from {SMALL_COHORT_MIN} to "
                     f"{SMALL_COHORT_MAX}: published school data never shows a figure from fewer "
                     f"than {SMALL_COHORT_MIN} pupils, so the limit can go up but not down.")
+        if self.visits_counted not in VISITS_COUNTED:
+            return ("visits_counted must be \"all\" (every visit record counts towards days and "
+                    "creep) or \"checked\" (only records the administrator has checked).")
         return None
 
 
 # The small-cohort limit can rise but never fall below what published school data uses.
 SMALL_COHORT_MIN = 5
 SMALL_COHORT_MAX = 1000
+# Settings.visits_counted: which visit records days delivered and creep count.
+VISITS_COUNTED = {"all": "Every visit record", "checked": "Only checked visit records"}
 
 
 # ---- how uploads are read: sheet names, headers, value types ---------------------------------

@@ -90,4 +90,12 @@ def scoped_dataset(data: Dataset, scope: Scope) -> Dataset:
         school_measures=data.school_measures[data.school_measures["urn"].isin(urns)],
         visits=data.visits[data.visits["deployment_id"].isin(deployments["deployment_id"])],
         inspections=data.inspections[data.inspections["urn"].isin(urns)],
+        target_plan=data.target_plan[data.target_plan["client_urn"].isin(urns)],
     )
+
+
+def scoped_rows(frame: pd.DataFrame, scope: Scope, column: str = "deployment_id") -> pd.DataFrame:
+    """Rows of any frame keyed by deployment (visit records and their history) cut to a scope."""
+    if scope.trust_wide:
+        return frame
+    return frame[frame[column].isin(scope.deployment_ids or frozenset())]

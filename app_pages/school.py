@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis import charts, narrative, plain_words, policy, portfolio, presenters
+from analysis import agreed_plan, charts, narrative, plain_words, policy, portfolio, presenters
 from analysis import deployments as deployments_mod
 from analysis.schema import STATUS_ORDER, measure_label
 from analysis.text import lit
@@ -31,6 +31,8 @@ loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
 data, progress, summary = loads.school(urn)
+# When the plan was agreed and every later change to a target (analysis/agreed_plan.py).
+plan = agreed_plan.plan_history(data.target_plan, data.targets)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
@@ -80,6 +82,8 @@ with targets_tab:
                 st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
                             f"{lit(view.sentence)}")
                 st.caption(f"Why: {lit(view.rule)}")
+                for line in agreed_plan.target_sentences(plan, view.target_id):
+                    st.caption(f":material/history: {lit(line)}")
                 st.caption(lit(deployments_mod.owning_deployment_line(
                     {"deployment_id": view.deployment_id}, summary)))
                 figure = governed_views.target_figure(view)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.schema import SMALL_COHORT_MAX, SMALL_COHORT_MIN, Settings
+from analysis.schema import SMALL_COHORT_MAX, SMALL_COHORT_MIN, VISITS_COUNTED, Settings
 from app_pages import changes, downloads, loads, sample
 
 st.title("Settings")
@@ -27,10 +27,17 @@ with st.form("settings"):
         min_value=SMALL_COHORT_MIN, max_value=SMALL_COHORT_MAX,
         value=max(current.small_cohort, SMALL_COHORT_MIN), step=1,
     )
+    counted = st.radio(
+        "Days delivered and deployment creep count", list(VISITS_COUNTED),
+        format_func=VISITS_COUNTED.get, index=list(VISITS_COUNTED).index(current.visits_counted),
+        help="Every visit record shows drift the week it happens; only checked records count "
+             "what the administrator has quality-assured. The QA backlog counts every record "
+             "still waiting either way.", key="visits_counted",
+    )
     if st.form_submit_button("Save settings", type="primary"):
         changes.save_settings(
             Settings(status_tolerance=tolerance / 100, creep_threshold=creep / 100,
-                     small_cohort=int(small_cohort))
+                     small_cohort=int(small_cohort), visits_counted=counted)
         )
         st.success("Settings saved. Every page now uses them.", icon=":material/check_circle:")
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import presenters
+from analysis import presenters, visit_records
 from analysis.store import StoreError
 from analysis.text import lit
 from app_pages import downloads, identity, loads, sample, upload_flow, widgets
@@ -60,7 +60,18 @@ else:
                 "start; a termly file that adds to the sample trust should keep it)",
                 value="schools" in upload.frames,
             )
-        if st.button("Import", type="primary", disabled=not user.strip()):
+        # Visit records entered in the app that this upload's rows would replace (natural key).
+        replaced = visit_records.replaced_by_upload(loads.get_store(), upload)
+        confirmed = True
+        if not replaced.empty:
+            st.warning(f"This upload would replace {len(replaced)} visit record(s) entered in the "
+                       "app (same deployment, date and focus): the spreadsheet's rows would count "
+                       "instead. Undoing the upload brings the app's records back.",
+                       icon=":material/warning:")
+            widgets.table(visit_records.replaced_table(replaced), hide_index=True, width="stretch")
+            confirmed = st.checkbox("Yes: replace these app-entered visit records",
+                                    key="confirm_replace_app")
+        if st.button("Import", type="primary", disabled=not user.strip() or not confirmed):
             try:
                 upload_flow.import_upload(upload, user.strip(), replace_sample)
             except StoreError as error:

@@ -132,4 +132,4 @@ def test_the_tables_come_with_migration_4(store):
     with store.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
     assert {"people", "audit_log"} <= tables
-    assert store.schema_version() == 6  # 5: indexes; 6: RISE tier and target area
+    assert store.schema_version() == 7  # 5: indexes; 6: RISE tier and target area; 7: app tables

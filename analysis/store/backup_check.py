@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.app_tables import APP_TABLES
 from analysis.schema import COLUMNS, Settings
 from analysis.store.connection import StoreError
 from analysis.store.migrations import MIGRATIONS, T
@@ -72,7 +73,8 @@ def _required(schema_version: int) -> list[str]:
     """The tables a backup made at that schema version must hold."""
     pupils = "outcome_blocks" if schema_version >= 3 else LEGACY_PUPIL_TABLE
     tables = [*DATA_KINDS, pupils, "measures", "batches", "settings"]
-    return tables + (ACCESS_TABLES if schema_version >= 4 else [])
+    return (tables + (ACCESS_TABLES if schema_version >= 4 else [])
+            + (APP_TABLES if schema_version >= 7 else []))  # visit_records, target_plan
 
 
 @dataclass

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from analysis.access_store import migration_4
-from analysis.policy_store import migration_6
+from analysis.app_tables import define_tables
+from analysis.app_tables import migration_6 as app_tables_migration
+from analysis.policy_store import migration_6 as policy_migration
 from analysis.schema import COLUMNS
 from analysis.store.connection import StoreError, now
 from analysis.store.indexes import migration_5
@@ -156,13 +158,15 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5, migration_6]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5,
+              policy_migration, app_tables_migration]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()
 _schema_v1(METADATA)
 _schema_v2(METADATA)
 _schema_v3(METADATA)
+define_tables(METADATA)  # schema 6: analysis/app_tables.py
 T = METADATA.tables
 SCHEMA_VERSION = sa.Table(
     "schema_version", sa.MetaData(),

@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from analysis.app_tables import PLAN_COLUMNS
 from analysis.schema import Settings
 from analysis.store.connection import StoreError
 from analysis.store.migrations import T
@@ -106,6 +107,7 @@ class Reading:
             "visits": T["visits"].c.deployment_id.in_(deployments),
             "inspections": T["inspections"].c.urn.in_(urns),
             "measures": T["measures"].c.urn.in_(urns),
+            "target_plan": T["target_plan"].c.client_urn.in_(urns),
         }
 
     def load(self, urns: list[str] | None = None, kinds: list[str] | None = None) -> Dataset:
@@ -118,7 +120,7 @@ class Reading:
         """
         from analysis.measures import combine_measures
 
-        wanted = set(DATA_KINDS + ["measures"] if kinds is None else kinds)
+        wanted = set(DATA_KINDS + ["measures", "target_plan"] if kinds is None else kinds)
         filters = self._school_filters([str(u) for u in urns]) if urns is not None else {}
         with self._reading() as conn:
             frames = {kind: _typed(self._current(conn, kind, where=filters.get(kind)), kind)
@@ -126,6 +128,9 @@ class Reading:
             if "measures" in wanted:
                 computed = _typed(self._current(conn, "measures", where=filters.get("measures")),
                                   "measures")
+            if "target_plan" in wanted:
+                frames["target_plan"] = self._current(conn, "target_plan", PLAN_COLUMNS,
+                                                      where=filters.get("target_plan"))
         if "measures" in wanted:
             frames["measures"] = combine_measures(computed, frames.get("school_measures"))
         return Dataset(**frames)

@@ -14,11 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc as pa_ipc
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
+from analysis.app_tables import APP_TABLES, PLAN_COLUMNS
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 # Natural keys: a row with the same key replaces the stored one.
 KEYS: dict[str, list[str]] = {
@@ -35,7 +36,7 @@ BLOCK_KEY = ["urn", "period"]
 # The tables `load()` returns, in Dataset order; `measures` is combined at load.
 DATA_KINDS = ["schools", "deployments", "targets", "milestones", "school_measures", "visits",
               "inspections"]
-ALL_DATA_TABLES = DATA_KINDS + ["outcome_blocks", "measures"]
+ALL_DATA_TABLES = DATA_KINDS + ["outcome_blocks", "measures"] + APP_TABLES  # app_tables: schema 6
 # The rows an upload brought in (its batches.row_count): everything but the computed measures.
 ROW_COUNT_TABLES = DATA_KINDS + ["outcome_blocks"]
 # The tables of schema 1 and 2, for the migrations that read them (pupil rows one per row).
@@ -76,6 +77,8 @@ class Dataset:
     visits: pd.DataFrame = field(default_factory=lambda: _empty("visits"))
     inspections: pd.DataFrame = field(default_factory=lambda: _empty("inspections"))
     school_measures: pd.DataFrame = field(default_factory=lambda: _empty("school_measures"))
+    # The agreed plan's events (analysis/agreed_plan.py, schema 6): agreements and target changes.
+    target_plan: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PLAN_COLUMNS))
 
     def known(self) -> dict[str, set]:
         """What later uploads may refer to: urns, deployment_ids, target_ids, and each target's
