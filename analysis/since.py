@@ -15,6 +15,7 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from analysis.disclosure import is_hidden
 from analysis.narrative import format_days, format_value, measure_phrase
 from analysis.periods import period_end_date, try_parse_period
 from analysis.plain_words import format_money, ratings_words, with_direction
@@ -75,7 +76,8 @@ def dated_by(dataset, when: dt.date):
 
 
 def _hidden(cohort, small: int) -> bool:
-    return cohort is None or pd.isna(cohort) or int(cohort) < small
+    """The one disclosure rule (analysis/disclosure.py), not a copy of it."""
+    return is_hidden(cohort, small)
 
 
 def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
