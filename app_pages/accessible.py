@@ -26,6 +26,11 @@ _CSS = f"""<style>
   color: {style.MUTED_TEXT_COLOUR} !important;
   opacity: 1 !important;  /* Streamlit fades captions with opacity 0.6 on top of the grey */
 }}
+/* Target size (WCAG 2.5.8): the date input's day, month and year parts are each a spinbutton. */
+[data-testid="stDateInput"] [role="spinbutton"] {{
+    display: inline-block; min-width: 24px; min-height: 24px; line-height: 24px;
+    text-align: center;
+}}
 /* A visible focus ring (WCAG 2.4.7, 2.4.11/2.4.13 area and 3:1 contrast) on every focusable element. */
 :focus-visible, a:focus-visible, button:focus-visible, summary:focus-visible,
 [role="tab"]:focus-visible, [tabindex]:focus-visible, canvas:focus-visible {{
