@@ -150,7 +150,8 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     files = {}
     for label in ["Governors' pack (PDF)", "Tables behind the pack (XLSX)", "Targets table (CSV)",
                   "Governors' pack (accessible HTML)"]:
-        with page.expect_download() as download:
+        # A callable download is built when clicked (the pack with its charts): allow a busy machine.
+        with page.expect_download(timeout=120_000) as download:
             page.get_by_role("button", name=label).click()
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
