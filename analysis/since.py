@@ -75,11 +75,6 @@ def dated_by(dataset, when: dt.date):
                    inspections=inspections.reset_index(drop=True))
 
 
-def _hidden(cohort, small: int) -> bool:
-    """The one disclosure rule (analysis/disclosure.py), not a copy of it."""
-    return is_hidden(cohort, small)
-
-
 def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
     """Two Datasets (then, now) -> sentences for one school: status changes, new and changed
     figures for its targets' measures, visits, spend and inspections since the meeting. Figures
@@ -115,7 +110,7 @@ def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
             continue
         phrase = with_direction(measure_phrase(m["measure"], m["subgroup"]), m["measure"])
         where = (m["measure"], m["subgroup"], m["period"])
-        if _hidden(m["cohort"], small):
+        if is_hidden(m["cohort"], small):
             if where not in old.index:
                 lines.append(f"New figure: {phrase} in {m['period']} (fewer than {small} "
                              "pupils, so not shown).")
@@ -126,7 +121,7 @@ def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
         else:
             was = old.loc[where]
             was = was.iloc[0] if isinstance(was, pd.DataFrame) else was
-            if format_value(was["value"], m["measure"]) != value and not _hidden(
+            if format_value(was["value"], m["measure"]) != value and not is_hidden(
                     was["cohort"], small):
                 lines.append(f"Changed figure: {phrase} in {m['period']} is now {value} "
                              f"(it was {format_value(was['value'], m['measure'])} at the "
