@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 
 from analysis import disclosure, formats, style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
+from analysis.plain_words import leader_with_role
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
 from analysis.text import literal_plotly, plotly_frame
 
@@ -515,9 +516,8 @@ def _support_bands(
         lo, hi = max(lo, first), min(hi, last)
         if lo > hi:
             continue  # outside the chart's span
-        leader = _get(dep, "leader_name", "Leader")
-        role = _get(dep, "leader_role")
-        name = f"{leader} ({role})" if role else str(leader)
+        # The role spelled out (issue 13): 'Helen Marsh (national leader of education)'.
+        name = leader_with_role(_get(dep, "leader_name", "Leader"), _get(dep, "leader_role"))
         until = end.strftime(style.DATE_FORMAT) if end else "now"
         details.setdefault(name, f"{name}: {start.strftime(style.DATE_FORMAT)} to {until}")
         for index in range(lo, hi + 1):
@@ -866,10 +866,8 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
 
 
 def _deployment_label(dep: Mapping) -> str:
-    """'A. Khan (NLE), D001' for a deployment row."""
-    leader = _get(dep, "leader_name", "Leader")
-    role = _get(dep, "leader_role")
-    name = f"{leader} ({role})" if role else str(leader)
+    """'A. Khan (national leader of education), D001' for a deployment row."""
+    name = leader_with_role(_get(dep, "leader_name", "Leader"), _get(dep, "leader_role"))
     return f"{name}, {_get(dep, 'deployment_id', '')}"
 
 

@@ -4,10 +4,10 @@ import streamlit as st
 
 from analysis import charts, portfolio, presenters
 from analysis.periods import academic_year
-from analysis.plain_words import format_money
+from analysis.plain_words import format_money, role_words
 from analysis.schema import STATUS_ORDER
 from analysis.text import lit
-from app_pages import accessible, downloads, loads, widgets
+from app_pages import accessible, downloads, loads, meeting, widgets
 
 st.title("Impact across our client schools")
 data = loads.dataset()
@@ -26,7 +26,8 @@ year = left.selectbox("Academic year", ["All years", *years])
 phases = mid.multiselect("Phase", sorted(data.schools["phase"].dropna().unique()))
 authorities = right.multiselect("Local authority",
                                 sorted(data.schools["local_authority"].dropna().unique()))
-roles = far.multiselect("Leader role", leader_roles)
+roles = far.multiselect("Leader role", leader_roles,
+                        format_func=lambda r: role_words(r).capitalize())
 
 schools, progress, summary = portfolio.filter_portfolio(
     data.schools, data.deployments, progress, summary,
@@ -51,7 +52,8 @@ spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
-downloads.pack_downloads()
+if loads.current_scope().trust_wide:  # the board's pack is a trust-wide view
+    downloads.pack_downloads(board_meeting=meeting.board_meeting())
 st.caption(presenters.STATUS_LEGEND)
 strip = charts.status_strip(table)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
