@@ -38,7 +38,8 @@ GLOSSARY: list[tuple[str, str]] = [
                        "funded."),
     ("Days unused", "A deployment past its end date that delivered fewer days than committed."),
     ("Deployment creep", "Visit days spent outside the deployment's agreed focus."),
-    ("Percentage points", "The difference between two percentages: 20% to 25% is 5 points."),
+    ("pp (percentage points)", "The difference between two percentages: 20% to 25% is 5 "
+                               "percentage points (5 pp). Gaps are written in pp."),
     ("Disadvantaged gap", "A measure for pupils who are not disadvantaged minus the same "
                           "measure for disadvantaged pupils (eligible for the pupil premium); "
                           "lower is better."),
