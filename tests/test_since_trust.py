@@ -89,3 +89,36 @@ def test_cli_board_pack_since(tmp_path, capsys):
     assert main(["pack", "--db", db, "--out", str(out), "--since", "31/02/2025"]) == 2
     assert "is not a date" in capsys.readouterr().err
     assert main(["pack", "--db", db, "--full", "--out", str(out), "--since", "15/02/2025"]) == 2
+
+
+def test_the_samples_correction_after_a_meeting_is_a_changed_figure(tmp_path):
+    """The generator's after_the_meeting/ file: Kingfisher's Spring 2 reading re-moderated (ten
+    pupils WTS to EXS), imported after the meeting; the School page's sentence and the board
+    pack both say the figure changed and what it was at the meeting."""
+    import sqlalchemy as sa
+
+    from analysis.since import since_meeting, then_dataset
+    from analysis.store import Store
+    from sample_data.generate import CORRECTION_FILE
+
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    store.import_upload(read_paths([HERE / "riverside_trust.xlsx"]), "alice")
+    with store.engine.begin() as conn:  # the sample was loaded before the meeting
+        conn.execute(sa.text("UPDATE batches SET created_at = '2025-03-01T09:00:00Z'"))
+    store.import_upload(read_paths([HERE / CORRECTION_FILE]), "bob")
+    meeting = dt.date(2025, 4, 2)
+    now = store.load()
+    lines = since_meeting(store, now, "990201", store.get_settings(), meeting)
+    sentence = ("Changed figure: Reading at the expected standard in 2024/25 Spring 2 is now "
+                "68.3% (it was 62.8% at the meeting).")
+    assert sentence in lines, lines
+    assert lines[0] == ("Since the meeting on 02/04/2025: 1 target changed status, 3 new or "
+                        "changed figures, 0 visits and nothing more spent.")
+    assert "Reading at the expected standard moved from on track to achieved." in lines
+    assert ("Changed figure: Reading, writing and maths at the expected standard in 2024/25 "
+            "Spring 2 is now 49.4% (it was 48.3% at the meeting).") in lines
+    data = board_pack.build_board_pack(now, store.get_settings(),
+                                       since=(meeting, then_dataset(store, now, meeting)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+    assert sentence in text
+    store.engine.dispose()
