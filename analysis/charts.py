@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 
 from analysis import disclosure, formats, style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
-from analysis.plain_words import leader_with_role
+from analysis.plain_words import leader_with_role, role_words
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
 from analysis.text import literal_plotly, plotly_frame
 
@@ -934,8 +934,14 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     _layout(fig, title, "Creep: days spent outside the deployment's agreed focus areas",
             height=240 + 70 * len(labels))
     widest = max(committed + delivered + [1.0])
-    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 300, "b": 120},
+    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 250, "b": 120},
                       uniformtext={"minsize": 14, "mode": "show"})
+    # The role spelled out makes a label long: name and deployment on one line, the role under
+    # it, so the bars keep their room (on a phone too). The categories stay one line of words.
+    fig.update_yaxes(tickvals=labels, ticktext=[
+        f"{_get(r, 'leader_name', 'Leader')}, {_get(r, 'deployment_id', '')}"
+        + (f"<br>{role_words(_get(r, 'leader_role'))}" if role_words(_get(r, "leader_role"))
+           else "") for _, r in table.iterrows()])
     # Room to the right of the longest bar for its words.
     fig.update_xaxes(title={"text": "Days"}, gridcolor=style.GRID_COLOUR,
                      range=[0, widest * 1.6], tickfont={"size": style.SMALL_FONT_SIZE})

@@ -226,3 +226,21 @@ def group_by_area(progress: pd.DataFrame, targets: pd.DataFrame) -> list[tuple[s
     if not rest.empty:
         groups.append(("Not linked to an evaluation area", rest))
     return groups
+
+
+def overview_lines(table: pd.DataFrame) -> list[str]:
+    """portfolio.school_overview -> the Overview's sentences above its table: the stuck schools
+    and each school's RISE tier ('⚑ Stuck: Saltmarsh High School.', 'RISE support: Saltmarsh
+    High School targeted (from 25/11/2024); ...'); [] when there is neither."""
+    lines = []
+    if "stuck" in table and table["stuck"].any():
+        names = list(table.loc[table["stuck"].astype(bool), "school_name"])
+        lines.append(f"⚑ Stuck school{'s' if len(names) != 1 else ''} (requires improvement "
+                     "and below good before, DfE's RISE term): " + ", ".join(names) + ".")
+    if "rise" in table:
+        tiers = [(n, r) for n, r in zip(table["school_name"], table["rise"], strict=True)
+                 if isinstance(r, str) and r.strip()]
+        if tiers:
+            lines.append("RISE support: " + "; ".join(
+                f"{n}, {r[0].lower()}{r[1:]}" for n, r in tiers) + ".")
+    return lines

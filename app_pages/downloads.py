@@ -113,7 +113,8 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None,
                                                 deployment_summary=summary_now).encode("utf-8")
 
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
-    cols = st.columns(4)
+    # Two rows of two: four buttons in one row clipped their labels at 1400 px (issue 13).
+    cols = [*st.columns(2), *st.columns(2)]
     cols[0].download_button(
         "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",

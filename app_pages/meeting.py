@@ -61,8 +61,10 @@ def board_meeting() -> dt.date | None:
     (a trust summary and each exception school's sentences), or not; None when not."""
     data = loads.dataset()
     left, right = st.columns([2, 1])
-    on = left.toggle("Open the board's pack with what moved since our last meeting",
-                     key="board_since_on")
+    on = left.toggle("Add what moved since our last meeting", key="board_since_on",
+                     help="The board's pack then opens with a page on what moved across the "
+                          "trust since the date, and each exception school's page with what "
+                          "moved there.")
     if not on:
         return None
     return right.date_input("Since our last meeting on", value=_default_meeting(data.measures),

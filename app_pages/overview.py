@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis import charts, portfolio, presenters
+from analysis import charts, policy, portfolio, presenters
 from analysis.periods import academic_year
 from analysis.plain_words import format_money, role_words
 from analysis.schema import STATUS_ORDER
@@ -60,21 +60,28 @@ st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
 
 st.subheader("Every client school")
+for line in policy.overview_lines(table):  # RISE tiers and stuck schools, not only off-screen
+    st.markdown(lit(line))
 st.caption("Select a row to open that school's page, or choose a school under the table and "
            "follow its link (Enter).")
+shown = portfolio.overview_display(table)
+# Phase after spend, so names, statuses, days and spend fit on screen at 1400 px (issue 13).
+columns = [c for c in shown.columns if c != "Phase"]
+columns.insert(columns.index("Spend to date") + 1, "Phase")
 chosen = widgets.table(
-    portfolio.overview_display(table),
+    shown[columns],
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="overview_table",
     column_config={
-        "School": st.column_config.TextColumn("School", width="medium"),
+        "School": st.column_config.TextColumn("School", width=235),
         "Phase": st.column_config.TextColumn("Phase", width=80),
         # Narrow status counts, so days and spend sit on screen beside them.
-        **{s: st.column_config.NumberColumn(s, width=62) for s in STATUS_ORDER},
-        "Days used": st.column_config.TextColumn("Days used", width=115),
+        **{s: st.column_config.NumberColumn(s, width=84 if s == "No data yet" else 60)
+           for s in STATUS_ORDER},
+        "Days used": st.column_config.TextColumn("Days used", width=120),
         "Spend to date": st.column_config.TextColumn("Spend to date", width=150),
         "Running": st.column_config.NumberColumn(
             "Running", help=f"Deployments running at {as_of_words}"),

@@ -81,6 +81,12 @@ def test_stuck_and_rise_in_the_sample(sample):
         sample.inspections, today=dt.date(2025, 3, 31)).set_index("urn")
     assert table.loc["990207", "rise"] == "Targeted (from 25/11/2024)"
     assert bool(table.loc["990207", "stuck"]) and not table.drop(index="990207")["stuck"].any()
+    # The Overview says both above its table (the columns sit to the right of days and spend).
+    assert policy.overview_lines(table.reset_index()) == [
+        "⚑ Stuck school (requires improvement and below good before, DfE's RISE term): "
+        "Saltmarsh High School.",
+        "RISE support: Hollowmere Academy, universal (from 02/09/2024); Saltmarsh High School, "
+        "targeted (from 25/11/2024)."]
 
 
 def journey(*inspections) -> pd.DataFrame:
