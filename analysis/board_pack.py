@@ -106,7 +106,7 @@ def _since_lines(pdf: pack.PackPDF, heading: str, lines: list[str], size: float 
     pdf.heading(heading, 12)
     for i, line in enumerate(lines):
         pdf.set_font(pack.FONT, "B" if i == 0 else "", size)
-        pdf.multi_cell(0, 4.6, pack.shorten(("" if i == 0 else "• ") + line, 400),
+        pdf.multi_cell(0, 4.6, pack.shorten(("" if i == 0 else "• ") + line, 400), align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.5)
     pdf.ln(2)
@@ -143,6 +143,12 @@ def build_board_pack(dataset, settings: Settings, period_label: str | None = Non
         pdf.add_page()
         _since_lines(pdf, f"Since our last meeting ({moved.meeting:%d/%m/%Y}): the trust",
                      moved.trust, 9.5)
+        if exceptions:
+            names = summary.set_index("URN")["School"]
+            _since_lines(pdf, "The exception schools since then (each has its page)", [
+                "Most first, as in the pack:", *[
+                    f"{names.get(u, u)}: {moved.schools[u][0].split(': ', 1)[-1]}"
+                    for u in exceptions if moved.schools.get(u)]], 9)
     by_urn = summary.set_index("URN", drop=False)
     for urn in exceptions:
         row = by_urn.loc[urn]

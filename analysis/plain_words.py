@@ -98,7 +98,11 @@ def better_words(measure: str) -> str:
 def with_direction(label: str, measure: str) -> str:
     """'Persistent absence' -> 'Persistent absence (lower is better)' for lower-is-better measures."""
     words = better_words(measure)
-    return f"{label} {words}" if words else label
+    if not words:
+        return label
+    if label.endswith(")"):  # one bracket, not two: 'absence (90% attendance or below; lower...)'
+        return f"{label[:-1]}; {words[1:]}"
+    return f"{label} {words}"
 
 
 def subgroup_suffix(subgroup: object) -> str:

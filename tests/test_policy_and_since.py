@@ -178,7 +178,7 @@ def test_what_moved_since_a_meeting_in_sentences(sample):
     assert lines[0] == ("Since the meeting on 15/02/2025: 2 targets changed status, 5 new or "
                         "changed figures, 12 visits and £4,375 spent.")
     assert "Maths at the expected standard moved from on track to achieved." in lines
-    assert ("Persistent absence (90% attendance or below) (lower is better) moved from on track to "
+    assert ("Persistent absence (90% attendance or below; lower is better) moved from on track to "
             "at risk.") in lines
     assert "New figure: Reading at the expected standard was 62.8% in 2024/25 Spring 2." in lines
     assert "12 visits (10 days) since 15/02/2025: 7 green, 5 amber, 0 red visits." in lines
@@ -232,7 +232,7 @@ def test_the_sample_pack_opens_with_the_meeting_and_speaks_plainly(sample):
     assert "Maths at the expected standard moved from on track to achieved." in pages[0]
     text = " ".join(pages)
     assert "Report-card area: Achievement" in text and "Report-card area: Inclusion" in text
-    assert "Persistent absence (90% attendance or below) (lower is better)" in text
+    assert "Persistent absence (90% attendance or below; lower is better)" in text
     assert "(All)" not in text
     assert "National line (England, for reference only" in text
     assert "Key stage 2 attainment: national headlines" in text
