@@ -116,7 +116,7 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         days_before, creep_before = deployments_page(admin, base)
         committed = summary["days_committed"].sum()
         assert days_before == f"{summary['days_delivered'].sum():,.0f} of {committed:,.0f}"
-        assert "Tom Whitlock (SLE) at Kingfisher" not in creep_before
+        assert "Tom Whitlock (specialist leader of education) at Kingfisher" not in creep_before
 
         # The leader, on a phone: an off-focus visit, with the reminder beside the free text.
         sign_in(leader, visit_server, "leader")
@@ -204,7 +204,8 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
         assert days_after == f"{summary['days_delivered'].sum() + 1:,.0f} of {committed:,.0f}"
         line = creep_line(after)
         assert line == f"5% of {before['days_delivered'] + 1:.1f} days off focus"
-        assert f"Tom Whitlock (SLE) at Kingfisher Primary School: {line}" in creep_after
+        assert (f"Tom Whitlock (specialist leader of education) at Kingfisher Primary School: "
+                f"{line}") in creep_after
         shot(admin, "deployments_after_visit")
 
         # Undo of the record (every step): the figures are as they were.
@@ -217,7 +218,7 @@ def test_a_visit_is_recorded_returned_fixed_checked_counted_and_undone(browser, 
                ).to_be_visible(timeout=SLOW)
         days_undone, creep_undone = deployments_page(admin, base)
         assert days_undone == days_before
-        assert "Tom Whitlock (SLE) at Kingfisher" not in creep_undone
+        assert "Tom Whitlock (specialist leader of education) at Kingfisher" not in creep_undone
         log = access_store.audit_log(Store(url))
         assert (log["action"] == "visit_qa").sum() == 2
         assert set(log.loc[log["action"] == "visit_recorded", "who"]) == {LEADER_EMAIL}
