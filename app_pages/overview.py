@@ -3,8 +3,8 @@
 import streamlit as st
 
 from analysis import charts, portfolio, presenters
+from analysis.formats import format_money
 from analysis.periods import academic_year
-from analysis.plain_words import format_money
 from analysis.schema import STATUS_ORDER
 from analysis.text import lit
 from app_pages import accessible, downloads, loads, widgets
