@@ -57,7 +57,7 @@ strip = charts.status_strip(table)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
 
-st.subheader("Every client school")
+st.header("Every client school")
 st.caption("Select a row to open that school's page, or choose a school under the table and "
            "follow its link (Enter).")
 chosen = widgets.table(

@@ -92,7 +92,7 @@ for i, row in queue.iterrows():
             st.caption("An uploaded record is corrected in its spreadsheet and uploaded again.")
 
 with_leaders = recs[(recs["state"] == vr.RETURNED) & recs["live"]]
-st.subheader(f"Returned to leaders ({len(with_leaders)})")
+st.header(f"Returned to leaders ({len(with_leaders)})")
 if with_leaders.empty:
     st.caption("No record is waiting for its leader.")
 else:
@@ -105,7 +105,7 @@ else:
         "Comment": with_leaders["comment"],
     }), hide_index=True, width="stretch")
 
-st.subheader("A record's history")
+st.header("A record's history")
 app_recs = recs[recs["source"] == "app"].sort_values("visit_date", ascending=False)
 if app_recs.empty:
     st.caption("No visit has been recorded in the app yet.")
