@@ -134,9 +134,12 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
         open_path(page, signed_server.base, path)
         expect(page.get_by_text(f"you are signed in as a governor of {KINGFISHER}.")).to_be_visible()
         assert page.get_by_text("Page not found").count() == 0
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "This page is not part of your role")
         text = body(page)
         assert "Impact across our client schools" not in text
-        assert "Upload termly spreadsheets" not in text and "Users and audit log" not in text
+        assert "Upload termly spreadsheets" not in text and "Audit log" not in text
+        assert page.get_by_role("heading", name="Users and audit log").count() == 0
         assert_no_other_school(text)
     expect(page.get_by_role("button", name="Trust pack for the board (PDF)")).to_have_count(0)
 
