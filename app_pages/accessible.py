@@ -93,6 +93,8 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
     white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   }}
   h1 {{ font-size: 1.75rem !important; overflow-wrap: anywhere; }}
+  [data-testid="stMain"] h2 {{ font-size: 1.375rem !important; }}
+  [data-testid="stMain"] h3, .st-key-{LEAD_KEY} p {{ font-size: 1.2rem !important; }}
   .block-container, [data-testid="stMainBlockContainer"] {{
     padding-left: 0.75rem !important; padding-right: 0.75rem !important;
   }}

@@ -240,11 +240,11 @@ def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed
                             "administrators")).to_be_visible()
     assert page.get_by_role("button", name="Check", exact=True).count() == 0
     assert page.get_by_role("button", name="Return to the leader").count() == 0
+    screenshot(page, "trust_leader")
     open_path(page, signed_server.base, "upload")
     expect(page.get_by_text("The Upload page is for administrators; you are signed in as a "
                             "trust leader.")).to_be_visible()
     assert page.get_by_text("Drop this term's files here").count() == 0
-    screenshot(page, "trust_leader")
 
 
 def test_an_address_not_on_the_list_sees_no_data(tab, signed_server):
