@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 
@@ -83,8 +84,8 @@ def printed(value, measure: str) -> str:
     return narrative.format_value(float(value), measure)
 
 
-def _money(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"£{float(value):,.0f}"
+# The pack's tables and boxes write a missing amount as "–"; the format is formats.format_money's.
+_money = partial(formats.format_money, missing="–")
 
 
 def _days(value) -> str:

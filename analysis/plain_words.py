@@ -79,13 +79,6 @@ def leader_with_role(name: object, role: object) -> str:
     return f"{name} ({words})" if words else str(name)
 
 
-def format_money(value: object) -> str:
-    """One money format everywhere: 49150 -> '£49,150'; missing -> 'no funding recorded'."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "no funding recorded"
-    return f"£{float(value):,.0f}"
-
-
 def lower_is_better(measure: str) -> bool:
     return measure in MEASURES and MEASURES[measure].better < 0
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.formats import format_money
 from analysis.narrative import format_days
-from analysis.plain_words import format_money
 from analysis.since import what_moved
 
 # The order the summary tells the statuses targets moved to: the board's worries first.

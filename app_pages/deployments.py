@@ -134,7 +134,7 @@ with qa_tab:
 
 with teams_tab:
     teams = register.teams(summary, names)
-    st.subheader("Schools supported by a team of leaders")
+    st.header("Schools supported by a team of leaders")
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
@@ -148,6 +148,6 @@ with teams_tab:
                            format_func=lambda u: names.get(u, u), key="team_school")
         widgets.table(widgets.register_table(summary[summary["client_urn"] == urn]),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
-    st.subheader("What each home school lends")
+    st.header("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
     widgets.table(views["home_schools"], hide_index=True, width="stretch")

@@ -3,8 +3,9 @@
 import streamlit as st
 
 from analysis import charts, policy, portfolio, presenters
+from analysis.formats import format_money
 from analysis.periods import academic_year
-from analysis.plain_words import format_money, role_words
+from analysis.plain_words import role_words
 from analysis.schema import STATUS_ORDER
 from analysis.text import lit
 from app_pages import accessible, downloads, loads, meeting, widgets
@@ -59,7 +60,7 @@ strip = charts.status_strip(table)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
 
-st.subheader("Every client school")
+st.header("Every client school")
 for line in policy.overview_lines(table):  # RISE tiers and stuck schools, not only off-screen
     st.markdown(lit(line))
 st.caption("Select a row to open that school's page, or choose a school under the table and "
