@@ -40,6 +40,8 @@ import datetime as dt
 
 import pandas as pd
 
+from analysis.schema import OLD_SCALE
+
 # The six evaluation areas every report card grades, in Ofsted's order (early years and sixth form
 # are graded where a school has them; they are shown but are not target areas).
 EVALUATION_AREAS = [
@@ -86,6 +88,10 @@ def report_card_category(card: pd.DataFrame) -> str | None:
 
 
 JOURNEY_COLUMNS = ["inspection_date", "scale", "judgement", "grades", "category", "sentence"]
+KEY_JUDGEMENTS = "key judgements"
+# DfE's interim rule for stuck schools: a requires-improvement (or worse) sub-judgement for either
+# of these, at an inspection without a headline grade, counts as requires improvement.
+INTERIM_AREAS = ("leadership and management", "quality of education")
 
 
 def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +115,17 @@ def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
                          "sentence": f"{date}: {judgement} (single-word judgement, before "
                                      "November 2025)."})
         card = group[_is_report_card(group["area"])]
+        # Key judgements on the old four-point scale with no overall grade (inspections from
+        # September 2024 until report cards): shown as written, never as a report card.
+        keyed = card["judgement"].astype(str).str.strip().isin(OLD_SCALE)
+        key, card = card[keyed], card[~keyed]
+        if not key.empty:
+            grades = "; ".join(f"{str(a).strip().lower()} {str(j).strip().lower()}" for a, j in
+                               zip(key["area"], key["judgement"], strict=True))
+            rows.append({"inspection_date": when.date(), "scale": KEY_JUDGEMENTS,
+                         "judgement": "", "grades": grades, "category": "",
+                         "sentence": f"{date}: key judgements, no overall grade (September 2024 "
+                                     f"to November 2025): {grades}."})
         if not card.empty:
             # The six areas in Ofsted's order, then early years or sixth form, safeguarding last.
             order = {a.lower(): i for i, a in enumerate(EVALUATION_AREAS)} | {"safeguarding": 100}
@@ -138,12 +155,27 @@ def _leadership_grade(grades: str) -> str:
     return ""
 
 
+def _interim_grades(row: pd.Series) -> set[str]:
+    """Key judgements -> the grades given for leadership and management and quality of education."""
+    grades = set()
+    for part in str(row["grades"]).split("; "):
+        for area in INTERIM_AREAS:
+            if part.startswith(area + " "):
+                grades.add(part.removeprefix(area + " "))
+    return grades
+
+
 def _requires_improvement(row: pd.Series) -> bool:
     """The latest inspection counts as 'requires improvement or equivalent' (DfE's stuck rule): the
-    single-word judgement, or a report card with leadership and governance graded needs attention
-    and no category of concern (a category is intervention in its own right)."""
+    single-word judgement; key judgements without an overall grade with leadership and
+    management or quality of education requires improvement (DfE's interim rule); or a report
+    card with leadership and governance graded needs attention and no category of concern (a
+    category is intervention in its own right)."""
     if row["scale"] == "single-word judgement":
         return row["judgement"] == "Requires improvement"
+    if row["scale"] == KEY_JUDGEMENTS:
+        grades = _interim_grades(row)
+        return "requires improvement" in grades and "inadequate" not in grades
     return (_leadership_grade(row["grades"]) == NEEDS_ATTENTION.lower()
             and not row["category"])
 
@@ -154,6 +186,8 @@ def _below_good(row: pd.Series) -> bool:
     improvement, or a category of concern (our reading of 'equivalent')."""
     if row["scale"] == "single-word judgement":
         return row["judgement"] in BELOW_GOOD
+    if row["scale"] == KEY_JUDGEMENTS:
+        return bool(_interim_grades(row) & {"requires improvement", "inadequate"})
     return bool(row["category"]) or _leadership_grade(row["grades"]) in (
         NEEDS_ATTENTION.lower(), URGENT.lower())
 
@@ -172,6 +206,8 @@ def is_stuck(inspections: pd.DataFrame) -> bool:
 def _in_words(row: pd.Series) -> str:
     if row["scale"] == "single-word judgement":
         return row["judgement"].lower()
+    if row["scale"] == KEY_JUDGEMENTS:
+        return f"key judgements ({row['grades']})"
     if row["category"]:
         return f"a report card with the derived category {row['category'].lower()}"
     return (f"a report card with leadership and governance graded "

@@ -128,6 +128,30 @@ def test_stuck_after_report_cards_follows_dfes_updated_rule():
                                        (dt.date(2027, 12, 1), needs)))
 
 
+def test_key_judgements_without_an_overall_grade_follow_dfes_interim_rule():
+    """September 2024 to November 2025: key judgements, no headline grade. DfE treats requires
+    improvement for leadership and management and/or quality of education as requires
+    improvement; they are shown as written, never as a report card."""
+    rows = pd.DataFrame([
+        {"urn": "1", "inspection_date": dt.date(2022, 3, 9), "area": "Overall",
+         "judgement": "Requires improvement"},
+        *[{"urn": "1", "inspection_date": dt.date(2025, 3, 12), "area": a, "judgement": j}
+          for a, j in [("Quality of education", "Requires improvement"),
+                       ("Behaviour and attitudes", "Good"), ("Personal development", "Good"),
+                       ("Leadership and management", "Good")]]])
+    journey = policy.inspection_journey_table(rows)
+    assert list(journey["scale"]) == ["single-word judgement", "key judgements"]
+    assert journey["sentence"].iloc[1] == (
+        "12/03/2025: key judgements, no overall grade (September 2024 to November 2025): quality "
+        "of education requires improvement; behaviour and attitudes good; personal development "
+        "good; leadership and management good.")
+    assert policy.is_stuck(rows)
+    assert policy.stuck_sentence(rows).startswith(
+        "⚑ Stuck school: key judgements (quality of education requires improvement;")
+    good = rows.assign(judgement=rows["judgement"].where(rows["area"] == "Overall", "Good"))
+    assert not policy.is_stuck(good)
+
+
 def test_targets_group_by_evaluation_area(sample):
     progress = sample.targets[sample.targets["client_urn"] == "990201"]
     groups = policy.group_by_area(progress, sample.targets)
