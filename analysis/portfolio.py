@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.deployments import active_deployments, spend_to_date
 from analysis.periods import period_index
-from analysis.schema import REPORT_CARD_GRADES, STATUS_ORDER
+from analysis.schema import OLD_SCALE, REPORT_CARD_GRADES, STATUS_ORDER
 
 
 def latest_inspection(inspections: pd.DataFrame) -> pd.DataFrame:
@@ -37,6 +37,11 @@ def _report_card_line(card: pd.DataFrame) -> str:
     # Report cards are never converted into the old four-point scale: summarise the grades.
     """A report card's rows -> 'Report card: 1 Needs attention, 4 Expected standard; safeguarding met'."""
     judgements = card["judgement"].astype(str)
+    old = judgements[judgements.isin(OLD_SCALE)].value_counts()
+    if not judgements.isin(REPORT_CARD_GRADES).any() and not old.empty:
+        # Key judgements with no overall grade (September 2024 to November 2025), as written.
+        return "Key judgements, no overall grade: " + ", ".join(
+            f"{old[g]} {g}" for g in OLD_SCALE if g in old)
     safeguarding = card[card["area"].astype(str).str.lower() == "safeguarding"]["judgement"]
     counts = judgements[judgements.isin(REPORT_CARD_GRADES)].value_counts()
     parts = [f"{counts[g]} {g}" for g in REPORT_CARD_GRADES if g in counts]

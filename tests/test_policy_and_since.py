@@ -150,6 +150,9 @@ def test_key_judgements_without_an_overall_grade_follow_dfes_interim_rule():
         "⚑ Stuck school: key judgements (quality of education requires improvement;")
     good = rows.assign(judgement=rows["judgement"].where(rows["area"] == "Overall", "Good"))
     assert not policy.is_stuck(good)
+    latest = portfolio.latest_inspection(rows).set_index("urn")
+    assert latest.loc["1", "inspection"] == (
+        "Key judgements, no overall grade: 1 Requires improvement, 3 Good")
 
 
 def test_targets_group_by_evaluation_area(sample):
