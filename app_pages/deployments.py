@@ -12,7 +12,7 @@ from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
 st.title("Deployments")
-data = loads.dataset()
+data = loads.frames("visits")  # the ratings chart's visits; the figures are the kept facts
 summary = loads.deployment_summary()
 if summary.empty:
     widgets.empty_state("No deployments are stored yet.")

@@ -12,7 +12,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store
+from analysis import access, access_store, facts_store, portfolio
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis import scope as scope_mod
@@ -104,8 +104,80 @@ def _settings(version: str) -> Settings:
     return get_store().get_settings()
 
 
+# ---- the trust's facts (analysis/facts_store.py): trust-wide roles read them, kept per version ----
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _facts(version: str) -> facts_store.Facts:
+    """The whole trust's progress, deployment summary, overview rows, periods and data date:
+    stored per store version (computed once, by whichever process asks first), so a cold start
+    reads ~4,000 rows rather than every measure of every school."""
+    return facts_store.facts(get_store())[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _kinds(version: str, kinds: tuple[str, ...]) -> Dataset:
+    """Only these frames of the whole store (the others empty): for trust-wide scopes."""
+    if set(kinds) <= {"schools", "deployments"}:
+        return _directory(version)
+    return get_store().load(kinds=list(kinds))
+
+
+def frames(*kinds: str) -> Dataset:
+    """The scope's data with at least these frames filled (the others may be empty): a
+    trust-wide page reads only what it draws; a narrower scope's rows are few, so it gets them
+    all, cut to the scope as dataset() is."""
+    scope = current_scope()
+    if scope.trust_wide:
+        return _kinds(current_version(), tuple(sorted(kinds)))
+    return dataset()
+
+
+def data_date() -> tuple:
+    """(date, words): deployments.data_date of the scope's measures and visits."""
+    scope = current_scope()
+    if scope.trust_wide:
+        facts = _facts(current_version())
+        return facts.as_of, facts.as_of_words
+    data = dataset()
+    return deployments_mod.data_date(data.measures, data.visits)
+
+
+def measure_periods() -> list[str]:
+    """The distinct periods with figures in the scope (a dozen, whatever the trust's size)."""
+    scope = current_scope()
+    if scope.trust_wide:
+        return list(_facts(current_version()).periods)
+    return sorted(str(p) for p in dataset().measures["period"].dropna().unique())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _overview(version: str, scope_key: str, _scope: scope_mod.Scope, year: str | None,
+              phases: tuple, authorities: tuple, roles: tuple) -> pd.DataFrame:
+    if _scope.trust_wide and not (year or phases or authorities or roles):
+        return _facts(version).overview  # the per-school aggregates, as stored
+    data = (_kinds(version, ("deployments", "inspections", "schools")) if _scope.trust_wide
+            else _scoped(version, scope_key, _scope))
+    schools, judged, summary = portfolio.filter_portfolio(
+        data.schools, data.deployments, _progress(version, scope_key, _scope),
+        _deployment_summary(version, scope_key, _scope), academic_year=year,
+        phases=list(phases), authorities=list(authorities), leader_roles=list(roles))
+    as_of = (_facts(version).as_of if _scope.trust_wide
+             else deployments_mod.data_date(data.measures, data.visits)[0])
+    return portfolio.school_overview(schools, judged, summary, data.inspections, today=as_of)
+
+
+def overview(year: str | None = None, phases=(), authorities=(), roles=()) -> pd.DataFrame:
+    """portfolio.school_overview of the scope after the overview's filters, judged at the data's
+    date; cached by store version, scope and filters (a rerun with the same filters is free)."""
+    scope = current_scope()
+    return _overview(current_version(), scope.key, scope, year or None, tuple(sorted(phases)),
+                     tuple(sorted(authorities)), tuple(sorted(roles)))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    if _scope.trust_wide:
+        return _facts(version).progress
     data = _scoped(version, scope_key, _scope)
     return progress_mod.judge_progress(
         data.targets, data.milestones, data.measures, _settings(version)
@@ -114,6 +186,8 @@ def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataF
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _deployment_summary(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    if _scope.trust_wide:
+        return _facts(version).deployment_summary
     data = _scoped(version, scope_key, _scope)
     return deployments_mod.summarise_deployments(data.deployments, data.visits, _settings(version))
 
@@ -141,7 +215,8 @@ def deployment_summary() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
                       ) -> dict[str, pd.DataFrame]:
-    data = _scoped(version, scope_key, _scope)
+    data = (_kinds(version, ("deployments", "schools", "visits")) if _scope.trust_wide
+            else _scoped(version, scope_key, _scope))
     return {
         "off_focus": deployments_mod.off_focus_visits(data.deployments, data.visits),
         "qa_backlog": deployments_mod.qa_backlog(data.visits, data.deployments),

@@ -10,16 +10,15 @@ from analysis.text import lit
 from app_pages import accessible, downloads, loads, widgets
 
 st.title("Impact across our client schools")
-data = loads.dataset()
+# Schools, deployments and inspections only: the figures come from the facts kept per store
+# version (loads.overview), never from every school's measures on each render.
+data = loads.frames("schools", "deployments", "inspections")
 if data.schools.empty:
     widgets.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
     st.stop()
 
-progress = loads.progress()
-summary = loads.deployment_summary()
-
-# Distinct periods first: there are a dozen, and a quarter of a million measure rows at 500 schools.
-years = sorted({academic_year(p) for p in data.measures["period"].unique()}, reverse=True)
+# Distinct periods: there are a dozen, and a quarter of a million measure rows at 500 schools.
+years = sorted({academic_year(p) for p in loads.measure_periods()}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
 left, mid, right, far = st.columns(4)
 year = left.selectbox("Academic year", ["All years", *years])
@@ -28,13 +27,8 @@ authorities = right.multiselect("Local authority",
                                 sorted(data.schools["local_authority"].dropna().unique()))
 roles = far.multiselect("Leader role", leader_roles)
 
-schools, progress, summary = portfolio.filter_portfolio(
-    data.schools, data.deployments, progress, summary,
-    academic_year=None if year == "All years" else year, phases=phases,
-    authorities=authorities, leader_roles=roles,
-)
 as_of, as_of_words = widgets.data_as_of()
-table = portfolio.school_overview(schools, progress, summary, data.inspections, today=as_of)
+table = loads.overview(None if year == "All years" else year, phases, authorities, roles)
 if table.empty:
     st.info("No client schools match these filters.")
     st.stop()
