@@ -71,14 +71,16 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        widgets.table(widgets.register_table(paged(chosen, "register", "Deployments")),
+        page_rows = paged(chosen, "register", "Deployments")
+        widgets.table(widgets.register_table(page_rows),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         with st.expander("What each deployment's time and money bought (targets achieved or on "
                          "track per £1,000 and per day)"):
-            st.caption("In the register's order, not ranked: a deployment's targets depend on "
-                       "the school's starting point as much as on the leader.")
-            for sentence in deployments_mod.deployment_impact(summary, loads.progress()
-                                                              )["sentence"]:
+            st.caption("The deployments on this page of the register, in its order, not ranked: "
+                       "a deployment's targets depend on the school's starting point as much as "
+                       "on the leader.")
+            impact = loads.deployment_impact().set_index("deployment_id")
+            for sentence in impact.reindex(page_rows["deployment_id"])["sentence"].dropna():
                 st.markdown(f"- {lit(sentence)}")
         top, left_out = register.top_for_chart(chosen)
         days = charts.days_chart(top)

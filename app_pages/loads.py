@@ -213,6 +213,18 @@ def deployment_summary() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_impact(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    return deployments_mod.deployment_impact(_deployment_summary(version, scope_key, _scope),
+                                             _progress(version, scope_key, _scope))
+
+
+def deployment_impact() -> pd.DataFrame:
+    """deployments.deployment_impact of the scope's deployments, once per version and scope."""
+    scope = current_scope()
+    return _deployment_impact(current_version(), scope.key, scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
                       ) -> dict[str, pd.DataFrame]:
     data = (_kinds(version, ("deployments", "schools", "visits")) if _scope.trust_wide
