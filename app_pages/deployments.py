@@ -7,7 +7,6 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 import streamlit as st
 
 from analysis import charts, formats, presenters, register
-from analysis import deployments as deployments_mod
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
@@ -49,16 +48,20 @@ register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
 )
 
 with register_tab:
-    as_of, as_of_words = widgets.data_as_of()
-    judged = deployments_mod.judge_delivery(summary, as_of)
+    as_of_words = widgets.data_as_of()[1]
+    judged = loads.judged_delivery()
     st.caption(lit(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
                    f"{as_of_words}. One day rate everywhere: the funding divided by the days "
                    "committed; spend to date is that rate times the days delivered, never more "
                    "than the funding."))
-    for _, row in judged[judged["delivery"] != ""].iterrows():
-        st.warning(lit(f"{row['leader_name']} at "
-                       f"{names.get(row['client_urn'], row['client_urn'])}: "
-                       f"{row['delivery'].removeprefix('⚑ ')}."), icon=":material/flag:")
+    # The first few flags in full; at 1,000 deployments a box each would bury the register.
+    warned = judged[judged["delivery"] != ""]
+    for row in warned.head(register.WARNINGS_SHOWN).itertuples():
+        st.warning(lit(f"{row.leader_name} at {names.get(row.client_urn, row.client_urn)}: "
+                       f"{row.delivery.removeprefix('⚑ ')}."), icon=":material/flag:")
+    if len(warned) > register.WARNINGS_SHOWN:
+        st.caption(f"{len(warned) - register.WARNINGS_SHOWN:,} more deployments are flagged: "
+                   "see the register's Delivery column.")
     left, mid, right = st.columns([2, 2, 1])
     text = left.text_input("Search leader, school or focus", key="register_search")
     roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),

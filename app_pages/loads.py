@@ -218,6 +218,17 @@ def _deployment_impact(version: str, scope_key: str, _scope: scope_mod.Scope) ->
                                              _progress(version, scope_key, _scope))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _judged(version: str, scope_key: str, _scope: scope_mod.Scope, as_of) -> pd.DataFrame:
+    return deployments_mod.judge_delivery(_deployment_summary(version, scope_key, _scope), as_of)
+
+
+def judged_delivery() -> pd.DataFrame:
+    """deployments.judge_delivery of the scope's deployments at the data's date (cached)."""
+    scope = current_scope()
+    return _judged(current_version(), scope.key, scope, data_date()[0])
+
+
 def deployment_impact() -> pd.DataFrame:
     """deployments.deployment_impact of the scope's deployments, once per version and scope."""
     scope = current_scope()

@@ -9,6 +9,14 @@ from analysis.schema import STATUS_ORDER
 from analysis.text import lit
 from app_pages import accessible, downloads, loads, widgets
 
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def status_strip(version: str, scope_key: str, filters: tuple, _table):
+    """The strip of every school's targets, built once per store version, scope and filters:
+    plotly's figure building was a third of a warm run at 500 schools (pages only read it)."""
+    return charts.status_strip(_table)
+
+
 st.title("Impact across our client schools")
 # Schools, deployments and inspections only: the figures come from the facts kept per store
 # version (loads.overview), never from every school's measures on each render.
@@ -47,7 +55,9 @@ bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
 
 downloads.pack_downloads()
 st.caption(presenters.STATUS_LEGEND)
-strip = charts.status_strip(table)
+strip = status_strip(loads.current_version(), loads.current_scope().key,
+                     (year, tuple(sorted(phases)), tuple(sorted(authorities)), tuple(sorted(roles))),
+                     table)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
 
