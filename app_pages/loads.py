@@ -8,6 +8,7 @@ through the person's scope (analysis/scope.py) and is cached by store version AN
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -196,6 +197,15 @@ def dataset() -> Dataset:
     """The data this person may see: every page's only way to the store's rows."""
     scope = current_scope()
     return _scoped(current_version(), scope.key, scope)
+
+
+def trust_rows() -> Callable[[], tuple[Dataset, pd.DataFrame, pd.DataFrame]]:
+    """-> a function giving (dataset, progress, deployment_summary) of this session's scope at
+    this store version when called, even outside the page's run (a callable download, where
+    st.user is empty): the scope is taken now, the whole-scope rows are read only on click."""
+    scope, version = current_scope(), current_version()
+    return lambda: (_scoped(version, scope.key, scope), _progress(version, scope.key, scope),
+                    _deployment_summary(version, scope.key, scope))
 
 
 def settings() -> Settings:

@@ -206,7 +206,7 @@ def test_processes_opening_a_schema_1_store_at_once_migrate_it_once(v1_store, tm
     engine = sa.create_engine(v1_store["url"])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")
-                            ).scalars().all() == [1, 2, 3, 4, 5, 6, 7]
+                            ).scalars().all() == [1, 2, 3, 4, 5, 6, 7, 8]
     engine.dispose()
     assert raw_rows(v1_store["url"]) == v1_store["raw"]
     store = Store(v1_store["url"])
