@@ -29,7 +29,7 @@ cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_thr
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
 
 
-def paged(frame, key: str, noun: str):
+def paged(frame, key: str, noun: str, order: str = "exceptions first"):
     """One page of `frame` with a page picker when there is more than one; says what is shown."""
     count = register.pages(len(frame))
     page = 1
@@ -38,8 +38,8 @@ def paged(frame, key: str, noun: str):
                                                   key=f"{key}_page")
     shown = register.page_of(frame, page)
     first = (page - 1) * register.PAGE_SIZE + 1
-    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions "
-               "first." if count > 1 else f"{len(frame):,} {lit(noun.lower())}, exceptions first.")
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {order}."
+               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {order}.")
     return shown
 
 
@@ -141,6 +141,7 @@ with teams_tab:
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
+        teams = paged(teams, "teams", "Schools with a team", "most leaders first")  # a page at a time
         widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
                      column_config={"school": "Client school", "leaders": "Leaders",
                                     "names": "Who", "days_delivered": st.column_config.NumberColumn(
