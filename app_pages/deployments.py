@@ -38,8 +38,8 @@ def paged(frame, key: str, noun: str, order: str = "exceptions first"):
                                                   key=f"{key}_page")
     shown = register.page_of(frame, page)
     first = (page - 1) * register.PAGE_SIZE + 1
-    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {order}."
-               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {order}.")
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {lit(order)}."
+               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {lit(order)}.")
     return shown
 
 
