@@ -29,6 +29,16 @@ cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_thr
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def register_charts(version: str, scope_key: str, filters: tuple, _top, _visits):
+    """The register's days and ratings charts of its top deployments, built once per store
+    version, scope and filters (plotly's figure building was most of a warm run; pages only
+    read the figures)."""
+    visits = _visits[_visits["deployment_id"].isin(_top["deployment_id"])]
+    return (charts.days_chart(_top), charts.progress_ratings_chart(
+        visits.merge(_top[["deployment_id", "leader_name"]], on="deployment_id")))
+
+
 def paged(frame, key: str, noun: str, order: str = "exceptions first"):
     """One page of `frame` with a page picker when there is more than one; says what is shown."""
     count = register.pages(len(frame))
@@ -86,16 +96,15 @@ with register_tab:
             for sentence in impact.reindex(page_rows["deployment_id"])["sentence"].dropna():
                 st.markdown(f"- {lit(sentence)}")
         top, left_out = register.top_for_chart(chosen)
-        days = charts.days_chart(top)
+        days, ratings = register_charts(
+            loads.current_version(), loads.current_scope().key,
+            (tuple(sorted(roles)), flagged_only, qa_only, text), top, data.visits)
         st.plotly_chart(days, width="stretch")
         accessible.chart_figures(days, row_label="Deployment")
         if left_out:
             st.caption(f"The chart shows the {len(top)} deployments that need attention most "
                        f"(creep flagged, awaiting QA, fewest days used); {left_out:,} more are in "
                        "the table.")
-        visits = data.visits[data.visits["deployment_id"].isin(top["deployment_id"])]
-        ratings = charts.progress_ratings_chart(
-            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id"))
         st.plotly_chart(ratings, width="stretch")
         accessible.chart_figures(ratings, row_label="Deployment")
         if left_out:
