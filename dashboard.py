@@ -5,9 +5,11 @@ multipage app until st.navigation has run once, which broke a bookmarked link as
 request after a restart (tests/e2e/test_first_request.py).
 
 Access is enforced on the server by the scope (analysis/scope.py, applied in app_pages/loads.py to every
-load); the menu only lists the pages a role may open, and Streamlit runs no page not listed.
+load); the menu only lists the pages a role may open, and Streamlit runs no page not listed: the
+address of a page outside someone's role runs app_pages/page_refusal.py, a sentence and no data.
 """
 
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -15,7 +17,7 @@ import streamlit as st
 from analysis import access
 from analysis.store import StoreError
 from analysis.text import lit
-from app_pages import accessible, identity, loads, sample, upload_flow
+from app_pages import accessible, identity, loads, page_refusal, sample, upload_flow
 
 st.set_page_config(
     page_title="School-to-school support impact",
@@ -67,9 +69,15 @@ def menu(allowed: frozenset[str]) -> dict[str, list]:
     if access.OVERVIEW not in allowed and access.SCHOOL in allowed:
         sections["Impact"] = [st.Page(_to_school, title="Home", url_path="home", default=True,
                                       visibility="hidden")]
+    refused = []
     for name, (section, page) in PAGES.items():
         if name in allowed:
             sections.setdefault(section, []).append(page)
+        else:  # its address says plainly whom the page is for (app_pages/page_refusal.py)
+            refused.append(st.Page(partial(page_refusal.show, name, page.title), title=page.title,
+                                   url_path=page.url_path, visibility="hidden"))
+    if refused:
+        sections["Not part of your role"] = refused  # hidden: the sidebar menu leaves it out
     return sections
 
 

@@ -38,11 +38,56 @@ TRUST_WIDE_ROLES = frozenset({TRUST_LEADER, ADMINISTRATOR})
 ROLE_PAGES: dict[str, frozenset[str]] = {
     ADMINISTRATOR: ALL_PAGES,
     # Every school and page, read-only administration: the users and audit page without its
-    # forms; uploading, undo, settings and backups stay with the administrator.
-    TRUST_LEADER: frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, PEOPLE}),
+    # forms, the QA queue without Check and Return; uploading, undo, settings, backups and QA
+    # itself stay with the administrator.
+    TRUST_LEADER: frozenset({OVERVIEW, SCHOOL, DEPLOYMENTS, PRESENT, PEOPLE, QA}),
     SYSTEM_LEADER: frozenset({SCHOOL, PRESENT, VISITS}),
     GOVERNOR: frozenset({SCHOOL, PRESENT}),
 }
+
+# Who checks, returns and undoes visit records on the QA queue; anyone else who may open the
+# page (the trust leader) reads it only. app_pages/visit_work.py refuses the steps to others.
+QUALITY_ASSURERS = frozenset({ADMINISTRATOR})
+
+
+def may_quality_assure(person: Person) -> bool:
+    return person.role in QUALITY_ASSURERS
+
+
+# A role as a sentence names its holders; in the order the refusal lists them.
+ROLE_PLURALS = {
+    GOVERNOR: "governors",
+    SYSTEM_LEADER: "system leaders",
+    TRUST_LEADER: "trust leaders",
+    ADMINISTRATOR: "administrators",
+}
+
+
+def roles_for(page: str) -> list[str]:
+    """The roles whose people may open a page, most people first (ROLE_WORDS' order)."""
+    return [role for role in ROLE_WORDS if page in ROLE_PAGES[role]]
+
+
+def page_refusal(person: Person, page: str, title: str,
+                 school_names: dict[str, str] | None = None) -> str:
+    """The sentence for a page outside someone's role (a governor opening /upload by URL): who
+    the page is for, and who they are signed in as. school_names: URN -> name, the person's own
+    schools only (a governor is told their school's name, never another's)."""
+    holders = [ROLE_PLURALS[r] for r in roles_for(page)]
+    whom = (" and ".join(holders) if len(holders) < 3
+            else ", ".join(holders[:-1]) + " and " + holders[-1])
+    if person.role == GOVERNOR:
+        names = school_names or {}
+        mine = " and ".join(names.get(urn, urn) for urn in person.schools)
+        you = f"a governor of {mine}"
+    elif person.role == SYSTEM_LEADER:
+        you = f"a system leader ({person.leader})"
+    else:
+        you = f"{'an' if person.role == ADMINISTRATOR else 'a'} {ROLE_WORDS[person.role].lower()}"
+    if not holders:
+        return f"The {title} page is not open to anyone; you are signed in as {you}."
+    return f"The {title} page is for {whom}; you are signed in as {you}."
+
 
 # What the audit log records, in words.
 ACTION_WORDS = {

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from analysis.agreed_plan import target_problem
 from analysis.app_batches import APP_SOURCE, Change, write_batch
+from analysis.formats import format_date, format_money
 from analysis.narrative import format_value
 from analysis.periods import try_parse_period
 from analysis.schema import COLUMNS
@@ -20,12 +21,7 @@ from analysis.store import Store, StoreError, T
 
 
 def _day(value) -> str:
-    return "no end date" if value is None or pd.isna(value) else \
-        pd.Timestamp(value).strftime("%d/%m/%Y")
-
-
-def _money(value) -> str:
-    return "none" if value is None or pd.isna(value) else f"£{float(value):,.0f}"
+    return "no end date" if value is None or pd.isna(value) else format_date(value)
 
 
 def _current(store: Store, kind: str, **key):
@@ -60,7 +56,8 @@ def correct_deployment(store: Store, who: str, deployment_id: str, end_date: dt.
     if days != row.days_committed:
         changes.append(f"days committed {row.days_committed:g} → {days:g}")
     if money != row.funding_amount:
-        changes.append(f"funding {_money(row.funding_amount)} → {_money(money)}")
+        changes.append(f"funding {format_money(row.funding_amount, missing='none')} → "
+                       f"{format_money(money, missing='none')}")
     if not changes:
         raise StoreError("Nothing to save: the values are as stored.")
     change = Change()

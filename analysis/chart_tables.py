@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import narrative, style
+from analysis import formats, narrative, style
 
 HIDDEN_PREFIX = "fewer than"  # style.small_cohort_text: the words drawn for a hidden figure
 _STATUS_MARKS = {style.status_badge_text(s) for s in style.STATUS_ORDER}
@@ -37,8 +37,7 @@ def _number(value: object, measure: str | None) -> str:
         return value
     if measure:
         return narrative.format_value(value, measure)
-    number = float(value)
-    return f"{number:,.0f}" if number == int(number) else f"{number:,.1f}"
+    return formats.number(value, thousands=True)
 
 
 def _plain(text: object) -> str:
@@ -136,7 +135,8 @@ def figure_table(fig: go.Figure, measure: str | None = None, row_label: str = "R
 
 def _support_column(fig: go.Figure, order: list[str], columns: dict) -> None:
     """Shaded support periods (rectangles over category positions) as the leaders' names and
-    dates: the words the chart shows only on hover ('A. Khan (NLE): 05/09/2024 to now')."""
+    dates: the words the chart shows only on hover ('A. Khan (national leader of education):
+    05/09/2024 to now')."""
     labels = [_plain(a.hovertext).replace("<br>", "; ") if a.hovertext else _plain(a.text)[2:]
               for a in fig.layout.annotations or () if str(a.text or "").startswith("▼ Support")]
     rects = [s for s in fig.layout.shapes or () if s.type == "rect" and s.xref == "x"]
@@ -161,24 +161,23 @@ def _marks_table(fig: go.Figure, traces: list, row_label: str) -> pd.DataFrame:
         drop=True)
 
 
-def _escaped(value: object) -> str:
+def html_cell(value: object) -> str:
     """Escaped text for an HTML cell; NA as an empty cell; floats as people read them."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, float):
-        return html.escape(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else
-                           f"{value:,.0f}")
+        return html.escape(formats.number(value, thousands=True))
     return html.escape(str(value))
 
 
 def html_table(frame: pd.DataFrame, caption: str) -> str:
     """A table with its caption and header cells (scope col), in a box that scrolls by keyboard
     on a narrow screen rather than making the whole page scroll sideways."""
-    head = "".join(f'<th scope="col">{_escaped(c)}</th>' for c in frame.columns)
+    head = "".join(f'<th scope="col">{html_cell(c)}</th>' for c in frame.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{_escaped(v)}</td>" for v in row) + "</tr>"
+        "<tr>" + "".join(f"<td>{html_cell(v)}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
-    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{_escaped(caption)}">'
-            f"<table><caption>{_escaped(caption)}</caption><thead><tr>{head}</tr></thead>"
+    return (f'<div class="table-wrap" tabindex="0" role="region" aria-label="{html_cell(caption)}">'
+            f"<table><caption>{html_cell(caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")

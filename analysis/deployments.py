@@ -306,7 +306,8 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
     """deployment_summary + progress -> per deployment: targets it owns, achieved, on_track,
     good (achieved or on track), statuses (words), spend_to_date, days_delivered, good_per_1000,
     good_per_day and a sentence. In the register's order: never ranked (no league table)."""
-    from analysis.plain_words import days_of, format_money, leader_with_role, targets_good_words
+    from analysis.formats import format_money
+    from analysis.plain_words import days_of, leader_with_role, targets_good_words
     from analysis.schema import STATUS_ORDER, measure_label
     from analysis.style import status_badge_text
 
@@ -364,7 +365,8 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
 def owning_deployment_line(target: pd.Series, summary: pd.DataFrame) -> str:
     """A target's card line naming the deployment that owns it: leader, role spelled out, days
     and spend; or that no deployment is named."""
-    from analysis.plain_words import days_of, format_money, leader_with_role
+    from analysis.formats import format_money
+    from analysis.plain_words import days_of, leader_with_role
 
     deployment_id = target.get("deployment_id")
     if deployment_id is None or pd.isna(deployment_id) or summary is None or summary.empty:
@@ -385,7 +387,8 @@ def register_table(summary: pd.DataFrame, progress: pd.DataFrame | None, names: 
                    as_of: dt.date) -> pd.DataFrame:
     """deployment_summary + progress -> the register as people read it: the role spelled out,
     UK dates, one money format, the day rate, the delivery flag and the targets' statuses."""
-    from analysis.plain_words import format_money, role_words
+    from analysis.formats import format_money
+    from analysis.plain_words import role_words
 
     judged = judge_delivery(summary, as_of)
     impact = deployment_impact(summary, progress if progress is not None else pd.DataFrame(
@@ -393,7 +396,7 @@ def register_table(summary: pd.DataFrame, progress: pd.DataFrame | None, names: 
     statuses = dict(zip(impact["deployment_id"], impact["statuses"], strict=True))
 
     def money(v: object) -> str:
-        return "" if v is None or pd.isna(v) else format_money(v)
+        return format_money(v, missing="")
 
     table = pd.DataFrame({
         "Leader": judged["leader_name"],

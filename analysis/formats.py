@@ -2,7 +2,8 @@
 
 One decimal place at most, none when it is .0, and never "-0": -0.04 rounds to 0 and prints
 "0 pp" / "0%" / "0 points" everywhere (a sign on a figure that rounds to nothing would be noise).
-Dates are UK day/month/year. narrative.py, charts.py, pack.py and analysis/presenters.py all
+Money is whole pounds with thousands separators ('£49,150'). Dates are UK day/month/year.
+narrative.py, charts.py, pack.py and analysis/presenters.py all
 format through here, so the same figure reads the same on every page and in every file.
 """
 
@@ -23,12 +24,13 @@ def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def number(value: float) -> str:
-    """60.0 -> '60', 60.46 -> '60.5', -0.04 -> '0': one decimal place, none when it is .0."""
+def number(value: float, thousands: bool = False) -> str:
+    """60.0 -> '60', 60.46 -> '60.5', -0.04 -> '0': one decimal place, none when it is .0.
+    With thousands=True a count or a table cell: 1234.5 -> '1,234.5'."""
     rounded = round(float(value), 1)
     if rounded == 0:
         return "0"  # never "-0"
-    text = f"{rounded:.1f}"
+    text = f"{rounded:,.1f}" if thousands else f"{rounded:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -65,6 +67,17 @@ def format_days(days: object) -> str:
         return "no days"
     text = number(days)
     return f"{text} day" if text == "1" else f"{text} days"
+
+
+NO_FUNDING = "no funding recorded"
+
+
+def format_money(value: object, missing: str = NO_FUNDING) -> str:
+    """Whole pounds everywhere: 49150 -> '£49,150', 599.5 -> '£600'; missing -> `missing`
+    ('no funding recorded' unless a table cell or a change line wants '–' or 'none')."""
+    if _missing(value):
+        return missing
+    return f"£{float(value):,.0f}"
 
 
 def format_date(value: object) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 
 import pandas as pd
 
 from analysis import pack, style
+from analysis.chart_tables import html_cell as _e
 from analysis.chart_tables import html_table
 from analysis.schema import Settings
 
@@ -45,16 +45,6 @@ a:focus-visible, .table-wrap:focus-visible {{ outline: 3px solid {style.FOCUS_CO
   .table-wrap {{ overflow: visible; }}
 }}
 """
-
-
-def _e(value: object) -> str:
-    """Escaped text; NA as an empty cell."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return html.escape(f"{value:,.1f}".rstrip("0").rstrip(".") if value % 1 else
-                           f"{value:,.0f}")
-    return html.escape(str(value))
 
 
 def _target_charts(dataset, settings: Settings, urn: str, progress, deployment_summary

@@ -221,8 +221,9 @@ def school_value(progress: pd.DataFrame, deployment_summary: pd.DataFrame,
                  urns: list[str]) -> pd.DataFrame:
     """progress + deployment_summary -> per school: targets, good (achieved or on track),
     spend_to_date, days_delivered, good_per_1000, good_per_day and a sentence."""
+    from analysis.formats import format_money
     from analysis.narrative import format_days
-    from analysis.plain_words import format_money, targets_good_words
+    from analysis.plain_words import targets_good_words
 
     rows = []
     for urn in urns:
@@ -259,8 +260,8 @@ def _rate(value: float) -> str:
 def overview_display(table: pd.DataFrame) -> pd.DataFrame:
     """school_overview -> the overview's columns as people read them, spend and days beside the
     statuses (not off-screen), money in the one format ('£49,150'), the flags in words."""
+    from analysis.formats import NO_FUNDING, format_money
     from analysis.narrative import format_days
-    from analysis.plain_words import format_money
 
     def flags(over: int, unused: int) -> str:
         parts = []
@@ -277,7 +278,7 @@ def overview_display(table: pd.DataFrame) -> pd.DataFrame:
         "Days used": [f"{format_days(u).removesuffix(' days').removesuffix(' day')} of "
                       f"{format_days(c)}" for u, c in
                       zip(table["days_delivered"], table["days_committed"], strict=True)],
-        "Spend to date": [f"{format_money(s)} of {format_money(f)}" if f else "no funding recorded"
+        "Spend to date": [f"{format_money(s)} of {format_money(f)}" if f else NO_FUNDING
                           for s, f in zip(table["spend_to_date"], table["funding"], strict=True)],
         "Running": table["active_deployments"],
         "Delivery": [flags(o, u) for o, u in

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analysis import formats
 from analysis.deployments import summarise_deployments
 from analysis.measures import combine_measures, compute_measures
 from analysis.periods import period_index
@@ -95,7 +96,7 @@ def _cell(field: str, value) -> str:
     if field in ("utilisation", "creep_share") and isinstance(value, float):
         return f"{value:.0%}"
     if field == "cost_per_day" and isinstance(value, float):
-        return f"£{value:,.0f}"
+        return formats.format_money(value)
     if field == "creep_flag":
         return "yes" if value else "no"
     if isinstance(value, float):

@@ -16,9 +16,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analysis.disclosure import is_hidden
+from analysis.formats import format_money
 from analysis.narrative import format_days, format_value, measure_phrase
 from analysis.periods import period_end_date, try_parse_period
-from analysis.plain_words import format_money, ratings_words, with_direction
+from analysis.plain_words import ratings_words, with_direction
 
 
 def _stamp(when: dt.date | dt.datetime) -> str:

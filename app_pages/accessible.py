@@ -1,7 +1,8 @@
 """The one place for the dashboard's accessibility styles and its sidebar menu (issue 12, WCAG 2.2 AA).
 
 - `apply_styles()`: every CSS rule the pages share (caption contrast, a 3:1 focus ring on every
-  focusable element, metrics that wrap into a grid, reflow at 320 CSS px). Colours come from
+  focusable element, metrics that wrap into a grid, reflow at 320 CSS px, heading sizes that
+  let the levels go h1 -> h2 -> h3 without a skip). Colours come from
   analysis/style.py, where tests/test_style_contrast.py checks their contrast ratios.
 - `sidebar_menu(sections)`: the navigation as plain links under section names. Streamlit's own
   grouped menu puts each section's <li> items inside a <div> within its <ul> (invalid list
@@ -18,6 +19,7 @@ from analysis.text import lit
 CHOSEN_SCHOOL = "chosen_school"  # session key: the School page's choice, for Presentation mode
 PRESENT_CHART_HEIGHT = 500  # px: the chart fits below the controls and title at 1280 x 720
 MENU_KEY = "site_menu"  # the menu's container: class st-key-site_menu (tests find it by that)
+LEAD_KEY = "lead_sentence"  # a page's answer in brief, large type that is not a heading
 
 _CSS = f"""<style>
 /* Captions: Streamlit's grey (#828180, 3.88:1) fails WCAG 1.4.3; ours is {style.MUTED_TEXT_COLOUR}. */
@@ -48,6 +50,11 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
   outline: 3px solid {style.FOCUS_COLOUR} !important;
   outline-offset: 2px !important;
 }}
+/* Headings go h1 -> h2 -> h3 without a skip (axe "heading-order"): a page's sections are h2
+   (st.header), a card within one h3. They keep the sizes they had as h3 and h4. */
+[data-testid="stMain"] h2 {{ font-size: 1.75rem !important; }}
+[data-testid="stMain"] h3 {{ font-size: 1.5rem !important; }}
+.st-key-{LEAD_KEY} p {{ font-size: 1.5rem; font-weight: 600; line-height: 1.3; }}
 /* The sidebar menu: section names above plain links. */
 .st-key-{MENU_KEY} .menu-section {{
   font-weight: 700; font-size: 0.85rem; letter-spacing: 0.04em; text-transform: uppercase;
@@ -86,6 +93,8 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
     white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   }}
   h1 {{ font-size: 1.75rem !important; overflow-wrap: anywhere; }}
+  [data-testid="stMain"] h2 {{ font-size: 1.375rem !important; }}
+  [data-testid="stMain"] h3, .st-key-{LEAD_KEY} p {{ font-size: 1.2rem !important; }}
   .block-container, [data-testid="stMainBlockContainer"] {{
     padding-left: 0.75rem !important; padding-right: 0.75rem !important;
   }}

@@ -7,6 +7,7 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 import streamlit as st
 
 from analysis import charts, formats, presenters, register
+from analysis.plain_words import leader_with_role, role_words
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
@@ -75,6 +76,7 @@ with register_tab:
     left, mid, right = st.columns([2, 2, 1])
     text = left.text_input("Search leader, school or focus", key="register_search")
     roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
+                            format_func=lambda r: role_words(r).capitalize(),
                             key="register_roles")
     flagged_only = right.checkbox("Creep flagged only", key="register_flagged")
     qa_only = right.checkbox("Awaiting QA only", key="register_qa")
@@ -122,7 +124,7 @@ with creep_tab:
     for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
-            f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
+            f"**{lit(flag)}{lit(leader_with_role(row['leader_name'], row['leader_role']))} at "
             f"{lit(names.get(row['client_urn'], row['client_urn']))}**: "
             f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
             f"focus (agreed focus: {lit(row['focus_areas'])})"
@@ -146,7 +148,7 @@ with qa_tab:
 
 with teams_tab:
     teams = register.teams(summary, names)
-    st.subheader("Schools supported by a team of leaders")
+    st.header("Schools supported by a team of leaders")
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
@@ -161,6 +163,6 @@ with teams_tab:
                            format_func=lambda u: names.get(u, u), key="team_school")
         widgets.table(widgets.register_table(summary[summary["client_urn"] == urn]),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
-    st.subheader("What each home school lends")
+    st.header("What each home school lends")
     st.caption("Lending leaders also develops the home school's own staff.")
     widgets.table(views["home_schools"], hide_index=True, width="stretch")

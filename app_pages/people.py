@@ -21,7 +21,7 @@ if not identity.sign_in_configured():
             "administrator and the list below is not used yet. It takes effect once sign-in is "
             "configured (docs/deploying.md).", icon=":material/info:")
 
-st.subheader("Who may sign in")
+st.header("Who may sign in")
 people = access_store.people(store)
 if people.empty:
     st.caption("Nobody is on the list yet.")
@@ -63,7 +63,7 @@ if can_change:
             except StoreError as error:
                 st.error(lit(error), icon=":material/error:")
 
-st.subheader("Audit log")
+st.header("Audit log")
 log = access_store.audit_log(store)
 if log.empty:
     st.caption("Nothing has been recorded yet.")

@@ -1,10 +1,13 @@
 """QA queue for the administrator: visit records awaiting QA, oldest first, each beside its
 deployment's agreed focus; Check, or Return to the leader with a comment. Every step is a batch
-of the history (undoable) and a line in the audit log."""
+of the history (undoable) and a line in the audit log. The trust leader reads the same queue
+with no Check, Return or Undo (analysis.access.may_quality_assure; visit_work refuses the steps
+to anyone else as well)."""
 
 import pandas as pd
 import streamlit as st
 
+from analysis import access
 from analysis import visit_records as vr
 from analysis.schema import VISITS_COUNTED
 from analysis.store import StoreError
@@ -16,6 +19,10 @@ st.title("QA queue")
 data = loads.dataset()
 recs = visit_work.records()
 state = st.session_state
+can_act = access.may_quality_assure(loads.current_scope().person)
+if not can_act:
+    st.info("You can read the queue here; checking, returning and undoing visit records is for "
+            "administrators.", icon=":material/visibility:")
 counted = VISITS_COUNTED[loads.settings().visits_counted]
 st.caption(f"Days delivered and deployment creep count: {lit(counted.lower())} (a setting on the "
            "Settings page).")
@@ -70,6 +77,8 @@ for i, row in queue.iterrows():
                        f"{lit(followup['outcome'].lower())}.")
         if isinstance(row["comment"], str) and row["comment"]:
             st.caption(f"The leader's note on resubmitting: {lit(row['comment'])}")
+        if not can_act:
+            continue
         if st.button("Check", key=f"check_{ident}", type="primary"):
             _act(visit_work.check, row["deployment_id"], record_id, key)
             st.rerun()
@@ -83,7 +92,7 @@ for i, row in queue.iterrows():
             st.caption("An uploaded record is corrected in its spreadsheet and uploaded again.")
 
 with_leaders = recs[(recs["state"] == vr.RETURNED) & recs["live"]]
-st.subheader(f"Returned to leaders ({len(with_leaders)})")
+st.header(f"Returned to leaders ({len(with_leaders)})")
 if with_leaders.empty:
     st.caption("No record is waiting for its leader.")
 else:
@@ -96,7 +105,7 @@ else:
         "Comment": with_leaders["comment"],
     }), hide_index=True, width="stretch")
 
-st.subheader("A record's history")
+st.header("A record's history")
 app_recs = recs[recs["source"] == "app"].sort_values("visit_date", ascending=False)
 if app_recs.empty:
     st.caption("No visit has been recorded in the app yet.")
@@ -114,8 +123,9 @@ else:
         "Batch": steps["batch_id"],
     }), hide_index=True, width="stretch")
     rec = app_recs[app_recs["record_id"] == chosen].iloc[0]
-    sure = st.checkbox("Yes: undo this visit record and every QA step of it (the upload history "
-                       "keeps them)", key="qa_confirm_undo")
-    if st.button("Undo this visit record", disabled=not sure, key="qa_undo"):
-        _act(visit_work.undo_record, chosen, rec["deployment_id"])
-        st.rerun()
+    if can_act:
+        sure = st.checkbox("Yes: undo this visit record and every QA step of it (the upload "
+                           "history keeps them)", key="qa_confirm_undo")
+        if st.button("Undo this visit record", disabled=not sure, key="qa_undo"):
+            _act(visit_work.undo_record, chosen, rec["deployment_id"])
+            st.rerun()

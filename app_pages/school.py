@@ -46,9 +46,10 @@ for line in (policy.rise_words(school, widgets.data_as_of(data)[0]),
     if line:
         st.markdown(lit(line))
 
-st.subheader("Since our last meeting")
+st.header("Since our last meeting")
 since_then = meeting.since_panel(urn)
-st.markdown(f"#### {lit(narrative.describe_school(progress, summary))}")
+with st.container(key=accessible.LEAD_KEY):  # the page's answer in brief: a lead sentence, no heading
+    st.markdown(lit(narrative.describe_school(progress, summary)))
 counts = portfolio.status_counts(progress)
 cols = st.columns(len(STATUS_ORDER))
 for col, status in zip(cols, STATUS_ORDER, strict=True):
@@ -71,7 +72,7 @@ with targets_tab:
     groups = policy.group_by_area(order, data.targets)
     for area, group in groups:
         if len(groups) > 1 or area != "All targets":
-            st.subheader(lit(area if area == "Not linked to an evaluation area"
+            st.header(lit(area if area == "Not linked to an evaluation area"
                              else f"Report-card area: {area}"))
         for target_id in group["target_id"]:
             view = views[target_id]
@@ -79,7 +80,7 @@ with targets_tab:
                 phrase = narrative.measure_phrase(view.measure, view.subgroup)
                 st.markdown(f"**{lit(plain_words.with_direction(phrase, view.measure))}**")
                 # The sentence leads; the rule that produced the status sits beside it in words.
-                st.markdown(f"#### {lit(presenters.status_badge(view.status))} · "
+                st.markdown(f"### {lit(presenters.status_badge(view.status))} · "
                             f"{lit(view.sentence)}")
                 st.caption(f"Why: {lit(view.rule)}")
                 for line in agreed_plan.target_sentences(plan, view.target_id):

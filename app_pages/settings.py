@@ -41,7 +41,7 @@ with st.form("settings"):
         )
         st.success("Settings saved. Every page now uses them.", icon=":material/check_circle:")
 
-st.subheader("Backup")
+st.header("Backup")
 st.write("Download the whole store as one file; it can be restored into an empty store with "
          "`python -m analysis restore FILE`.")
 st.download_button(
@@ -49,7 +49,7 @@ st.download_button(
     mime="application/zip", key="backup",
 )
 
-st.subheader("Start again")
+st.header("Start again")
 st.write("Put aside every school, deployment, target, visit and outcome. Nothing is deleted: "
          "the upload history keeps every upload and this step too, and undoing it on the Upload "
          "page brings everything back.")

@@ -36,7 +36,7 @@ if not files:
 elif upload is None:
     st.error(lit(upload_flow.too_large_message()), icon=":material/error:")
 else:
-    st.subheader("Health check")
+    st.header("Health check")
     if not upload.notices.empty:
         for message in upload.notices["message"].unique():
             st.info(lit(message), icon=":material/info:")
@@ -51,7 +51,7 @@ else:
     else:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = loads.get_store().preview(upload)
-        st.subheader("What this upload will change")
+        st.header("What this upload will change")
         widgets.table(presenters.preview_table(changes), hide_index=True, width="stretch")
         replace_sample = False
         if sample.sample_loaded():
@@ -81,7 +81,7 @@ else:
         if not user.strip():
             st.caption("Enter your name to enable Import.")
 
-st.subheader("Upload history")
+st.header("Upload history")
 history = loads.get_store().history()
 if history.empty:
     st.caption("Nothing has been imported yet.")

@@ -27,7 +27,7 @@ def records() -> pd.DataFrame:
     return scoped_rows(_records(loads.current_version()), loads.current_scope())
 
 
-def _require(roles: set[str], what: str) -> access.Person:
+def _require(roles: frozenset[str] | set[str], what: str) -> access.Person:
     person = loads.current_scope().person
     if person.role not in roles:
         raise StoreError(f"Only {' or '.join(access.ROLE_WORDS[r].lower() + 's' for r in roles)} "
@@ -70,7 +70,7 @@ def resubmit(record_id: str, entry: vr.VisitEntry, comment: str) -> str:
 
 
 def return_record(record_id: str, deployment_id: str, comment: str) -> str:
-    _require({access.ADMINISTRATOR}, "return a visit record")
+    _require(access.QUALITY_ASSURERS, "return a visit record")
     batch = vr.return_record(loads.get_store(), identity.who(), record_id, comment)
     loads.audit("visit_qa", f"Returned a visit record for {deployment_id} to its leader "
                  f"(batch {batch}): {comment}", _urn(deployment_id))
@@ -78,7 +78,7 @@ def return_record(record_id: str, deployment_id: str, comment: str) -> str:
 
 
 def check(deployment_id: str, record_id: str | None, key: tuple) -> str:
-    _require({access.ADMINISTRATOR}, "check a visit record")
+    _require(access.QUALITY_ASSURERS, "check a visit record")
     batch = vr.check_record(loads.get_store(), identity.who(), record_id,
                             None if record_id else key)
     loads.audit("visit_qa", f"Checked a visit record for {deployment_id} (batch {batch})",
@@ -87,7 +87,7 @@ def check(deployment_id: str, record_id: str | None, key: tuple) -> str:
 
 
 def undo_record(record_id: str, deployment_id: str) -> str:
-    _require({access.ADMINISTRATOR}, "undo a visit record")
+    _require(access.QUALITY_ASSURERS, "undo a visit record")
     messages = vr.undo_record(loads.get_store(), record_id)
     loads.audit("undo", f"Undid a visit record for {deployment_id}: " + " ".join(messages),
                  _urn(deployment_id))

@@ -59,7 +59,7 @@ def _stop_fixing() -> None:
 
 returned = recs[(recs["state"] == vr.RETURNED) & recs["live"]].sort_values("changed_at")
 if not returned.empty:
-    st.subheader(f"Returned to you ({len(returned)})")
+    st.header(f"Returned to you ({len(returned)})")
     for rec in returned.itertuples():
         with st.container(border=True):
             st.markdown(f"**{rec.visit_date:%d/%m/%Y} · {lit(rec.deployment_id)} · "
@@ -73,10 +73,10 @@ gen = state.get("visit_form_gen", 0)
 prefill = state.get("visit_prefill", {}) if editing else {}
 if editing:
     rec = recs[recs["record_id"] == editing].iloc[0]
-    st.subheader("Fix the returned record")
+    st.header("Fix the returned record")
     st.info(f"The administrator's comment: {lit(rec.comment)}", icon=":material/comment:")
 else:
-    st.subheader("Record a visit")
+    st.header("Record a visit")
 
 label = visit_work.deployment_label(deployments)
 ids = list(deployments["deployment_id"])
@@ -150,7 +150,7 @@ elif st.button("Save the visit record", type="primary", key=f"v{gen}_save"):
         state["visit_form_gen"] = gen + 1  # an empty form for the next visit
         st.rerun()
 
-st.subheader("Your visit records")
+st.header("Your visit records")
 mine = recs[recs["source"] == "app"].sort_values("visit_date", ascending=False)
 if mine.empty:
     st.caption("No visit recorded in the app yet. Visits from spreadsheet uploads show on the "

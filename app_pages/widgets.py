@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis import access, exports, presenters
 from analysis import deployments as deployments_mod
+from analysis.formats import number
 from analysis.text import lit
 from app_pages import loads
 from app_pages.loads import current_scope, progress, school_names
@@ -17,7 +18,8 @@ from app_pages.loads import current_scope, progress, school_names
 def days_used_metric(column, frame: pd.DataFrame) -> None:
     """'Days used: 218 of 294' with the share of the commitment, for any frame with both columns."""
     delivered, committed = frame["days_delivered"].sum(), frame["days_committed"].sum()
-    column.metric("Days used", f"{delivered:,.0f} of {committed:,.0f}",
+    column.metric("Days used", f"{number(delivered, thousands=True)} of "
+                  f"{number(committed, thousands=True)}",
                   f"{delivered / committed:.0%} of the days committed" if committed else None,
                   delta_color="off")
 

@@ -15,6 +15,7 @@ import pytest
 import streamlit as st
 from streamlit import config
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from analysis import access_store, ingest
 from analysis.access import ADMINISTRATOR, GOVERNOR, SYSTEM_LEADER, TRUST_LEADER, Person
@@ -142,14 +143,48 @@ def test_presentation_mode_offers_a_governor_only_their_school(signed_store, oth
         assert name not in sent, name
 
 
-@pytest.mark.parametrize("page", ["overview", "deployments", "upload", "settings", "people"])
-def test_a_governor_has_no_trust_wide_or_administration_page(signed_store, page):
-    """st.navigation registers only the governor's pages, so Streamlit runs no other one (the
-    browser journey tries the URLs)."""
+def open_address(email: str, url_path: str) -> AppTest:
+    """This person typing the dashboard's address /url_path into the browser: Streamlit finds the
+    page by the hash of its url_path (st.Page._script_hash), which AppTest's switch_page cannot
+    name for a page that is not a file."""
+    at = open_as(email)
+    at._page_hash = calc_hash(url_path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize(("page", "whom"), [
+    ("overview", "trust leaders and administrators"), ("deployments", "trust leaders and administrators"),
+    ("upload", "administrators"), ("settings", "administrators"),
+    ("people", "trust leaders and administrators"), ("visits", "system leaders and administrators"),
+    ("qa", "trust leaders and administrators"), ("plan", "administrators")])
+def test_a_page_outside_a_governors_role_says_whom_it_is_for_and_shows_no_data(
+        signed_store, other_names, page, whom):
+    """Registered only as our sentence: Streamlit runs none of these pages' files for a governor
+    (switch_page finds no such file), and their address gives the sentence, not 'Page not found'."""
     at = open_as(GOVERNOR_EMAIL)
-    known = r"Known pages: \['Home', '\S+/school.py', '\S+/present.py'\]"  # Home: to School
-    with pytest.raises(ValueError, match=known):
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(f"app_pages/{page}.py")
+    at = open_address(GOVERNOR_EMAIL, page)
+    assert page_titles(at) == {"This page is not part of your role"}
+    words = [shown(w.value) for w in at.warning if "page is for" in shown(w.value)]
+    assert len(words) == 1 and words[0].endswith(
+        f"page is for {whom}; you are signed in as a governor of {KINGFISHER}.")
+    assert not at.dataframe and not at.get("plotly_chart") and not at.selectbox
+    assert not at.get("download_button") and not at.metric
+    sent = everything_sent(at)
+    for name in other_names:
+        assert name not in sent, name
+
+
+def test_a_system_leader_opening_the_overview_by_address_is_told_whom_it_is_for(signed_store):
+    at = open_address(LEADER_EMAIL, "overview")
+    assert [shown(w.value) for w in at.warning if "page is for" in shown(w.value)] == [
+        "The Overview page is for trust leaders and administrators; you are signed in as a "
+        "system leader (Tom Whitlock)."]
+    assert "Impact across our client schools" not in page_titles(at) and not at.dataframe
+    assert "Otterbrook Primary School" not in everything_sent(at)
 
 
 def test_a_governors_visits_are_in_the_audit_log(signed_store):

@@ -63,9 +63,42 @@ def test_moved_table_and_dates_use_the_one_format():
     })
     table = presenters.moved_table(moved, {"1": "Oak"}, small=5)
     assert table["Latest figure"].tolist() == ["0 pp in 2024/25 Spring 2"]
+    # Issue 13: no '(All)' after a measure, and a gap says lower is better.
+    assert table["Target"].iloc[0].endswith("(lower is better)")
+    assert "(All)" not in table["Target"].iloc[0]
     assert formats.format_date(dt.date(2024, 10, 7)) == "07/10/2024"
     assert formats.format_date(None) == "–"
     assert style.DATE_FORMAT == formats.DATE_FORMAT == "%d/%m/%Y"
     visits = presenters.visit_table(pd.DataFrame({"visit_date": [pd.Timestamp("2024-10-07")],
                                                   "summary": ["x"]}))
     assert visits["Visit date"].tolist() == ["07/10/2024"]
+
+
+def test_one_money_format_in_every_place_that_writes_pounds():
+    """formats.format_money is the one home for money: the register, the overview's table, the
+    pack, the text report and the app's change lines all write the same amount the same way."""
+    from pathlib import Path
+
+    from analysis import pack_tables, report
+
+    assert formats.format_money(49150) == "£49,150"
+    assert formats.format_money(599.5) == "£600"
+    assert formats.format_money(None) == "no funding recorded"
+    assert formats.format_money(float("nan"), missing="–") == "–"
+    assert pack_tables._money(1234567.4) == "£1,234,567" and pack_tables._money(None) == "–"
+    assert report._cell("cost_per_day", 612.4) == "£612"
+    assert not hasattr(__import__("analysis.plain_words").plain_words, "format_money")
+    root = Path(formats.__file__).parent.parent
+    writers = [str(p.relative_to(root)) for folder in ("analysis", "app_pages")
+               for p in (root / folder).rglob("*.py")
+               if p.name != "formats.py" and "£{" in p.read_text(encoding="utf-8")]
+    assert writers == [], f"pounds written outside formats.format_money: {writers}"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (1234.5, "1,234.5"), (1200.04, "1,200"), (-0.04, "0"), (111.5, "111.5"), (12.0, "12")])
+def test_table_cells_and_day_counts_use_the_one_number_format(value, text):
+    from analysis import chart_tables
+
+    assert formats.number(value, thousands=True) == text
+    assert chart_tables.html_cell(value) == text

@@ -15,8 +15,9 @@ from analysis.deployments import (
     register_table,
     summarise_deployments,
 )
+from analysis.formats import format_money
 from analysis.ingest import read_paths
-from analysis.plain_words import format_money, ratings_words, role_words
+from analysis.plain_words import ratings_words, role_words
 from analysis.progress import judge_progress
 from analysis.report import dataset_from_upload
 from analysis.schema import Settings

@@ -1,8 +1,8 @@
 """The visit record form and the QA queue through AppTest, per role, on the sample trust.
 
 A system leader (Tom Whitlock: deployments D03 at Kingfisher and D05 at Heron) records, fixes
-and resubmits; the administrator checks or returns; governors and the trust leader have
-neither page. Each step is asserted on what the store then holds and what the pages say.
+and resubmits; the administrator checks or returns; the trust leader reads the queue only;
+governors have neither page. Each step is asserted on what the store then holds and what the pages say.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 from analysis import access_store
 from analysis import visit_records as vr
+from analysis.store import StoreError
 from analysis.text import shown
 from tests import test_access_pages
 from tests.test_access_pages import (
@@ -188,12 +189,50 @@ def test_checking_an_uploaded_pending_visit_is_a_batch(signed_store):
     assert "Return to the leader" not in [b.label for b in at.button][:2]
 
 
-@pytest.mark.parametrize("email", [GOVERNOR_EMAIL, TRUST_EMAIL])
-def test_governors_and_the_trust_leader_have_neither_page(signed_store, email):
-    at = open_as(email)
+def test_governors_have_neither_page(signed_store):
+    at = open_as(GOVERNOR_EMAIL)
     for page in ("visits", "qa"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(f"app_pages/{page}.py")
+
+
+def test_the_trust_leader_reads_the_qa_queue_with_no_check_return_or_undo(signed_store):
+    """The same queue as the administrator's, read-only: no Check, Return, comment or Undo; and
+    the steps themselves refuse anyone but an administrator (visit_work, not only the page)."""
+    _, rid = vr.record_visit(signed_store, LEADER_EMAIL, vr.VisitEntry(
+        "D03", dt.date(2025, 7, 1), 1.0, "Maths", "Green", "Fluency lessons.", ""),
+        signed_store.load().deployments)
+    admin = open_as(ADMIN_EMAIL, "qa")
+    at = open_as(TRUST_EMAIL, "qa")
+    assert "QA queue" in [t.value for t in at.title]
+    assert qa_card(at) and qa_card(at) == qa_card(admin)  # the leader's new visit, as shown
+    cards = [c for c in at.markdown if shown(c.value).startswith("**") and " · " in shown(c.value)]
+    assert len(cards) == len([c for c in admin.markdown
+                              if shown(c.value).startswith("**") and " · " in shown(c.value)])
+    assert any("checking, returning and undoing visit records is for administrators"
+               in shown(i.value) for i in at.info)
+    labels = {b.label for b in at.button}
+    assert {"Check", "Return to the leader", "Undo this visit record"} <= {b.label for b in admin.button}
+    assert not labels & {"Check", "Return to the leader", "Undo this visit record"}
+    assert not at.text_input and not at.checkbox
+    assert at.selectbox(key="qa_history").options  # a record's history is there to read
+    for step, args in [("check", ("D03", rid, ())), ("return_record", (rid, "D03", "why")),
+                       ("undo_record", (rid, "D03"))]:
+        with pytest.raises(StoreError, match="Only administrators can"):
+            _as_trust_leader(step, *args)
+    assert vr.records(signed_store).iloc[0]["state"] == vr.AWAITING  # nothing changed
+
+
+def _as_trust_leader(step, *args):
+    """Call a QA step of app_pages/visit_work as the trust leader's scope would."""
+    from unittest import mock
+
+    from analysis.access import TRUST_LEADER, Person
+    from app_pages import loads, visit_work
+
+    scope = mock.Mock(person=Person(TRUST_EMAIL, TRUST_LEADER))
+    with mock.patch.object(loads, "current_scope", return_value=scope):
+        return getattr(visit_work, step)(*args)
 
 
 def test_a_leader_has_no_qa_queue(signed_store):

@@ -29,11 +29,12 @@ from tests.e2e.test_journey import remove_uploaded_files, upload_files
 
 pytestmark = pytest.mark.browser
 
-ADMIN_PAGES = ["", "school?urn=990201", "deployments", "present", "upload", "settings", "people"]
+ADMIN_PAGES = ["", "school?urn=990201", "deployments", "present", "upload", "settings", "people",
+               "visits", "qa", "plan"]
 PATHS = {  # a role's pages (analysis.access) -> the paths to open
     access.OVERVIEW: "", access.SCHOOL: "school", access.DEPLOYMENTS: "deployments",
     access.PRESENT: "present", access.UPLOAD: "upload", access.SETTINGS: "settings",
-    access.PEOPLE: "people",
+    access.PEOPLE: "people", access.VISITS: "visits", access.QA: "qa", access.PLAN: "plan",
 }
 
 
@@ -283,3 +284,8 @@ def test_each_role_every_page_and_tab(tab, signed_server, sub):
     for name, path in PATHS.items():
         if name in pages:
             check_page(tab, base, path, ROLES[sub].describe())
+    # A page outside the role, by its address: our sentence (app_pages/page_refusal.py).
+    refused = next(path for name, path in PATHS.items() if name not in pages and path)  # "" is home
+    open_path(tab, base, refused)
+    expect(tab.get_by_role("heading", name="This page is not part of your role")).to_be_visible()
+    assert_accessible(tab, f"{ROLES[sub].describe()}: {refused} (not part of the role)")

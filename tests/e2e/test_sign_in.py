@@ -128,12 +128,18 @@ def test_a_governor_reaches_only_their_own_school(tab, signed_server, tmp_path):
     assert_no_other_school(body(page))
     assert "urn=990201" in page.url
 
-    # Trust-wide and administration pages by URL: not served.
+    # Trust-wide and administration pages by URL: not served; our sentence says whom each is for
+    # (app_pages/page_refusal.py), not Streamlit's "Page not found".
     for path in ["overview", "deployments", "upload", "settings", "people"]:
         open_path(page, signed_server.base, path)
+        expect(page.get_by_text(f"you are signed in as a governor of {KINGFISHER}.")).to_be_visible()
+        assert page.get_by_text("Page not found").count() == 0
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "This page is not part of your role")
         text = body(page)
         assert "Impact across our client schools" not in text
-        assert "Upload termly spreadsheets" not in text and "Users and audit log" not in text
+        assert "Upload termly spreadsheets" not in text and "Audit log" not in text
+        assert page.get_by_role("heading", name="Users and audit log").count() == 0
         assert_no_other_school(text)
     expect(page.get_by_role("button", name="Trust pack for the board (PDF)")).to_have_count(0)
 
@@ -204,6 +210,9 @@ def test_a_system_leader_sees_the_schools_of_their_own_deployments_only(tab, sig
     expect(page.get_by_text("The school with URN 990203 is not one of your schools")).to_be_visible()
     assert "Otterbrook" not in body(page)
     open_path(page, signed_server.base, "overview")  # a trust-wide page: not theirs
+    expect(page.get_by_text("The Overview page is for trust leaders and administrators; you are "
+                            f"signed in as a system leader ({LEADER}).")).to_be_visible()
+    assert page.get_by_text("Page not found").count() == 0
     assert "Impact across our client schools" not in body(page)
     assert "Otterbrook" not in body(page)
     screenshot(page, "system_leader")
@@ -225,9 +234,17 @@ def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed
     open_path(page, signed_server.base, "people")  # read-only administration
     expect(page.get_by_role("heading", name="Audit log", exact=True)).to_be_visible()
     assert page.get_by_role("button", name="Save").count() == 0
-    open_path(page, signed_server.base, "upload")
-    assert page.get_by_text("Drop this term's files here").count() == 0
+    open_path(page, signed_server.base, "qa")  # the QA queue, read-only
+    expect(page.get_by_role("heading", name="QA queue", exact=True)).to_be_visible()
+    expect(page.get_by_text("checking, returning and undoing visit records is for "
+                            "administrators")).to_be_visible()
+    assert page.get_by_role("button", name="Check", exact=True).count() == 0
+    assert page.get_by_role("button", name="Return to the leader").count() == 0
     screenshot(page, "trust_leader")
+    open_path(page, signed_server.base, "upload")
+    expect(page.get_by_text("The Upload page is for administrators; you are signed in as a "
+                            "trust leader.")).to_be_visible()
+    assert page.get_by_text("Drop this term's files here").count() == 0
 
 
 def test_an_address_not_on_the_list_sees_no_data(tab, signed_server):
