@@ -68,7 +68,6 @@ def since_panel(urn: str) -> tuple[dt.date, list[str]]:
 def board_meeting() -> dt.date | None:
     """The Overview's choice for the board's pack: open it with what moved since a meeting date
     (a trust summary and each exception school's sentences), or not; None when not."""
-    data = loads.dataset()
     left, right = st.columns([2, 1])
     on = left.toggle("Add what moved since our last meeting", key="board_since_on",
                      help="The board's pack then opens with a page on what moved across the "
@@ -76,5 +75,7 @@ def board_meeting() -> dt.date | None:
                           "moved there.")
     if not on:
         return None
-    return right.date_input("Since our last meeting on", value=_default_meeting(data.measures),
+    # The periods with figures only (kept with the trust's facts), not every school's measures.
+    periods = pd.DataFrame({"period": loads.measure_periods()})
+    return right.date_input("Since our last meeting on", value=_default_meeting(periods),
                             format="DD/MM/YYYY", key="board_since_date")
