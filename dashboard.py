@@ -51,6 +51,12 @@ PAGES = {  # name (analysis.access) -> (section, page)
 }
 
 
+# Pages that change nothing stored: within one of their runs the store's version and the
+# person's scope are read once (app_pages/loads.py); a page that writes reads them afresh.
+READ_ONLY = {PAGES[name][1].url_path for name in (access.OVERVIEW, access.SCHOOL,
+                                                   access.DEPLOYMENTS, access.PRESENT)}
+
+
 def _to_school() -> None:
     st.switch_page(PAGES[access.SCHOOL][1], query_params=st.query_params.to_dict())
 
@@ -77,6 +83,7 @@ def menu(allowed: frozenset[str]) -> dict[str, list]:
 
 # Every page passes through here: a store fault mid-page is one sentence, never a traceback.
 try:
+    loads.forget_this_run()
     accessible.apply_styles()  # every page, the sign-in page too: contrast, focus ring, reflow
     identity.refuse_address()  # a network address without sign-in serves nothing
     person = identity.gate(loads.get_store())  # sign-in, or "ask your administrator", or stop
@@ -89,6 +96,8 @@ try:
     sample.sample_banner()
     if navigation.url_path != PAGES[access.UPLOAD][1].url_path:
         upload_flow.forget_upload()  # the upload page was left: its parsed files go
+    if navigation.url_path in READ_ONLY:
+        loads.remember_for_this_run()  # the version and scope read once for the page's run
     navigation.run()
 except StoreError as error:
     st.error(lit(error), icon=":material/error:")

@@ -312,13 +312,21 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
     from analysis.style import status_badge_text
 
     rows = []
-    owned = progress if progress is not None else pd.DataFrame(columns=["deployment_id"])
-    for _, d in summary.iterrows():
-        mine = owned[owned["deployment_id"].astype(str) == str(d["deployment_id"])]
-        mine = mine.assign(_o=mine["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}))
-        mine = mine.sort_values(["_o", "measure"])
-        achieved = int((mine["status"] == "Achieved").sum())
-        on_track = int((mine["status"] == "On track").sum())
+    # Each deployment's targets found once, not by filtering every target per deployment (that
+    # cost ~2.5 s per call at 1,000 deployments): sorted worst first, then by measure (a stable
+    # sort, so each group keeps the order a per-deployment sort gave it).
+    groups: dict[str, list[tuple]] = {}
+    if progress is not None and not progress.empty:
+        order = {s: i for i, s in enumerate(STATUS_ORDER)}
+        keyed = progress.assign(_o=progress["status"].map(order)).sort_values(["_o", "measure"])
+        for key, measure, subgroup, status in zip(
+                keyed["deployment_id"].astype(str), keyed["measure"], keyed["subgroup"],
+                keyed["status"], strict=True):
+            groups.setdefault(key, []).append((measure, subgroup, status))
+    for d in summary.to_dict("records"):
+        mine = groups.get(str(d["deployment_id"]), [])
+        achieved = sum(1 for _, _, status in mine if status == "Achieved")
+        on_track = sum(1 for _, _, status in mine if status == "On track")
         good = achieved + on_track
         spend = d.get("spend_to_date")
         spend = float(spend) if pd.notna(spend) else float("nan")
@@ -327,14 +335,14 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
         per_day = _per(good, days) if len(mine) else float("nan")
         statuses = "; ".join(
             f"{measure_label(m)}{'' if s == 'All' else f' ({s})'}: {status_badge_text(st)}"
-            for m, s, st in zip(mine["measure"], mine["subgroup"], mine["status"], strict=True))
+            for m, s, st in mine)
         who = leader_with_role(d["leader_name"], d.get("leader_role"))
         used = f"{days_of(days, d['days_committed'])} delivered"
         money = ""
         if pd.notna(d.get("day_rate")):
             money = (f", {format_money(spend)} of {format_money(d['funding_amount'])} spent at "
                      f"{format_money(d['day_rate'])} a day")
-        if mine.empty:
+        if not mine:
             outcome = "No target names this deployment, so its effect on outcomes is not measured."
         else:
             words = targets_good_words(good, len(mine))

@@ -214,6 +214,15 @@ def _in_words(row: pd.Series) -> str:
             f"{_leadership_grade(row['grades'])}")
 
 
+def stuck_urns(inspections: pd.DataFrame) -> set[str]:
+    """inspections (urn, ...) -> the URNs of the stuck schools: is_stuck for each school (the one
+    home of the rule). The overview asks it once per store version and filter (analysis/
+    facts_store.py keeps the unfiltered answer), never per render."""
+    if inspections is None or inspections.empty:
+        return set()
+    return {str(urn) for urn, rows in inspections.groupby("urn") if is_stuck(rows)}
+
+
 def stuck_sentence(inspections: pd.DataFrame) -> str:
     """'⚑ Stuck school: requires improvement at the latest inspection (06/11/2024) and serious
     weaknesses at the one before (18/01/2023).' or ''."""

@@ -133,14 +133,14 @@ def add_policy_columns(table: pd.DataFrame, schools: pd.DataFrame,
                        inspections: pd.DataFrame | None) -> pd.DataFrame:
     """table (urn) -> the same plus rise (the RISE tier in a few words, '' when none) and stuck
     (bool: requires improvement at the latest inspection and below good at the one before)."""
-    from analysis.policy import is_stuck, rise_tier_short
+    from analysis.policy import rise_tier_short, stuck_urns
 
-    rise = {r["urn"]: rise_tier_short(r) for _, r in schools.iterrows()}
-    by_school = {} if inspections is None or inspections.empty else {
-        urn: group for urn, group in inspections.groupby("urn")}
+    columns = [c for c in ("urn", "rise_tier", "rise_tier_start") if c in schools]
+    rise = {r["urn"]: rise_tier_short(r) for r in schools[columns].to_dict("records")}
+    stuck = stuck_urns(inspections)
     return table.assign(
         rise=table["urn"].map(lambda u: rise.get(u, "")),
-        stuck=table["urn"].map(lambda u: u in by_school and is_stuck(by_school[u])).astype(bool),
+        stuck=table["urn"].isin(stuck).astype(bool),
     )
 
 

@@ -14,6 +14,8 @@ import math
 import pandas as pd
 
 PAGE_SIZE = 50
+# Delivery flags shown as a box each above the register; the rest are counted (issue 14).
+WARNINGS_SHOWN = 10
 CHART_TOP = 15
 
 

@@ -7,13 +7,12 @@ a time, and charts of the top few (each says how many it leaves out) - analysis/
 import streamlit as st
 
 from analysis import charts, formats, presenters, register
-from analysis import deployments as deployments_mod
 from analysis.plain_words import leader_with_role, role_words
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
 st.title("Deployments")
-data = loads.dataset()
+data = loads.frames("visits")  # the ratings chart's visits; the figures are the kept facts
 summary = loads.deployment_summary()
 if summary.empty:
     widgets.empty_state("No deployments are stored yet.")
@@ -31,7 +30,17 @@ cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_thr
 cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
 
 
-def paged(frame, key: str, noun: str):
+@st.cache_resource(show_spinner=False, max_entries=32)
+def register_charts(version: str, scope_key: str, filters: tuple, _top, _visits):
+    """The register's days and ratings charts of its top deployments, built once per store
+    version, scope and filters (plotly's figure building was most of a warm run; pages only
+    read the figures)."""
+    visits = _visits[_visits["deployment_id"].isin(_top["deployment_id"])]
+    return (charts.days_chart(_top), charts.progress_ratings_chart(
+        visits.merge(_top[["deployment_id", "leader_name"]], on="deployment_id")))
+
+
+def paged(frame, key: str, noun: str, order: str = "exceptions first"):
     """One page of `frame` with a page picker when there is more than one; says what is shown."""
     count = register.pages(len(frame))
     page = 1
@@ -40,8 +49,8 @@ def paged(frame, key: str, noun: str):
                                                   key=f"{key}_page")
     shown = register.page_of(frame, page)
     first = (page - 1) * register.PAGE_SIZE + 1
-    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, exceptions "
-               "first." if count > 1 else f"{len(frame):,} {lit(noun.lower())}, exceptions first.")
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {lit(order)}."
+               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {lit(order)}.")
     return shown
 
 
@@ -50,16 +59,20 @@ register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
 )
 
 with register_tab:
-    as_of, as_of_words = widgets.data_as_of()
-    judged = deployments_mod.judge_delivery(summary, as_of)
+    as_of_words = widgets.data_as_of()[1]
+    judged = loads.judged_delivery()
     st.caption(lit(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
                    f"{as_of_words}. One day rate everywhere: the funding divided by the days "
                    "committed; spend to date is that rate times the days delivered, never more "
                    "than the funding."))
-    for _, row in judged[judged["delivery"] != ""].iterrows():
-        st.warning(lit(f"{row['leader_name']} at "
-                       f"{names.get(row['client_urn'], row['client_urn'])}: "
-                       f"{row['delivery'].removeprefix('⚑ ')}."), icon=":material/flag:")
+    # The first few flags in full; at 1,000 deployments a box each would bury the register.
+    warned = judged[judged["delivery"] != ""]
+    for row in warned.head(register.WARNINGS_SHOWN).itertuples():
+        st.warning(lit(f"{row.leader_name} at {names.get(row.client_urn, row.client_urn)}: "
+                       f"{row.delivery.removeprefix('⚑ ')}."), icon=":material/flag:")
+    if len(warned) > register.WARNINGS_SHOWN:
+        st.caption(f"{len(warned) - register.WARNINGS_SHOWN:,} more deployments are flagged: "
+                   "see the register's Delivery column.")
     left, mid, right = st.columns([2, 2, 1])
     text = left.text_input("Search leader, school or focus", key="register_search")
     roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
@@ -73,26 +86,27 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        widgets.table(widgets.register_table(paged(chosen, "register", "Deployments")),
+        page_rows = paged(chosen, "register", "Deployments")
+        widgets.table(widgets.register_table(page_rows),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         with st.expander("What each deployment's time and money bought (targets achieved or on "
                          "track per £1,000 and per day)"):
-            st.caption("In the register's order, not ranked: a deployment's targets depend on "
-                       "the school's starting point as much as on the leader.")
-            for sentence in deployments_mod.deployment_impact(summary, loads.progress()
-                                                              )["sentence"]:
+            st.caption("The deployments on this page of the register, in its order, not ranked: "
+                       "a deployment's targets depend on the school's starting point as much as "
+                       "on the leader.")
+            impact = loads.deployment_impact().set_index("deployment_id")
+            for sentence in impact.reindex(page_rows["deployment_id"])["sentence"].dropna():
                 st.markdown(f"- {lit(sentence)}")
         top, left_out = register.top_for_chart(chosen)
-        days = charts.days_chart(top)
+        days, ratings = register_charts(
+            loads.current_version(), loads.current_scope().key,
+            (tuple(sorted(roles)), flagged_only, qa_only, text), top, data.visits)
         st.plotly_chart(days, width="stretch")
         accessible.chart_figures(days, row_label="Deployment")
         if left_out:
             st.caption(f"The chart shows the {len(top)} deployments that need attention most "
                        f"(creep flagged, awaiting QA, fewest days used); {left_out:,} more are in "
                        "the table.")
-        visits = data.visits[data.visits["deployment_id"].isin(top["deployment_id"])]
-        ratings = charts.progress_ratings_chart(
-            visits.merge(top[["deployment_id", "leader_name"]], on="deployment_id"))
         st.plotly_chart(ratings, width="stretch")
         accessible.chart_figures(ratings, row_label="Deployment")
         if left_out:
@@ -138,6 +152,7 @@ with teams_tab:
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
+        teams = paged(teams, "teams", "Schools with a team", "most leaders first")  # a page at a time
         widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
                      column_config={"school": "Client school", "leaders": "Leaders",
                                     "names": "Who", "days_delivered": st.column_config.NumberColumn(

@@ -18,13 +18,12 @@ from app_pages import identity
 from app_pages.loads import (
     audit,
     current_scope,
-    dataset,
-    deployment_summary,
+    directory,
     get_store,
-    progress,
     require_administrator,
     school,
     settings,
+    trust_rows,
 )
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
@@ -78,14 +77,16 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None,
     if urn is None and not current_scope().trust_wide:
         return  # the trust pack is a trust-wide view: trust leader and administrator only
     if urn:  # one school's pack reads only that school's rows
-        data, progress_now, summary_now = school(urn)
-    else:
-        data, progress_now, summary_now = dataset(), progress(), deployment_summary()
+        rows = school(urn)
+        scoped = lambda: rows  # noqa: E731 - the page holds them already
+    else:  # the whole scope's rows are read when a file is asked for, not on every render
+        scoped = trust_rows()
     now = settings()
     who = identity.who()
 
     def pdf() -> bytes:
         audit("download", f"{stem}.pdf", urn, who=who)
+        data, progress_now, summary_now = scoped()
         if urn:
             return pack.build_school_pack(data, now, urn, progress=progress_now,
                                           deployment_summary=summary_now, since=since)
@@ -99,16 +100,19 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None,
 
     def packs_zip() -> bytes:
         audit("download", board_pack.ZIP_NAME, urn, who=who)
+        data, progress_now, summary_now = scoped()
         return board_pack.build_school_packs_zip(data, now, progress=progress_now,
                                                  deployment_summary=summary_now)
 
     def tables(name: str) -> dict[str, pd.DataFrame]:
         audit("download", name, urn, who=who)
+        data, progress_now, summary_now = scoped()
         return pack.pack_tables(data, now, urn, progress=progress_now,
                                 deployment_summary=summary_now)
 
     def accessible_pack() -> bytes:
         audit("download", f"{stem}.html", urn, who=who)
+        data, progress_now, summary_now = scoped()
         return pack_html.build_school_pack_html(data, now, urn, progress=progress_now,
                                                 deployment_summary=summary_now).encode("utf-8")
 
@@ -137,7 +141,8 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None,
             mime="text/html", icon=":material/accessibility:", key=f"pack_html_{stem}",
         )
     if not urn:
-        schools = int((data.schools["role"].astype(str).str.lower() == "client").sum())
+        clients = directory().schools
+        schools = int((clients["role"].astype(str).str.lower() == "client").sum())
         cols[3].download_button(
             "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
             mime="application/zip", icon=":material/folder_zip:", key="pack_zip",

@@ -40,7 +40,14 @@ def governed_measures(urn: str) -> pd.DataFrame:
 
 
 def school_views(urn: str) -> list[governed.TargetView]:
-    """One school's target cards, exceptions first, built once from the governed facts."""
+    """One school's target cards, exceptions first, built once per store version, scope and
+    school from the governed facts."""
+    scope = loads.current_scope()
+    return _school_views(loads.current_version(), scope.key, str(urn))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _school_views(version: str, scope_key: str, urn: str) -> list[governed.TargetView]:
     data = loads.school(urn)[0]
     schools = data.schools
     phase = (schools.loc[schools["urn"].astype(str) == str(urn), "phase"]
@@ -54,5 +61,15 @@ def school_views(urn: str) -> list[governed.TargetView]:
 
 
 def target_figure(view: governed.TargetView, large: bool = False):
-    """The chart for one target card (large: projector sizes, for Presentation mode)."""
-    return charts.target_view_chart(view, large=large)
+    """The chart for one target card (large: projector sizes, for Presentation mode). Built once
+    per store version, scope, school and target (plotly's figure building is most of a warm
+    School page's run): the figure depends only on stored data, and pages only read it."""
+    scope = loads.current_scope()
+    return _target_figure(loads.current_version(), scope.key, str(view.urn), str(view.target_id),
+                          large, view)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _target_figure(version: str, scope_key: str, urn: str, target_id: str, large: bool,
+                   _view: governed.TargetView):
+    return charts.target_view_chart(_view, large=large)

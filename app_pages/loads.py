@@ -8,11 +8,12 @@ through the person's scope (analysis/scope.py) and is cached by store version AN
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store
+from analysis import access, access_store, facts_store, portfolio
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis import scope as scope_mod
@@ -27,8 +28,35 @@ def get_store() -> Store:
     return Store(os.environ.get("DATABASE_URL") or None)
 
 
+# Within one run of a page that only reads, the store's version and the person's scope are
+# read once, not at every load (~30 reads a run: 0.15 s on PostgreSQL at 500 schools).
+# dashboard.py forgets them at the start of every run and remembers them only for such pages.
+_THIS_RUN = "_loads_this_run"
+
+
+def _run_memo() -> dict | None:
+    try:
+        return st.session_state.get(_THIS_RUN)
+    except Exception:  # noqa: BLE001 - outside a page's run (a callable download): no memo
+        return None
+
+
+def remember_for_this_run() -> None:
+    """Read the version and scope once for the rest of this run (read-only pages only)."""
+    st.session_state[_THIS_RUN] = {}
+
+
+def forget_this_run() -> None:
+    st.session_state.pop(_THIS_RUN, None)
+
+
 def current_version() -> str:
-    return get_store().version()
+    memo = _run_memo()
+    if memo is None:
+        return get_store().version()
+    if "version" not in memo:
+        memo["version"] = get_store().version()
+    return memo["version"]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -51,8 +79,14 @@ def _directory(version: str) -> Dataset:
 
 def current_scope() -> scope_mod.Scope:
     """The scope of whoever runs this session, from the access list as it stands now."""
+    memo = _run_memo()
+    if memo is not None and "scope" in memo:
+        return memo["scope"]
     person = identity.current_person(get_store()) or NOBODY
-    return scope_mod.scope_for(person, _directory(current_version()))
+    scope = scope_mod.scope_for(person, _directory(current_version()))
+    if memo is not None:
+        memo["scope"] = scope
+    return scope
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -104,8 +138,80 @@ def _settings(version: str) -> Settings:
     return get_store().get_settings()
 
 
+# ---- the trust's facts (analysis/facts_store.py): trust-wide roles read them, kept per version ----
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _facts(version: str) -> facts_store.Facts:
+    """The whole trust's progress, deployment summary, overview rows, periods and data date:
+    stored per store version (computed once, by whichever process asks first), so a cold start
+    reads ~4,000 rows rather than every measure of every school."""
+    return facts_store.facts(get_store())[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _kinds(version: str, kinds: tuple[str, ...]) -> Dataset:
+    """Only these frames of the whole store (the others empty): for trust-wide scopes."""
+    if set(kinds) <= {"schools", "deployments"}:
+        return _directory(version)
+    return get_store().load(kinds=list(kinds))
+
+
+def frames(*kinds: str) -> Dataset:
+    """The scope's data with at least these frames filled (the others may be empty): a
+    trust-wide page reads only what it draws; a narrower scope's rows are few, so it gets them
+    all, cut to the scope as dataset() is."""
+    scope = current_scope()
+    if scope.trust_wide:
+        return _kinds(current_version(), tuple(sorted(kinds)))
+    return dataset()
+
+
+def data_date() -> tuple:
+    """(date, words): deployments.data_date of the scope's measures and visits."""
+    scope = current_scope()
+    if scope.trust_wide:
+        facts = _facts(current_version())
+        return facts.as_of, facts.as_of_words
+    data = dataset()
+    return deployments_mod.data_date(data.measures, data.visits)
+
+
+def measure_periods() -> list[str]:
+    """The distinct periods with figures in the scope (a dozen, whatever the trust's size)."""
+    scope = current_scope()
+    if scope.trust_wide:
+        return list(_facts(current_version()).periods)
+    return sorted(str(p) for p in dataset().measures["period"].dropna().unique())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _overview(version: str, scope_key: str, _scope: scope_mod.Scope, year: str | None,
+              phases: tuple, authorities: tuple, roles: tuple) -> pd.DataFrame:
+    if _scope.trust_wide and not (year or phases or authorities or roles):
+        return _facts(version).overview  # the per-school aggregates, as stored
+    data = (_kinds(version, ("deployments", "inspections", "schools")) if _scope.trust_wide
+            else _scoped(version, scope_key, _scope))
+    schools, judged, summary = portfolio.filter_portfolio(
+        data.schools, data.deployments, _progress(version, scope_key, _scope),
+        _deployment_summary(version, scope_key, _scope), academic_year=year,
+        phases=list(phases), authorities=list(authorities), leader_roles=list(roles))
+    as_of = (_facts(version).as_of if _scope.trust_wide
+             else deployments_mod.data_date(data.measures, data.visits)[0])
+    return portfolio.school_overview(schools, judged, summary, data.inspections, today=as_of)
+
+
+def overview(year: str | None = None, phases=(), authorities=(), roles=()) -> pd.DataFrame:
+    """portfolio.school_overview of the scope after the overview's filters, judged at the data's
+    date; cached by store version, scope and filters (a rerun with the same filters is free)."""
+    scope = current_scope()
+    return _overview(current_version(), scope.key, scope, year or None, tuple(sorted(phases)),
+                     tuple(sorted(authorities)), tuple(sorted(roles)))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    if _scope.trust_wide:
+        return _facts(version).progress
     data = _scoped(version, scope_key, _scope)
     return progress_mod.judge_progress(
         data.targets, data.milestones, data.measures, _settings(version)
@@ -114,6 +220,8 @@ def _progress(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataF
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _deployment_summary(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    if _scope.trust_wide:
+        return _facts(version).deployment_summary
     data = _scoped(version, scope_key, _scope)
     return deployments_mod.summarise_deployments(data.deployments, data.visits, _settings(version))
 
@@ -122,6 +230,15 @@ def dataset() -> Dataset:
     """The data this person may see: every page's only way to the store's rows."""
     scope = current_scope()
     return _scoped(current_version(), scope.key, scope)
+
+
+def trust_rows() -> Callable[[], tuple[Dataset, pd.DataFrame, pd.DataFrame]]:
+    """-> a function giving (dataset, progress, deployment_summary) of this session's scope at
+    this store version when called, even outside the page's run (a callable download, where
+    st.user is empty): the scope is taken now, the whole-scope rows are read only on click."""
+    scope, version = current_scope(), current_version()
+    return lambda: (_scoped(version, scope.key, scope), _progress(version, scope.key, scope),
+                    _deployment_summary(version, scope.key, scope))
 
 
 def settings() -> Settings:
@@ -139,9 +256,33 @@ def deployment_summary() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _deployment_impact(version: str, scope_key: str, _scope: scope_mod.Scope) -> pd.DataFrame:
+    return deployments_mod.deployment_impact(_deployment_summary(version, scope_key, _scope),
+                                             _progress(version, scope_key, _scope))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _judged(version: str, scope_key: str, _scope: scope_mod.Scope, as_of) -> pd.DataFrame:
+    return deployments_mod.judge_delivery(_deployment_summary(version, scope_key, _scope), as_of)
+
+
+def judged_delivery() -> pd.DataFrame:
+    """deployments.judge_delivery of the scope's deployments at the data's date (cached)."""
+    scope = current_scope()
+    return _judged(current_version(), scope.key, scope, data_date()[0])
+
+
+def deployment_impact() -> pd.DataFrame:
+    """deployments.deployment_impact of the scope's deployments, once per version and scope."""
+    scope = current_scope()
+    return _deployment_impact(current_version(), scope.key, scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
                       ) -> dict[str, pd.DataFrame]:
-    data = _scoped(version, scope_key, _scope)
+    data = (_kinds(version, ("deployments", "schools", "visits")) if _scope.trust_wide
+            else _scoped(version, scope_key, _scope))
     return {
         "off_focus": deployments_mod.off_focus_visits(data.deployments, data.visits),
         "qa_backlog": deployments_mod.qa_backlog(data.visits, data.deployments),

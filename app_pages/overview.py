@@ -10,17 +10,26 @@ from analysis.schema import STATUS_ORDER
 from analysis.text import lit
 from app_pages import accessible, downloads, loads, meeting, widgets
 
+STRIP_SCHOOLS = 30  # schools in the status strip; the table below holds every one
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def status_strip(version: str, scope_key: str, filters: tuple, _table):
+    """The strip of every school's targets, built once per store version, scope and filters:
+    plotly's figure building was a third of a warm run at 500 schools (pages only read it)."""
+    return charts.status_strip(_table)
+
+
 st.title("Impact across our client schools")
-data = loads.dataset()
+# Schools, deployments and inspections only: the figures come from the facts kept per store
+# version (loads.overview), never from every school's measures on each render.
+data = loads.frames("schools", "deployments", "inspections")
 if data.schools.empty:
     widgets.empty_state("No schools are stored yet. Upload the trust's spreadsheets to begin.")
     st.stop()
 
-progress = loads.progress()
-summary = loads.deployment_summary()
-
-# Distinct periods first: there are a dozen, and a quarter of a million measure rows at 500 schools.
-years = sorted({academic_year(p) for p in data.measures["period"].unique()}, reverse=True)
+# Distinct periods: there are a dozen, and a quarter of a million measure rows at 500 schools.
+years = sorted({academic_year(p) for p in loads.measure_periods()}, reverse=True)
 leader_roles = sorted(data.deployments["leader_role"].dropna().unique())
 left, mid, right, far = st.columns(4)
 year = left.selectbox("Academic year", ["All years", *years])
@@ -30,13 +39,8 @@ authorities = right.multiselect("Local authority",
 roles = far.multiselect("Leader role", leader_roles,
                         format_func=lambda r: role_words(r).capitalize())
 
-schools, progress, summary = portfolio.filter_portfolio(
-    data.schools, data.deployments, progress, summary,
-    academic_year=None if year == "All years" else year, phases=phases,
-    authorities=authorities, leader_roles=roles,
-)
 as_of, as_of_words = widgets.data_as_of()
-table = portfolio.school_overview(schools, progress, summary, data.inspections, today=as_of)
+table = loads.overview(None if year == "All years" else year, phases, authorities, roles)
 if table.empty:
     st.info("No client schools match these filters.")
     st.stop()
@@ -56,9 +60,17 @@ bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
 if loads.current_scope().trust_wide:  # the board's pack is a trust-wide view
     downloads.pack_downloads(board_meeting=meeting.board_meeting())
 st.caption(presenters.STATUS_LEGEND)
-strip = charts.status_strip(table)
+# The schools that need attention most (the table's order: exceptions first); at 500 schools a
+# bar each is a chart nobody can read and seconds of drawing in the browser.
+shown = table.head(STRIP_SCHOOLS)
+strip = status_strip(loads.current_version(), loads.current_scope().key,
+                     (year, tuple(sorted(phases)), tuple(sorted(authorities)), tuple(sorted(roles))),
+                     shown)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
+if len(table) > len(shown):
+    st.caption(f"The chart shows the {len(shown)} schools with the most targets off track or "
+               f"missed; all {len(table):,} are in the table below.")
 
 st.header("Every client school")
 for line in policy.overview_lines(table):  # RISE tiers and stuck schools, not only off-screen

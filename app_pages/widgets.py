@@ -11,7 +11,8 @@ from analysis import access, exports, presenters
 from analysis import deployments as deployments_mod
 from analysis.formats import number
 from analysis.text import lit
-from app_pages.loads import current_scope, dataset, progress, school_names
+from app_pages import loads
+from app_pages.loads import current_scope, progress, school_names
 
 
 def days_used_metric(column, frame: pd.DataFrame) -> None:
@@ -46,7 +47,8 @@ def say_if_not_available(asked: str | None, urns: list[str]) -> None:
 def data_as_of(data=None):
     """(date, words): the date the data runs to; "active" is judged there, not at today's date.
     data: the rows the page already holds (one school's), else the scope's."""
-    data = dataset() if data is None else data
+    if data is None:
+        return loads.data_date()  # the scope's, kept with the trust's facts
     return deployments_mod.data_date(data.measures, data.visits)
 
 

@@ -120,10 +120,10 @@ def v1_store(request, fresh_urls, tmp_path):
 def test_the_current_store_migrates_an_earlier_store_without_loss(v1_store):
     url = v1_store["url"]
     store = Store(url)
-    assert store.schema_version() == len(MIGRATIONS) == 7
+    assert store.schema_version() == len(MIGRATIONS) == 8
     with store.engine.connect() as conn:
         applied = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars()
-        assert applied.all() == [1, 2, 3, 4, 5, 6, 7]
+        assert applied.all() == [1, 2, 3, 4, 5, 6, 7, 8]
         assert not sa.inspect(conn).has_table("outcomes")
     assert_same(v1_store["figures"], figures(store))
     assert raw_rows(url) == v1_store["raw"]  # no row of any table changed, replaced ones included
@@ -164,9 +164,9 @@ def test_opening_a_migrated_store_again_applies_nothing(v1_store):
     Store(v1_store["url"]).engine.dispose()
     store = Store(v1_store["url"])
     version = store.version()
-    assert store.schema_version() == 7 and Store(v1_store["url"]).version() == version
+    assert store.schema_version() == 8 and Store(v1_store["url"]).version() == version
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 7
+        assert conn.execute(sa.text("SELECT count(*) FROM schema_version")).scalar() == 8
     store.engine.dispose()
 
 
@@ -206,7 +206,7 @@ def test_processes_opening_a_schema_1_store_at_once_migrate_it_once(v1_store, tm
     engine = sa.create_engine(v1_store["url"])
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")
-                            ).scalars().all() == [1, 2, 3, 4, 5, 6, 7]
+                            ).scalars().all() == [1, 2, 3, 4, 5, 6, 7, 8]
     engine.dispose()
     assert raw_rows(v1_store["url"]) == v1_store["raw"]
     store = Store(v1_store["url"])

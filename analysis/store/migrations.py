@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from analysis.access_store import migration_4
 from analysis.app_tables import define_tables
 from analysis.app_tables import migration_6 as app_tables_migration
+from analysis.facts_store import migration_8 as facts_migration
 from analysis.policy_store import migration_6 as policy_migration
 from analysis.schema import COLUMNS
 from analysis.store.connection import StoreError, now
@@ -159,7 +160,7 @@ def _backfill_row_counts(conn: Connection, tables: list[str] = ROW_COUNT_TABLES)
 # Applied in order; the store records how many have run. Append, never edit or reorder: a store
 # made by any earlier version is brought up to date by running the ones it has not had.
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, migration_4, migration_5,
-              policy_migration, app_tables_migration]
+              policy_migration, app_tables_migration, facts_migration]
 
 # The tables as the code uses them: every migration's schema, in order.
 METADATA = sa.MetaData()

@@ -31,17 +31,18 @@ def free_port() -> int:
 
 
 def start_server(database_url: str, log: Path, port: int | None = None,
-                 extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
+                 extra: list[str] = (), cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     """`streamlit run dashboard.py` on a free port; returns once /_stcore/health says ok.
 
-    extra: more `streamlit run` options, e.g. `--secrets.files FILE` for sign-in."""
+    extra: more `streamlit run` options, e.g. `--secrets.files FILE` for sign-in; cwd: the
+    checkout to run (benchmarks/browser_navigation.py runs a baseline's)."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     streamlit = Path(sys.executable).with_name("streamlit")
     process = subprocess.Popen(
         [str(streamlit), "run", "dashboard.py", "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", *extra],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
