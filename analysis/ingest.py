@@ -11,9 +11,7 @@ its *distinct* values only (periods, year groups, grades), never row by row.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import periods
+from analysis import periods, readers
 from analysis.numbers import read_numbers
 from analysis.plausibility import implausible, implausible_milestones
 from analysis.safety import check_file
@@ -337,24 +335,11 @@ class _Part:
 
 def _read_file(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
     """Sniff what the bytes are (not trusting the name), then read each sheet."""
-    suffix = Path(name).suffix.lower()
-    if not data.strip():
-        log.problem(name, None, None, None, f"{name} is empty")
-        return
-    if data[:5] == b"%PDF-":
-        log.problem(name, None, None, None,
-                    f"{name} is a PDF, not a spreadsheet; save the data as .xlsx or .csv")
-        return
-    is_zip = data[:4] == b"PK\x03\x04"
-    is_old_excel = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if is_zip or is_old_excel:
+    what = readers.what_is(name, data, log)
+    if what == "workbook":
         yield from _read_workbook(name, data, log)
-    elif suffix in EXCEL_EXTENSIONS:
-        log.problem(name, None, None, None,
-                    f"{name} is not an Excel workbook, although its name ends {suffix}; "
-                    "open it in Excel and save it as .xlsx, or upload a .csv")
-    else:
-        raw = _read_csv(name, data, log)
+    elif what == "csv":
+        raw = readers.read_csv(name, data, log)
         if raw is not None:
             part = _guarded(name, None, raw, log)
             if part is not None:
@@ -362,33 +347,10 @@ def _read_file(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
 
 
 def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
-    """Every visible sheet of a workbook, each as strings, row i being spreadsheet row i+1."""
-    import fastexcel  # measured fastest here: ~1.4 s for 200k rows x 15 columns
-
-    try:
-        reader = fastexcel.read_excel(data)
-    except Exception as error:  # noqa: BLE001 - damaged, encrypted or not a workbook at all
-        log.problem(name, None, None, None,
-                    f"{name} could not be read as an Excel workbook (is it damaged, "
-                    f"password-protected or another kind of file?): {error}")
-        return
+    """Every visible sheet of a workbook that holds records, as parts."""
     found_any = False
     problems_before, recognised_before = len(log.problems), log.recognised
-    for sheet_name in reader.sheet_names:
-        try:
-            # Every cell as text: one type per column, and Excel's own numbers, dates and
-            # booleans arrive as '123456', '2024-09-03 00:00:00', 'true'. skip_rows=0 keeps
-            # leading blank rows so that row numbers stay the spreadsheet's.
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string",
-                                      skip_rows=0, whitespace_as_null=True)
-            if sheet.visible != "visible":
-                log.notice(name, sheet_name, f"Sheet '{sheet_name}' is hidden and was skipped.")
-                continue
-            raw = sheet.to_pandas()
-        except Exception as error:  # noqa: BLE001 - one broken sheet must not hide the others
-            log.problem(name, sheet_name, None, None,
-                        f"Sheet '{sheet_name}' could not be read: {error}")
-            continue
+    for sheet_name, raw in readers.workbook_sheets(name, data, log):
         part = _guarded(name, sheet_name, raw, log)
         if part is not None:
             found_any = True
@@ -398,43 +360,6 @@ def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
         log.problem(name, None, None, None,
                     f"{name} holds no records we recognise; name each sheet after its kind "
                     f"({', '.join(KINDS)}) or use the template's headers")
-
-
-def _decode(name: str, data: bytes, log: _Log) -> str | None:
-    """CSV bytes -> text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV" on Windows writes Windows-1252 (e.g. '£', 'é').
-        log.notice(name, None, f"{name} is not UTF-8, so it was read as Windows-1252 text.")
-        return data.decode("cp1252", errors="replace")
-
-
-def _read_csv(name: str, data: bytes, log: _Log) -> pd.DataFrame | None:
-    """CSV bytes -> raw frame of strings, row i being line i+1 (blank lines kept)."""
-    text = _decode(name, data, log)
-    if text is None or "\x00" in text:
-        log.problem(name, None, None, None,
-                    f"{name} is not a spreadsheet or CSV file; upload .xlsx or .csv")
-        return None
-    head = text[:20000].splitlines()[:50]
-    try:
-        sep = csv.Sniffer().sniff("\n".join(head), delimiters=",;\t|").delimiter
-    except csv.Error:
-        sep = ","
-    # The widest of the first lines: title rows above the header are narrower than the data.
-    width = max((len(r) for r in csv.reader(head, delimiter=sep)), default=1)
-    try:
-        return pd.read_csv(io.StringIO(text), header=None, names=range(max(width, 1)), sep=sep,
-                           dtype=str, keep_default_na=False, na_values=[""],
-                           skip_blank_lines=False, engine="c")
-    except (pd.errors.ParserError, ValueError) as error:
-        log.problem(name, None, None, None, f"{name} could not be read as CSV: {error}")
-        return None
 
 
 # ---- one sheet: find the header, the kind, the columns -------------------------------------
