@@ -190,7 +190,7 @@ def _table(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 # ---- the public functions ------------------------------------------------------------------
 
-def read_files(files: list[tuple[str, bytes]]) -> Upload:
+def read_files(files: Iterable[tuple[str, bytes]]) -> Upload:
     """(name, bytes) per file -> Upload with frames (COLUMNS[kind]), problems, notices, files."""
     log = _Log()
     parts: dict[str, list[_Part]] = {kind: [] for kind in KINDS}
@@ -212,6 +212,7 @@ def read_files(files: list[tuple[str, bytes]]) -> Upload:
                     info.kinds.append(part.kind)
         except Exception as error:  # noqa: BLE001 - a file we cannot read is a problem, not a crash
             log.problem(name, None, None, None, f"{name} could not be read: {error}")
+    data = None  # the last file's bytes are not needed for the checks below
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, pd.DataFrame] = {}
     headers: dict[tuple[str, str | None], dict[str, str]] = {}
@@ -235,18 +236,22 @@ def read_files(files: list[tuple[str, bytes]]) -> Upload:
 
 def read_paths(paths: Iterable[str | Path]) -> Upload:
     """Files (or folders of .xlsx/.csv files) on disk -> Upload, as read_files."""
-    files: list[tuple[str, bytes]] = []
     missing: list[str] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir()
-                           if p.suffix.lower() in EXCEL_EXTENSIONS | {".csv"})
-            files.extend((p.name, p.read_bytes()) for p in found)
-        elif path.is_file():
-            files.append((path.name, path.read_bytes()))
-        else:
-            missing.append(str(path))
-    upload = read_files(files)
+
+    def files() -> Iterator[tuple[str, bytes]]:
+        # One file's bytes at a time: each is let go once it is read (52 MB for 1M CSV rows).
+        for path in map(Path, paths):
+            if path.is_dir():
+                found = sorted(p for p in path.iterdir()
+                               if p.suffix.lower() in EXCEL_EXTENSIONS | {".csv"})
+                for p in found:
+                    yield p.name, p.read_bytes()
+            elif path.is_file():
+                yield path.name, path.read_bytes()
+            else:
+                missing.append(str(path))
+
+    upload = read_files(files())
     if missing:
         extra = [_one(p, None, None, None, f"{p} was not found") for p in missing]
         upload.problems = _table([upload.problems, *extra])
@@ -286,7 +291,13 @@ def check_references(frames: dict[str, pd.DataFrame], known: dict | None = None)
         if frame is None or col not in frame or frame.empty:
             continue
         values = frame[col]
-        bad = values.notna().to_numpy() & ~values.astype(object).isin(have).to_numpy()
+        if isinstance(values.dtype, pd.StringDtype):
+            # Compared in Arrow: astype(object) would make a Python string per pupil row. A
+            # known id that is not text can never equal a text cell, as before.
+            found_in = values.isin([h for h in have if isinstance(h, str)]).to_numpy(bool)
+        else:
+            found_in = values.astype(object).isin(have).to_numpy()
+        bad = values.notna().to_numpy() & ~found_in
         if not bad.any():
             continue
         source, headers = _origin_of(frame)
@@ -339,9 +350,9 @@ def _read_file(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
     if what == "workbook":
         yield from _read_workbook(name, data, log)
     elif what == "csv":
-        raw = readers.read_csv(name, data, log)
-        if raw is not None:
-            part = _guarded(name, None, raw, log)
+        holder = _Raw(readers.read_csv(name, data, log))
+        if holder.frame is not None:
+            part = _guarded(name, None, holder, log)
             if part is not None:
                 yield part
 
@@ -351,7 +362,8 @@ def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
     found_any = False
     problems_before, recognised_before = len(log.problems), log.recognised
     for sheet_name, raw in readers.workbook_sheets(name, data, log):
-        part = _guarded(name, sheet_name, raw, log)
+        holder, raw = _Raw(raw), None
+        part = _guarded(name, sheet_name, holder, log)
         if part is not None:
             found_any = True
             yield part
@@ -364,9 +376,17 @@ def _read_workbook(name: str, data: bytes, log: _Log) -> Iterator[_Part]:
 
 # ---- one sheet: find the header, the kind, the columns -------------------------------------
 
-def _guarded(file: str, sheet: str | None, raw: pd.DataFrame, log: _Log) -> _Part | None:
+@dataclass
+class _Raw:
+    """A raw sheet, held so that _read_sheet can let it go once its columns are taken out
+    (at 1M rows the raw text is ~150 MB that the rest of the import does not need)."""
+
+    frame: pd.DataFrame | None
+
+
+def _guarded(file: str, sheet: str | None, holder: _Raw, log: _Log) -> _Part | None:
     try:
-        return _read_sheet(file, sheet, raw, log)
+        return _read_sheet(file, sheet, holder, log)
     except Exception as error:  # noqa: BLE001 - a bug on odd input must not lose other files
         where = f"Sheet '{sheet}'" if sheet is not None else file
         log.problem(file, sheet, None, None, f"{where} could not be read: {error}")
@@ -444,11 +464,12 @@ def _quoted(names: list[str]) -> str:
     return ", ".join(f"'{n}'" for n in names)
 
 
-def _read_sheet(file: str, sheet: str | None, raw: pd.DataFrame, log: _Log) -> _Part | None:
+def _read_sheet(file: str, sheet: str | None, holder: _Raw, log: _Log) -> _Part | None:
     """A raw sheet of strings -> the part of one kind it holds, with its problems logged."""
+    raw = holder.frame
     where = f"Sheet '{sheet}'" if sheet is not None else file
     raw.columns = range(raw.shape[1])
-    if raw.shape[1] == 0 or not raw.notna().to_numpy().any():
+    if raw.shape[1] == 0 or not any(raw[c].notna().any() for c in raw.columns):
         log.notice(file, sheet, f"{where} is empty and was skipped.")
         return None
     head = raw.iloc[:HEADER_SEARCH_ROWS]
@@ -501,10 +522,17 @@ def _read_sheet(file: str, sheet: str | None, raw: pd.DataFrame, log: _Log) -> _
 
     # Each column as its distinct values (trimmed) and a code per row: every conversion below
     # then runs once per distinct value, and a 200,000-row sheet costs little more than a small one.
-    body = raw.iloc[header_at + 1:]
-    columns = {col: _Column.of(body[pos]) for pos, col in keep.items()}
-    rows = np.arange(header_row + 1, header_row + 1 + len(body))
-    filled = np.zeros(len(body), dtype=bool)
+    # One column at a time, each taken out of the raw sheet as it is encoded, so that the raw
+    # text and its codes are not both held whole.
+    body_rows = max(len(raw) - header_at - 1, 0)
+    del head
+    columns = {col: _Column.of(raw.pop(pos).iloc[header_at + 1:]) for pos, col in keep.items()}
+    del raw
+    holder.frame = None
+    if body_rows > 100_000:
+        readers.release_memory()
+    rows = np.arange(header_row + 1, header_row + 1 + body_rows)
+    filled = np.zeros(body_rows, dtype=bool)
     for column in columns.values():
         filled |= column.present()
     if not filled.all():  # blank rows (and the blank tail some exports add) are not records
@@ -514,12 +542,13 @@ def _read_sheet(file: str, sheet: str | None, raw: pd.DataFrame, log: _Log) -> _
         log.notice(file, sheet, f"{where} has a header but no rows.")
         return None
 
-    frame = pd.DataFrame(index=range(len(rows)))
+    converted = {}
     for col, spec in FIELDS[kind].items():
         if col in columns:
-            frame[col] = _convert(spec, columns[col], written[col], file, sheet, rows, log)
+            converted[col] = _convert(spec, columns[col], written[col], file, sheet, rows, log)
         else:
-            frame[col] = _empty(spec, len(rows))
+            converted[col] = _empty(spec, len(rows))
+    frame = pd.DataFrame(converted, copy=False)
     _check_rows(kind, frame, columns, written, file, sheet, rows, log)
     return _Part(kind, file, sheet, frame, rows, written)
 
@@ -535,7 +564,26 @@ class _Column:
 
     @classmethod
     def of(cls, cells: pd.Series) -> _Column:
-        codes, uniques = pd.factorize(cells.astype("str"))
+        cells = cells.astype("str")
+        chunks = getattr(cells.array, "_pa_array", None)
+        if chunks is not None:
+            # Arrow's dictionary encoding: int32 codes (half of pandas' int64), no Python
+            # object per cell; the distinct values come out in order of first appearance.
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # Over the chunks as they are (no combined copy): Arrow gives every chunk the same
+            # dictionary, so the chunks' indices join up.
+            encoded = pc.dictionary_encode(chunks)
+            if encoded.num_chunks:
+                codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                                        for c in encoded.chunks])
+                dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+            else:
+                codes, dictionary = np.zeros(0, dtype=np.int32), pa.array([], pa.large_string())
+            uniques = pd.arrays.ArrowStringArray(dictionary, dtype=cells.dtype)
+        else:  # pragma: no cover - the readers always give Arrow strings
+            codes, uniques = pd.factorize(cells)
         values = pd.Series(uniques, dtype="str").str.strip()
         return cls(codes, values.mask(values.isin(BLANK_TOKENS)))
 
@@ -558,7 +606,7 @@ def _expand(per_value: np.ndarray, codes: np.ndarray, empty) -> np.ndarray:
 
 def _take(per_value: pd.Series, codes: np.ndarray) -> pd.Series:
     """A Series with one entry per distinct value -> one per row, missing where blank."""
-    return pd.Series(per_value.array.take(codes, allow_fill=True))
+    return pd.Series(per_value.array.take(codes, allow_fill=True), copy=False)
 
 
 def _each(values: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Series:
@@ -569,10 +617,12 @@ def _each(values: pd.Series, fn: Callable[[str], object], dtype: str) -> pd.Seri
 def _empty(spec: Field, n: int) -> pd.Series:
     """A column the sheet does not have: its default, else missing, in the column's type."""
     if spec.default is not None:
-        return pd.Series([spec.default] * n, dtype="str")
+        return pd.Series(pd.array([spec.default], dtype="str").take(np.zeros(n, dtype=np.intp)),
+                         copy=False)
     dtype = {"yesno": "boolean", "number": "float64", "whole": "float64", "percent": "float64",
              "money": "float64", "grade": "float64", "date": "datetime64[ns]"}.get(spec.type, "str")
-    return pd.Series([None] * n, dtype=dtype)
+    # Built whole, not from a list of n Nones (a third of a second per column at 1M rows).
+    return pd.Series(pd.array([None], dtype=dtype).take(np.zeros(n, dtype=np.intp)), copy=False)
 
 
 def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.ndarray,
@@ -673,7 +723,7 @@ def _convert(spec: Field, column: _Column, label: str, file, sheet, rows: np.nda
     present = column.present()
     if spec.required and not present.all():
         log.cell_problems(file, sheet, rows[~present], label,
-                          np.full((~present).sum(), f"{label} is blank", dtype=object))
+                          _repeated([(f"{label} is blank", int((~present).sum()))]))
     elif spec.default is not None:
         result = result.where(present, spec.default)
     return result
@@ -756,6 +806,17 @@ def _check_rows(kind: str, frame: pd.DataFrame, columns: dict[str, _Column],
         rule(both & (end <= start), "target_period", "baseline_period", "is not after")
 
 
+def _repeated(runs: list[tuple[object, int]]) -> np.ndarray:
+    """(value, count) runs -> one object array holding each value itself `count` times: one
+    file name shared by a million rows, not (as np.full makes) a million copies of it."""
+    out = np.empty(sum(n for _, n in runs), dtype=object)
+    start = 0
+    for value, n in runs:
+        out[start:start + n] = value
+        start += n
+    return out
+
+
 def _combine(parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parts of one kind -> one frame of COLUMNS[kind] and its sources (file, sheet, row)."""
     if len(parts) == 1:
@@ -766,13 +827,15 @@ def _combine(parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
             frame[col] = frame[col].astype(parts[0].frame[col].dtype)
     # object columns: a CSV's sheet stays None (pandas would otherwise read it as missing text)
     source = pd.DataFrame({
-        "file": pd.Series(np.concatenate([np.full(len(p.rows), p.file, dtype=object)
-                                          for p in parts]), dtype=object),
-        "sheet": pd.Series(np.concatenate([np.full(len(p.rows), p.sheet, dtype=object)
-                                           for p in parts]), dtype=object),
+        "file": pd.Series(_repeated([(p.file, len(p.rows)) for p in parts]), dtype=object,
+                          copy=False),
+        "sheet": pd.Series(_repeated([(p.sheet, len(p.rows)) for p in parts]), dtype=object,
+                           copy=False),
         "row": pd.array(np.concatenate([p.rows for p in parts]), dtype="Int64"),
-    })
-    return frame[COLUMNS[parts[0].kind]], source
+    }, copy=False)
+    if list(frame.columns) != COLUMNS[parts[0].kind]:  # selecting would copy every column
+        frame = frame[COLUMNS[parts[0].kind]]
+    return frame, source
 
 
 def _check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,

@@ -96,8 +96,9 @@ def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
 ALL, DISADVANTAGED, NOT_DISADVANTAGED, SEND, NO_SEND = range(5)
 
 
-def _pupil_counts(o: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """outcomes -> (one numeric count column per part, disadvantage subgroup, SEND subgroup)."""
+def _pupil_counts(o: pd.DataFrame) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """outcomes -> (one count array per part: 0/1 or a float, disadvantage subgroup, SEND
+    subgroup). Arrays, not a frame: a frame would copy ~25 columns x 8 bytes per pupil."""
     n = len(o)
     counts: dict[str, np.ndarray] = {}
 
@@ -152,26 +153,39 @@ def _pupil_counts(o: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
         counts["has_suspensions"] = ~np.isnan(suspensions)
         counts["suspended"] = suspensions >= 1
 
-    frame = pd.DataFrame(
-        {k: v.astype("int64") if v.dtype == bool else v for k, v in counts.items()}
-    )
-    return frame, dis_group, send_group
+    return counts, dis_group, send_group
 
 
 def _totals(
-    counts: pd.DataFrame, school_period: np.ndarray, dis_group: np.ndarray, send_group: np.ndarray
+    counts: dict[str, np.ndarray], school_period: np.ndarray, dis_group: np.ndarray,
+    send_group: np.ndarray,
 ) -> pd.DataFrame:
-    """Per-pupil counts -> their sums per school-period and subgroup (one groupby per grouping).
+    """Per-pupil counts -> their sums per school-period and subgroup (one pass per grouping).
 
-    Groups are keyed by one integer, school_period * 5 + subgroup, because grouping 200,000
-    rows on an integer is many times faster than on text columns.
+    Groups are keyed by one integer, school_period * 5 + subgroup: the 0/1 counts are summed
+    with np.bincount over that key (exact: integers), the few float columns with one pandas
+    groupby (its compensated sum, as before).
     """
+    size = (max(int(school_period.max()), 0) + 1) * 5 if len(school_period) else 0
+    # Whole numbers (0/1 flags, sessions) are summed exactly by bincount; a column with
+    # fractions (attendance percentages) keeps pandas' compensated sum, as before.
+    flags = [k for k, v in counts.items() if v.dtype == bool or np.array_equal(v, np.round(v))]
+    floats = [k for k in counts if k not in flags]
     parts = []
-    for subgroup in (np.full(len(counts), ALL), dis_group, send_group):
-        # Rows outside every group of this kind get key -1 and are dropped after summing.
-        key = np.where(subgroup >= 0, school_period * 5 + subgroup, -1)
-        summed = counts.groupby(key, sort=False).sum()
-        parts.append(summed[summed.index >= 0])
+    for subgroup in (np.full(len(school_period), ALL), dis_group, send_group):
+        # Rows outside every group of this kind are left out of the sums.
+        key = school_period * 5 + subgroup
+        inside = (subgroup >= 0) & (key >= 0)  # a blank urn or period has a negative code
+        key = key[inside]
+        present = np.flatnonzero(np.bincount(key, minlength=size))
+        summed = {k: np.bincount(key, weights=counts[k][inside], minlength=size)[present]
+                  for k in flags}
+        summed = {k: v.round().astype("int64") if counts[k].dtype == bool else v
+                  for k, v in summed.items()}
+        if floats:
+            by_key = pd.DataFrame({k: counts[k][inside] for k in floats}).groupby(key).sum()
+            summed.update({k: by_key[k].to_numpy() for k in floats})
+        parts.append(pd.DataFrame(summed, index=present)[list(counts)])
     totals = pd.concat(parts)
     return totals.assign(
         school_period=totals.index // 5, subgroup=totals.index % 5

@@ -34,7 +34,7 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 def what_is(name: str, data: bytes, log) -> str | None:
     """'workbook', 'csv', or None (with the problem logged) for bytes we will not read."""
     suffix = Path(name).suffix.lower()
-    if not data.strip():
+    if not data or data.isspace():  # as `not data.strip()`, without copying the bytes
         log.problem(name, None, None, None, f"{name} is empty")
         return None
     if data[:5] == b"%PDF-":
@@ -51,6 +51,25 @@ def what_is(name: str, data: bytes, log) -> str | None:
                     "open it in Excel and save it as .xlsx, or upload a .csv")
         return None
     return "csv"
+
+
+def release_memory() -> None:
+    """Hand memory freed by Arrow (its mimalloc pool keeps freed pages) and glibc back to the
+    system. Called once a sheet's raw text is let go and after a read: otherwise the pages the
+    raw text held stay in the pool while numpy asks glibc for new ones, and the peak of a
+    1M-row import is the two added together."""
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):  # pragma: no cover - pyarrow is pinned
+        pass
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows): nothing to trim
+        pass
 
 
 # ---- workbooks ------------------------------------------------------------------------------
@@ -90,8 +109,9 @@ def _frame(table) -> pd.DataFrame:
 
     columns = {}
     for i, column in enumerate(table.columns):
-        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-            column = column.cast(pa.string())  # an all-blank column arrives as null-typed
+        if not pa.types.is_large_string(column.type):
+            # pandas keeps large_string; an all-blank sheet column arrives as null-typed.
+            column = column.cast(pa.large_string())
         columns[i] = pd.Series(pd.arrays.ArrowStringArray(column, dtype=_STR), copy=False)
     return pd.DataFrame(columns, copy=False) if columns else pd.DataFrame(index=range(0))
 
@@ -220,7 +240,7 @@ def _arrow_table(text, sep: str, width: int, handler, threads: bool):
                                           escape_char=False, newlines_in_values=True,
                                           ignore_empty_lines=False, invalid_row_handler=handler),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, null_values=[""],
+            column_types={n: pa.large_string() for n in names}, null_values=[""],
             strings_can_be_null=True, quoted_strings_can_be_null=True),
     )
 

@@ -277,6 +277,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow baseline")
     parser.add_argument("--profile", action="store_true", help="cProfile ours once, nothing else")
+    parser.add_argument("--folder", help="write the files here and keep them (default: a "
+                        "temporary folder)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -285,8 +287,9 @@ def main() -> None:
         child(args.child, Path(args.file), Path(args.store) if args.store else None)
         return
 
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(args.folder or temporary)
+        folder.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         if args.csv_rows:
             path = folder / "outcomes.csv"

@@ -111,7 +111,9 @@ def _empty(kind: str) -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Give a frame read from the database the dtypes ingest produces."""
-    out = frame.copy()
+    # Shallow: every column is replaced below, never changed in place (copy-on-write), so a
+    # 1M-row upload is not copied whole first.
+    out = frame.copy(deep=False)
     for col in out.columns:
         if col in FLOAT_COLUMNS:
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
@@ -237,8 +239,10 @@ def _frame_blocks(frame: pd.DataFrame, batch_id: int, superseded_by=None) -> lis
         keys.append(pd.to_numeric(superseded_by).fillna(-1).astype("int64").to_numpy())
     groups = typed.groupby(keys, sort=False, dropna=False).indices
     table = pa.Table.from_pandas(typed, schema=_BLOCK_SCHEMA, preserve_index=False)
+    del typed
     order = np.concatenate(list(groups.values()))
-    table = table.take(order)  # one gather, then zero-copy slices per block
+    if not np.array_equal(order, np.arange(len(order))):  # an upload is usually in order
+        table = table.take(order)  # one gather, then zero-copy slices per block
     blocks, start = [], 0
     for key, rows in groups.items():
         data, size = _encode_block(table.slice(start, len(rows)))
