@@ -138,10 +138,10 @@ def _column_values(series: pd.Series, col: str) -> np.ndarray:
     if col in FLOAT_COLUMNS or col in INT_COLUMNS:
         arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         missing = np.isnan(arr)
-        if col in INT_COLUMNS:  # cohorts: few rows, so a plain loop is fine
-            return np.array([None if m else int(round(v)) for v, m in zip(arr, missing, strict=True)],
-                            dtype=object)
-        out = arr.astype(object)
+        if col in INT_COLUMNS:  # cohorts: Python ints (round half to even, as round() does)
+            out = np.where(missing, 0, np.round(arr)).astype(np.int64).astype(object)
+        else:
+            out = arr.astype(object)
         out[missing] = None
         return out
     if col in DATE_COLUMNS:
