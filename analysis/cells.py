@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
+from analysis.factorize import factorize
 from analysis.numbers import read_numbers
 from analysis.schema import (
     MEASURES,
@@ -53,26 +54,9 @@ class Column:
 
     @classmethod
     def of(cls, cells: pd.Series) -> Column:
-        cells = cells.astype("str")
-        chunks = getattr(cells.array, "_pa_array", None)
-        if chunks is not None:
-            # Arrow's dictionary encoding: int32 codes (half of pandas' int64), no Python
-            # object per cell; the distinct values come out in order of first appearance.
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            # Over the chunks as they are (no combined copy): Arrow gives every chunk the same
-            # dictionary, so the chunks' indices join up.
-            encoded = pc.dictionary_encode(chunks)
-            if encoded.num_chunks:
-                codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                                        for c in encoded.chunks])
-                dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
-            else:
-                codes, dictionary = np.zeros(0, dtype=np.int32), pa.array([], pa.large_string())
-            uniques = pd.arrays.ArrowStringArray(dictionary, dtype=cells.dtype)
-        else:  # pragma: no cover - the readers always give Arrow strings
-            codes, uniques = pd.factorize(cells)
+        # Arrow's dictionary encoding: int32 codes, no Python object per cell; the distinct
+        # values come out in order of first appearance.
+        codes, uniques = factorize(cells.astype("str"))
         values = pd.Series(uniques, dtype="str").str.strip()
         return cls(codes, values.mask(values.isin(BLANK_TOKENS)))
 

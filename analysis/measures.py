@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.factorize import factorize
 from analysis.periods import period_index
 from analysis.schema import MEASURE_COLUMNS, MEASURES, SUBGROUPS
 
@@ -52,7 +53,7 @@ def _normalised_codes(column: pd.Series) -> tuple[np.ndarray, list[str | None]]:
     Text work is done once per distinct value (a handful: EXS, WTS, ...) rather than per pupil,
     which keeps 200,000 rows fast whatever dtype the column arrived in.
     """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize(column)
     cleaned = [str(u).strip().upper() or None for u in uniques]
     return codes, cleaned
 
@@ -160,32 +161,50 @@ def _totals(
     counts: dict[str, np.ndarray], school_period: np.ndarray, dis_group: np.ndarray,
     send_group: np.ndarray,
 ) -> pd.DataFrame:
-    """Per-pupil counts -> their sums per school-period and subgroup (one pass per grouping).
+    """Per-pupil counts -> their sums per school-period and subgroup.
 
-    Groups are keyed by one integer, school_period * 5 + subgroup: the 0/1 counts are summed
-    with np.bincount over that key (exact: integers), the few float columns with one pandas
-    groupby (its compensated sum, as before).
+    Groups are keyed by one integer, school_period * 5 + subgroup. Whole-number columns (the
+    0/1 flags, sessions) are summed exactly with one np.bincount each over the finest key
+    (school-period x disadvantage x SEND, 9 cells per school-period), then folded into All,
+    the two disadvantage and the two SEND groups; a column with fractions (attendance
+    percentages) keeps pandas' compensated groupby sum per grouping, as before.
     """
-    size = (max(int(school_period.max()), 0) + 1) * 5 if len(school_period) else 0
-    # Whole numbers (0/1 flags, sessions) are summed exactly by bincount; a column with
-    # fractions (attendance percentages) keeps pandas' compensated sum, as before.
-    flags = [k for k, v in counts.items() if v.dtype == bool or np.array_equal(v, np.round(v))]
-    floats = [k for k in counts if k not in flags]
+    # A blank urn or period has a negative code: such rows are in no group.
+    valid = school_period >= 0
+    sp = school_period[valid].astype(np.int64)
+    n_sp = int(sp.max()) + 1 if len(sp) else 0
+    dis, send = dis_group[valid], send_group[valid]
+    fine = (sp * 9 + np.select([dis == DISADVANTAGED, dis == NOT_DISADVANTAGED], [3, 6], 0)
+            + np.select([send == SEND, send == NO_SEND], [1, 2], 0))
+
+    def fold(per_fine: np.ndarray) -> list[np.ndarray]:
+        cells = per_fine.reshape(n_sp, 3, 3)  # school-period, disadvantage, SEND
+        return [cells.sum(axis=(1, 2)),
+                np.stack([cells[:, 1, :].sum(1), cells[:, 2, :].sum(1)], axis=1).ravel(),
+                np.stack([cells[:, :, 1].sum(1), cells[:, :, 2].sum(1)], axis=1).ravel()]
+
+    keys = [np.arange(n_sp) * 5 + ALL,
+            (np.arange(n_sp)[:, None] * 5 + [DISADVANTAGED, NOT_DISADVANTAGED]).ravel(),
+            (np.arange(n_sp)[:, None] * 5 + [SEND, NO_SEND]).ravel()]
+    present = [k > 0 for k in fold(np.bincount(fine, minlength=n_sp * 9))]
+    whole = [k for k, v in counts.items() if v.dtype == bool or np.array_equal(v, np.round(v))]
+    sums: dict[str, list[np.ndarray]] = {}
+    for k in whole:
+        folded = fold(np.bincount(fine, weights=counts[k][valid], minlength=n_sp * 9))
+        sums[k] = [f.round().astype("int64") if counts[k].dtype == bool else f for f in folded]
     parts = []
-    for subgroup in (np.full(len(school_period), ALL), dis_group, send_group):
-        # Rows outside every group of this kind are left out of the sums.
-        key = school_period * 5 + subgroup
-        inside = (subgroup >= 0) & (key >= 0)  # a blank urn or period has a negative code
-        key = key[inside]
-        present = np.flatnonzero(np.bincount(key, minlength=size))
-        summed = {k: np.bincount(key, weights=counts[k][inside], minlength=size)[present]
-                  for k in flags}
-        summed = {k: v.round().astype("int64") if counts[k].dtype == bool else v
-                  for k, v in summed.items()}
-        if floats:
-            by_key = pd.DataFrame({k: counts[k][inside] for k in floats}).groupby(key).sum()
-            summed.update({k: by_key[k].to_numpy() for k in floats})
-        parts.append(pd.DataFrame(summed, index=present)[list(counts)])
+    groupings = (np.full(len(sp), ALL), dis, send)
+    for i, subgroup in enumerate(groupings):
+        index = keys[i][present[i]]
+        summed = {k: sums[k][i][present[i]] for k in whole}
+        fractions = [k for k in counts if k not in sums]
+        if fractions:
+            inside = subgroup >= 0
+            key = (sp * 5 + subgroup)[inside]
+            by_key = pd.DataFrame({k: counts[k][valid][inside] for k in fractions}
+                                  ).groupby(key).sum()
+            summed.update({k: by_key[k].reindex(index).to_numpy() for k in fractions})
+        parts.append(pd.DataFrame(summed, index=index)[list(counts)])
     totals = pd.concat(parts)
     return totals.assign(
         school_period=totals.index // 5, subgroup=totals.index % 5
@@ -265,11 +284,11 @@ def compute_measures(outcomes: pd.DataFrame) -> pd.DataFrame:
         return _empty()
     o = outcomes.reset_index(drop=True)
     # Schools and periods become integer codes for the sums; text comes back only at the end.
-    urn_code, urns = pd.factorize(o["urn"])
-    period_code, periods = pd.factorize(o["period"])
+    urn_code, urns = factorize(o["urn"])
+    period_code, periods = factorize(o["period"])
     urns = np.array([str(u) for u in urns], dtype=object)
     periods = np.array([str(p) for p in periods], dtype=object)
-    school_period = urn_code * len(periods) + period_code
+    school_period = urn_code.astype(np.int64) * len(periods) + period_code
     counts, dis_group, send_group = _pupil_counts(o)
     long = _long(_totals(counts, school_period, dis_group, send_group))
     coded = pd.concat([long, _gaps(long)], ignore_index=True)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.cells import Column, repeated
+from analysis.factorize import group_codes
 from analysis.plausibility import implausible_milestones
 from analysis.schema import COLUMNS, FIELDS, NATURAL_KEYS
 from analysis.upload_log import Log, problem_table
@@ -187,15 +188,16 @@ def check_duplicates(kind: str, frame: pd.DataFrame, source: pd.DataFrame,
     # A blank optional key (a visit's focus area) is part of the key, as the store keys it; a
     # blank required one is already a problem of its own.
     required = [k for k in keys if FIELDS[kind][k].required]
-    complete = frame[required].notna().all(axis=1)
-    repeat = (frame.duplicated(keys, keep="first") & complete).to_numpy()
+    complete = frame[required].notna().all(axis=1).to_numpy()
+    # One integer per row for the whole key (Arrow codes, not a groupby over text columns).
+    key = pd.Series(group_codes([frame[k] for k in keys]))
+    repeat = key.duplicated(keep="first").to_numpy() & complete
     if not repeat.any():
         return
     # Vectorised, because a term's file uploaded twice makes every pupil row a duplicate.
-    involved = frame.duplicated(keys, keep=False) & complete
-    group = frame.loc[involved, keys].groupby(keys, sort=False, dropna=False).ngroup()
-    first_of_group = pd.Series(group.index, index=group.index).groupby(group.to_numpy()).transform(
-        "first")
+    involved = np.flatnonzero(key.duplicated(keep=False).to_numpy() & complete)
+    first_of_group = pd.Series(involved, index=involved).groupby(
+        key.to_numpy()[involved]).transform("first")
     repeats = np.flatnonzero(repeat)
     first = first_of_group.loc[repeats].to_numpy()
     here, there = source.iloc[repeats].reset_index(drop=True), source.iloc[first].reset_index(
