@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.safety import is_utf8
+
 # Only plain .xlsx: analysis.safety refuses macro-enabled, legacy and other spreadsheet formats.
 EXCEL_EXTENSIONS = {".xlsx"}
 # Rows pyarrow could not fit to the sheet's width, mended one by one; more than this and the
@@ -118,19 +120,6 @@ def _frame(table) -> pd.DataFrame:
 
 # ---- CSV ------------------------------------------------------------------------------------
 
-def _is_utf8(data: bytes) -> bool:
-    """Is the whole of `data` valid UTF-8? Checked by Arrow over the bytes in place (no copy)."""
-    import pyarrow as pa
-
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
-    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        text.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
 def utf8_bytes(name: str, data: bytes, log) -> bytes | memoryview | None:
     """CSV bytes -> the same text as UTF-8 bytes without a BOM (the input itself when it
     already is): UTF-16 with a BOM, UTF-8 with or without one, else Windows-1252. None when
@@ -140,7 +129,7 @@ def utf8_bytes(name: str, data: bytes, log) -> bytes | memoryview | None:
         return None if "\x00" in text else text.encode("utf-8")
     if b"\x00" in data:
         return None
-    if _is_utf8(data):
+    if is_utf8(data):
         return memoryview(data)[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
     # Excel's plain "CSV" on Windows writes Windows-1252 (e.g. '£', 'é').
     log.notice(name, None, f"{name} is not UTF-8, so it was read as Windows-1252 text.")
