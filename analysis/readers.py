@@ -181,7 +181,7 @@ def _read_arrow(text, sep: str, width: int) -> pd.DataFrame:
     invalid-row handler: the file is then read again on one thread, where the handler learns
     each such row's line number, reads it with Python's csv module and puts it back in its
     place, padded. A wider row, or one whose place is unsure (a quoted line break in the file
-    shifts line numbers from record numbers), raises _Irregular.
+    makes line numbers and record numbers differ), raises _Irregular.
     """
     import pyarrow as pa
 
@@ -197,11 +197,9 @@ def _read_arrow(text, sep: str, width: int) -> pd.DataFrame:
         if not irregular:
             raise
     mended: list[tuple[int, str]] = []
-    quoted = b'"' in (text.obj if isinstance(text, memoryview) else text)
 
     def again(row) -> str:
-        if (row.actual_columns > width or row.number is None or quoted
-                or len(mended) >= MAX_MENDED_ROWS):
+        if row.actual_columns > width or row.number is None or len(mended) >= MAX_MENDED_ROWS:
             irregular.append(False)
             return "error"
         mended.append((row.number, row.text))
@@ -214,6 +212,14 @@ def _read_arrow(text, sep: str, width: int) -> pd.DataFrame:
         if irregular:
             raise _Irregular from None
         raise
+    # Line numbers are record numbers only if no quoted cell holds a line break: then there
+    # are exactly as many records as lines.
+    raw = text.obj if isinstance(text, memoryview) else text  # a BOM holds no line break
+    lines = raw.count(b"\n") + raw.count(b"\r") - raw.count(b"\r\n")
+    if len(text) and not raw.endswith((b"\n", b"\r")):
+        lines += 1
+    if table.num_rows + len(mended) != lines:
+        raise _Irregular
     return _put_back(_frame(table), mended, sep, width)
 
 

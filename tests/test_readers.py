@@ -139,6 +139,17 @@ def test_quoted_line_break_and_a_short_row_fall_back_with_the_same_rows():
     assert bad_rows(upload) == [4]
 
 
+def test_every_cell_quoted_with_a_title_line(arrow_only):
+    # Some MIS exports quote every cell and put a title line above the header.
+    def quoted(row: str) -> str:
+        return ",".join(f'"{c}"' for c in row.split(","))
+    data = lines('"Pupil outcomes, Autumn 2024"', "", quoted(HEADER), quoted(GOOD.format(1)),
+                 "", quoted(BAD.format(2)))
+    upload = read_files([("outcomes.csv", data)])
+    assert upload.frames["outcomes"]["pupil_id"].tolist() == ["P1", "P2"]
+    assert bad_rows(upload) == [6]
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r"])
 def test_unix_and_old_mac_line_endings(newline, arrow_only):
     data = lines(HEADER, GOOD.format(1), "", BAD.format(2), newline=newline)
