@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.ipc as pa_ipc
 
 from analysis.app_tables import APP_TABLES, PLAN_COLUMNS
+from analysis.factorize import group_codes
 from analysis.periods import period_index
 from analysis.schema import COLUMNS, MEASURE_COLUMNS
 
@@ -111,7 +112,9 @@ def _empty(kind: str) -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Give a frame read from the database the dtypes ingest produces."""
-    out = frame.copy()
+    # Shallow: every column is replaced below, never changed in place (copy-on-write), so a
+    # 1M-row upload is not copied whole first.
+    out = frame.copy(deep=False)
     for col in out.columns:
         if col in FLOAT_COLUMNS:
             out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
@@ -136,10 +139,10 @@ def _column_values(series: pd.Series, col: str) -> np.ndarray:
     if col in FLOAT_COLUMNS or col in INT_COLUMNS:
         arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         missing = np.isnan(arr)
-        if col in INT_COLUMNS:  # cohorts: few rows, so a plain loop is fine
-            return np.array([None if m else int(round(v)) for v, m in zip(arr, missing, strict=True)],
-                            dtype=object)
-        out = arr.astype(object)
+        if col in INT_COLUMNS:  # cohorts: Python ints (round half to even, as round() does)
+            out = np.where(missing, 0, np.round(arr)).astype(np.int64).astype(object)
+        else:
+            out = arr.astype(object)
         out[missing] = None
         return out
     if col in DATE_COLUMNS:
@@ -234,17 +237,25 @@ def _frame_blocks(frame: pd.DataFrame, batch_id: int, superseded_by=None) -> lis
     typed = _typed(frame.reindex(columns=COLUMNS["outcomes"]), "outcomes")
     keys = [typed["urn"], typed["period"]]
     if superseded_by is not None:
-        keys.append(pd.to_numeric(superseded_by).fillna(-1).astype("int64").to_numpy())
-    groups = typed.groupby(keys, sort=False, dropna=False).indices
+        keys.append(pd.Series(pd.to_numeric(superseded_by).fillna(-1).astype("int64").to_numpy()))
+    # Blocks in the order they first appear, rows in their order within each: one integer code
+    # per row for (urn, period[, superseded_by]) and a stable sort, no groupby over text.
+    group, _ = pd.factorize(group_codes(keys))
+    sizes = np.bincount(group)
+    order = np.argsort(group, kind="stable")
+    firsts = order[np.concatenate([[0], np.cumsum(sizes)[:-1]])]
+    urns, periods = typed["urn"].take(firsts).tolist(), typed["period"].take(firsts).tolist()
+    replaced = keys[2].to_numpy()[firsts].tolist() if superseded_by is not None else None
     table = pa.Table.from_pandas(typed, schema=_BLOCK_SCHEMA, preserve_index=False)
-    order = np.concatenate(list(groups.values()))
-    table = table.take(order)  # one gather, then zero-copy slices per block
+    del typed
+    if not np.array_equal(order, np.arange(len(order))):  # an upload is usually in order
+        table = table.take(order)  # one gather, then zero-copy slices per block
     blocks, start = [], 0
-    for key, rows in groups.items():
-        data, size = _encode_block(table.slice(start, len(rows)))
-        start += len(rows)
-        replaced_by = None if superseded_by is None or key[2] == -1 else int(key[2])
-        blocks.append({"urn": str(key[0]), "period": str(key[1]), "pupil_rows": len(rows),
+    for i, rows in enumerate(sizes.tolist()):
+        data, size = _encode_block(table.slice(start, rows))
+        start += rows
+        replaced_by = None if replaced is None or replaced[i] == -1 else int(replaced[i])
+        blocks.append({"urn": str(urns[i]), "period": str(periods[i]), "pupil_rows": rows,
                        "data_size": size, "data": data, "batch_id": batch_id,
                        "superseded_by": replaced_by})
     return blocks
