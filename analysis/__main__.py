@@ -410,15 +410,17 @@ def _run_pack(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"'{args.since}' is not a date; write it like 15/02/2025.", file=sys.stderr)
             return 2
-        if not urn:
-            print("--since goes with --school: what moved is told school by school.",
+        if not urn and getattr(args, "full", False):
+            print("--since goes with --school or the board's pack (without --full).",
                   file=sys.stderr)
             return 2
         from analysis import since as since_mod
 
         then = (since_mod.then_dataset(store, dataset, meeting) if not getattr(args, "paths", None)
                 else since_mod.dated_by(dataset, meeting))
-        since = (meeting, since_mod.what_moved(then, dataset, urn, settings, meeting))
+        # One school: its sentences; the board: the meeting and what governors could see then.
+        since = ((meeting, since_mod.what_moved(then, dataset, urn, settings, meeting)) if urn
+                 else (meeting, then))
     from analysis import board_pack
 
     try:
@@ -429,7 +431,7 @@ def _run_pack(args: argparse.Namespace) -> int:
         elif getattr(args, "full", False):
             data = pack.build_trust_pack(dataset, settings, period)
         else:
-            data = board_pack.build_board_pack(dataset, settings, period)
+            data = board_pack.build_board_pack(dataset, settings, period, since=since)
         packs = (board_pack.build_school_packs_zip(dataset, settings, period,
                                                    urns=[urn] if urn else None)
                  if getattr(args, "zip", None) else None)

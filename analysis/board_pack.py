@@ -99,27 +99,64 @@ def _others(pdf: pack.PackPDF, summary: pd.DataFrame, exceptions: list[str]) -> 
     }), (60, 20, 20, 20, 22, 38), size=7)
 
 
+def _since_lines(pdf: pack.PackPDF, heading: str, lines: list[str], size: float = 9) -> None:
+    """A 'since our last meeting' block: a heading, the summary line in bold, then bullets."""
+    from fpdf.enums import XPos, YPos
+
+    pdf.heading(heading, 12)
+    for i, line in enumerate(lines):
+        pdf.set_font(pack.FONT, "B" if i == 0 else "", size)
+        pdf.multi_cell(0, 4.6, pack.shorten(("" if i == 0 else "• ") + line, 400), align="L",
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.5)
+    pdf.ln(2)
+
+
 def build_board_pack(dataset, settings: Settings, period_label: str | None = None,
                      progress: pd.DataFrame | None = None,
-                     deployment_summary: pd.DataFrame | None = None) -> bytes:
-    """Dataset -> the board's PDF: summary, one page per exception school, the rest listed."""
+                     deployment_summary: pd.DataFrame | None = None,
+                     since: tuple | None = None) -> bytes:
+    """Dataset -> the board's PDF: summary, one page per exception school, the rest listed.
+    since = (meeting date, the Dataset governors could see then; analysis.since.then_dataset)
+    adds 'since our last meeting': a trust summary page after page one, and each exception
+    school's page opening with what moved there (analysis/since_trust.py)."""
     facts = pack.pack_facts(dataset, settings, progress, deployment_summary)
     urns = pack._client_urns(facts)
     summary = pack._summary_table(facts, urns)
     exceptions = exception_urns(summary)
     targets = pack._targets_table(facts, exceptions)
     sustain = pack.sustainability(facts, exceptions)
+    moved = None
+    if since:
+        from analysis.since_trust import board_since
+
+        meeting, then = since
+        moved = board_since(then, dataset, settings, meeting, list(urns), exceptions)
     pdf = pack.PackPDF(period_label or pack._latest_period(dataset.measures),
                        pack.hidden_text(settings))
     pdf.set_title("Governors' pack: trust board")
     pdf.running_title = "Trust board: summary and exception schools"
     pdf.add_page()
     _front(pdf, summary, exceptions)
+    if moved is not None:
+        pdf.running_title = "Trust board: since our last meeting"
+        pdf.add_page()
+        _since_lines(pdf, f"Since our last meeting ({moved.meeting:%d/%m/%Y}): the trust",
+                     moved.trust, 9.5)
+        if exceptions:
+            names = summary.set_index("URN")["School"]
+            _since_lines(pdf, "The exception schools since then (each has its page)", [
+                "Most first, as in the pack:", *[
+                    f"{names.get(u, u)}: {moved.schools[u][0].split(': ', 1)[-1]}"
+                    for u in exceptions if moved.schools.get(u)]], 9)
     by_urn = summary.set_index("URN", drop=False)
     for urn in exceptions:
         row = by_urn.loc[urn]
         pdf.running_title = f"{row['School']} (URN {urn})"
         pdf.add_page()
+        if moved is not None and moved.schools.get(urn):
+            _since_lines(pdf, f"Since our last meeting ({moved.meeting:%d/%m/%Y})",
+                         moved.schools[urn], 8.5)
         pack._school_front(pdf, row, targets[targets["URN"] == urn],
                            sustain[sustain["URN"] == urn])
     _others(pdf, summary, exceptions)

@@ -135,7 +135,8 @@ def figure_table(fig: go.Figure, measure: str | None = None, row_label: str = "R
 
 def _support_column(fig: go.Figure, order: list[str], columns: dict) -> None:
     """Shaded support periods (rectangles over category positions) as the leaders' names and
-    dates: the words the chart shows only on hover ('A. Khan (NLE): 05/09/2024 to now')."""
+    dates: the words the chart shows only on hover ('A. Khan (national leader of education):
+    05/09/2024 to now')."""
     labels = [_plain(a.hovertext).replace("<br>", "; ") if a.hovertext else _plain(a.text)[2:]
               for a in fig.layout.annotations or () if str(a.text or "").startswith("▼ Support")]
     rects = [s for s in fig.layout.shapes or () if s.type == "rect" and s.xref == "x"]

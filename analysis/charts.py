@@ -21,6 +21,7 @@ from plotly.subplots import make_subplots
 
 from analysis import disclosure, formats, style
 from analysis.periods import format_period, period_index, period_of_date, try_parse_period
+from analysis.plain_words import leader_with_role, role_words
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
 from analysis.text import literal_plotly, plotly_frame
 
@@ -515,9 +516,8 @@ def _support_bands(
         lo, hi = max(lo, first), min(hi, last)
         if lo > hi:
             continue  # outside the chart's span
-        leader = _get(dep, "leader_name", "Leader")
-        role = _get(dep, "leader_role")
-        name = f"{leader} ({role})" if role else str(leader)
+        # The role spelled out (issue 13): 'Helen Marsh (national leader of education)'.
+        name = leader_with_role(_get(dep, "leader_name", "Leader"), _get(dep, "leader_role"))
         until = end.strftime(style.DATE_FORMAT) if end else "now"
         details.setdefault(name, f"{name}: {start.strftime(style.DATE_FORMAT)} to {until}")
         for index in range(lo, hi + 1):
@@ -866,10 +866,8 @@ def status_strip(progress_counts: pd.DataFrame) -> go.Figure:
 
 
 def _deployment_label(dep: Mapping) -> str:
-    """'A. Khan (NLE), D001' for a deployment row."""
-    leader = _get(dep, "leader_name", "Leader")
-    role = _get(dep, "leader_role")
-    name = f"{leader} ({role})" if role else str(leader)
+    """'A. Khan (national leader of education), D001' for a deployment row."""
+    name = leader_with_role(_get(dep, "leader_name", "Leader"), _get(dep, "leader_role"))
     return f"{name}, {_get(dep, 'deployment_id', '')}"
 
 
@@ -936,8 +934,14 @@ def days_chart(deployment_summary: pd.DataFrame) -> go.Figure:
     _layout(fig, title, "Creep: days spent outside the deployment's agreed focus areas",
             height=240 + 70 * len(labels))
     widest = max(committed + delivered + [1.0])
-    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 300, "b": 120},
+    fig.update_layout(barmode="group", bargap=0.3, margin={"l": 250, "b": 120},
                       uniformtext={"minsize": 14, "mode": "show"})
+    # The role spelled out makes a label long: name and deployment on one line, the role under
+    # it, so the bars keep their room (on a phone too). The categories stay one line of words.
+    fig.update_yaxes(tickvals=labels, ticktext=[
+        f"{_get(r, 'leader_name', 'Leader')}, {_get(r, 'deployment_id', '')}"
+        + (f"<br>{role_words(_get(r, 'leader_role'))}" if role_words(_get(r, "leader_role"))
+           else "") for _, r in table.iterrows()])
     # Room to the right of the longest bar for its words.
     fig.update_xaxes(title={"text": "Days"}, gridcolor=style.GRID_COLOUR,
                      range=[0, widest * 1.6], tickfont={"size": style.SMALL_FONT_SIZE})

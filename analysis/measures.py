@@ -145,8 +145,15 @@ def _pupil_counts(o: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
         counts["pct_sum"] = np.where(np.isnan(pct), 0.0, pct)
         pupil_attendance = np.where(has_sessions, 100 * attended / np.where(has_sessions, possible, 1), pct)
         counts["has_attendance"] = ~np.isnan(pupil_attendance)
-        counts["persistently_absent"] = pupil_attendance < 90
-        counts["severely_absent"] = pupil_attendance <= 50
+        # DfE's definitions (Pupil absence in schools in England, explore-education-statistics
+        # .service.gov.uk): persistently absent = missing 10% or more of possible sessions,
+        # severely absent = missing 50% or more. From sessions the test is exact in whole
+        # numbers (missed x 10 >= possible), so 171 of 190 attended (exactly 90%) counts.
+        missed = np.where(has_sessions, possible - attended, np.nan)
+        sessions_pa = has_sessions & (missed * 10 >= possible)
+        sessions_sa = has_sessions & (missed * 2 >= possible)
+        counts["persistently_absent"] = np.where(has_sessions, sessions_pa, pct <= 90)
+        counts["severely_absent"] = np.where(has_sessions, sessions_sa, pct <= 50)
 
         suspensions = _number(o, "suspensions")
         counts["has_suspensions"] = ~np.isnan(suspensions)

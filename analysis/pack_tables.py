@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis import disclosure, formats, governed, narrative, portfolio
 from analysis.agreed_plan import plan_history, target_sentences
+from analysis.plain_words import role_words
 from analysis.progress import judge_progress
 from analysis.schema import Settings, measure_label
 from analysis.style import STATUS_ORDER
@@ -197,7 +198,8 @@ def _deployments_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
         rows.append({
             "URN": d["client_urn"], "School": names.get(d["client_urn"], d["client_urn"]),
             "Deployment": d["deployment_id"], "Leader": d["leader_name"],
-            "Role": d["leader_role"], "Home school": names.get(d.get("home_urn"), d.get("home_urn")),
+            "Role": role_words(d["leader_role"]),
+            "Home school": names.get(d.get("home_urn"), d.get("home_urn")),
             "Focus": d["focus_areas"], "Start": _date(d["start_date"]), "End": _date(d["end_date"]),
             "Days committed": _number(d["days_committed"]),
             "Days delivered": _number(d["days_delivered"]),

@@ -111,7 +111,7 @@ def pack_since(pdf, since: tuple | None) -> bool:
     pdf.heading(f"Since our last meeting ({meeting:%d/%m/%Y})", 15)
     for i, line in enumerate(lines):
         pdf.set_font(FONT, "B" if i == 0 else "", 10 if i == 0 else 9.5)
-        pdf.multi_cell(0, 5, shorten(("" if i == 0 else "• ") + line, 400),
+        pdf.multi_cell(0, 5, shorten(("" if i == 0 else "• ") + line, 400), align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.8)
     return True

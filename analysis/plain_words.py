@@ -38,12 +38,13 @@ GLOSSARY: list[tuple[str, str]] = [
                        "funded."),
     ("Days unused", "A deployment past its end date that delivered fewer days than committed."),
     ("Deployment creep", "Visit days spent outside the deployment's agreed focus."),
-    ("Percentage points", "The difference between two percentages: 20% to 25% is 5 points."),
+    ("pp (percentage points)", "The difference between two percentages: 20% to 25% is 5 "
+                               "percentage points (5 pp). Gaps are written in pp."),
     ("Disadvantaged gap", "A measure for pupils who are not disadvantaged minus the same "
                           "measure for disadvantaged pupils (eligible for the pupil premium); "
                           "lower is better."),
-    ("Persistent absence", "Pupils missing 10% or more of their sessions (below 90% "
-                           "attendance); lower is better."),
+    ("Persistent absence", "Pupils missing 10% or more of their sessions (90% "
+                           "attendance or below); lower is better."),
     ("Severe absence", "Pupils missing 50% or more of their sessions (at or below 50% "
                        "attendance); lower is better."),
     ("SEND", "Special educational needs and disabilities (SEN support or an education, health "
@@ -53,10 +54,15 @@ GLOSSARY: list[tuple[str, str]] = [
                     "graded exceptional, strong standard, expected standard, needs attention or "
                     "urgent improvement, and safeguarding met or not met. It has no overall "
                     "grade and is never converted into the earlier single-word judgements."),
-    ("RISE", "The DfE's regional improvement for standards and excellence teams: universal, "
-             "targeted or intervention support."),
-    ("Stuck school", "Requires improvement at the latest inspection and below good at the one "
-                     "before."),
+    ("RISE", "The DfE's regional improvement for standards and excellence teams: universal "
+             "support for every school, targeted support for a school that needs to improve, "
+             "or intervention for a school in a category of concern."),
+    ("Stuck school", "DfE's term: requires improvement at the latest inspection and below good "
+                     "at the one before; on a report card, leadership and governance graded "
+                     "needs attention after an inspection below good."),
+    ("Category of concern", "Special measures or requires significant improvement (called "
+                            "serious weaknesses before report cards), derived from a report "
+                            "card's grades: any urgent improvement or safeguarding not met."),
 ]
 
 
@@ -85,7 +91,11 @@ def better_words(measure: str) -> str:
 def with_direction(label: str, measure: str) -> str:
     """'Persistent absence' -> 'Persistent absence (lower is better)' for lower-is-better measures."""
     words = better_words(measure)
-    return f"{label} {words}" if words else label
+    if not words:
+        return label
+    if label.endswith(")"):  # one bracket, not two: 'absence (90% attendance or below; lower...)'
+        return f"{label[:-1]}; {words[1:]}"
+    return f"{label} {words}"
 
 
 def subgroup_suffix(subgroup: object) -> str:

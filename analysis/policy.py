@@ -1,13 +1,37 @@
 """Today's policy (issue 13): Ofsted report cards and their derived categories, RISE support tiers
 and "stuck" schools, and targets grouped by report-card evaluation area.
 
-Sources (docs/choices.md, "Issue 13", cites them): Ofsted's school inspection toolkit and operating
-guide for inspections from 10 November 2025 and the DfE's response to the 2025 consultations, as
-summarised by CVIS (cvis.eduhub.org.uk, "Ofsted inspections and accountability: what's changed"):
-a school requires significant improvement when any evaluation area is graded urgent improvement or
-safeguarding is not met; it is placed in special measures when, in addition, leadership and
-governance is graded urgent improvement. "Stuck" schools: requires improvement at the most recent
-inspection and below good at the one before.
+Sources, checked in issue 13 (finish); docs/choices.md "Issue 13 (finish)" lists them too:
+- Ofsted, "School inspection operating guide for inspectors: for use from November 2025"
+  (published 9 September 2025), https://www.gov.uk/government/publications/school-inspection-
+  toolkit-operating-guide-and-information : report cards for inspections from 10 November 2025.
+- The five-point scale (exceptional, strong standard, expected standard, needs attention, urgent
+  improvement), the six evaluation areas plus early years / sixth form where a school has them,
+  and safeguarding met / not met: ACERT, "Ofsted report cards" (https://acert.org.uk) and
+  Safeguarding Network, "Ofsted's new Inspection Framework and Report Cards" (10 September 2025,
+  https://safeguarding.network/blog/xx), both summarising the toolkit.
+- Derived categories: CVIS, "Ofsted inspections and accountability: what's changed"
+  (https://cvis.eduhub.org.uk/need-to-know/ofsted-inspections-and-accountability-whats-changed):
+  a school requires significant improvement when any area is graded urgent improvement or
+  safeguarding is not met; it is in special measures when, in addition, leadership and governance
+  is graded urgent improvement. Schools Week, "New accountability regime: RISE, 'stuck' schools
+  and profiles explained" (3 February 2025): the categories of concern are special measures and
+  requires significant improvement, the latter the category Ofsted called serious weaknesses.
+  The primary text of the operating guide's section on categories could not be read here; leadership
+  urgent improvement with safeguarding not met (and no other urgent grade) is read as special
+  measures, our reading of "in addition".
+- Stuck schools: DfE, "Schools eligible for RISE intervention" (explore-education-statistics
+  .service.gov.uk/find-statistics/schools-eligible-for-rise-intervention), as quoted by
+  John Howson (johnohowson.com): requires improvement (or equivalent) at the most recent inspection
+  and below good at the one before; after report cards, "a 'needs attention' grade for leadership
+  and governance, which were graded below good, or equivalent, at their previous Ofsted
+  inspection". Tes, "How the DfE plans to intervene in schools" (February 2025), the same first part.
+- RISE tiers: Schools Week via universitytrends.co.uk, "'Unintelligible': leaders on new RISE
+  improvement teams": three tiers, universal help, targeted support and intervention; DfE design
+  history, "Background to Regional Improvement for Standards and Excellence (RISE)"
+  (design-histories.education.gov.uk): universal support for all schools, targeted support funded
+  by DfE grants for schools that need to improve, structural support; CVIS (above): structural
+  intervention remains the default for special measures.
 """
 
 from __future__ import annotations
@@ -30,9 +54,16 @@ BELOW_GOOD = {"Requires improvement", "Inadequate", "Serious weaknesses", "Speci
 RISE_TIERS = ["Universal", "Targeted", "Intervention"]
 RISE_WORDS = {
     "Universal": "universal support (open to every school)",
-    "Targeted": "targeted support from a RISE team",
-    "Intervention": "intervention: a RISE team works with the school and its responsible body",
+    "Targeted": "targeted support from a RISE team (funded support for a school that needs to "
+                "improve, such as a stuck school)",
+    "Intervention": "intervention (for a school in a category of concern: a RISE team works with "
+                    "the school and its responsible body, and structural change such as a new "
+                    "trust is the default for special measures)",
 }
+# Ofsted's former name for the requires-significant-improvement category, said beside it so a
+# reader who knows the old word recognises the category.
+FORMER_NAME = {SIGNIFICANT_IMPROVEMENT: "serious weaknesses"}
+NEEDS_ATTENTION = "Needs attention"
 
 
 def _is_report_card(area: pd.Series) -> pd.Series:
@@ -87,7 +118,10 @@ def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
                                f"{str(j).lower()}" for a, j in
                                zip(card["area"], card["judgement"], strict=True))
             category = report_card_category(card) or ""
-            derived = (f" Derived category: {category.lower()}." if category else
+            former = FORMER_NAME.get(category)
+            derived = (f" Derived category: {category.lower()}"
+                       + (f" (the category Ofsted called {former} before report cards)"
+                          if former else "") + "." if category else
                        " No category of concern follows from these grades.")
             rows.append({"inspection_date": when.date(), "scale": "report card",
                          "judgement": "", "grades": grades, "category": category,
@@ -95,26 +129,64 @@ def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=JOURNEY_COLUMNS)
 
 
+def _leadership_grade(grades: str) -> str:
+    """'inclusion expected standard; leadership and governance needs attention; ...' -> 'needs
+    attention' (the journey's grades in words), '' when the card has no such area."""
+    for part in grades.split("; "):
+        if part.startswith("leadership and governance "):
+            return part.removeprefix("leadership and governance ")
+    return ""
+
+
+def _requires_improvement(row: pd.Series) -> bool:
+    """The latest inspection counts as 'requires improvement or equivalent' (DfE's stuck rule): the
+    single-word judgement, or a report card with leadership and governance graded needs attention
+    and no category of concern (a category is intervention in its own right)."""
+    if row["scale"] == "single-word judgement":
+        return row["judgement"] == "Requires improvement"
+    return (_leadership_grade(row["grades"]) == NEEDS_ATTENTION.lower()
+            and not row["category"])
+
+
+def _below_good(row: pd.Series) -> bool:
+    """The inspection before counts as 'below good, or equivalent': a single-word judgement below
+    good, or a report card with leadership and governance graded needs attention or urgent
+    improvement, or a category of concern (our reading of 'equivalent')."""
+    if row["scale"] == "single-word judgement":
+        return row["judgement"] in BELOW_GOOD
+    return bool(row["category"]) or _leadership_grade(row["grades"]) in (
+        NEEDS_ATTENTION.lower(), URGENT.lower())
+
+
 def is_stuck(inspections: pd.DataFrame) -> bool:
-    """Requires improvement at the latest inspection and below good at the one before (the
-    single-word scale; a report card has no requires-improvement grade, so it ends the run)."""
+    """DfE's stuck schools: requires improvement (or, on a report card, leadership and governance
+    graded needs attention) at the latest inspection, and below good (or equivalent) at the one
+    before. Never converts a report card into a single-word judgement: it applies DfE's own rule
+    for each scale."""
     journey = inspection_journey_table(inspections)
     if len(journey) < 2:
         return False
-    latest, before = journey.iloc[-1], journey.iloc[-2]
-    return (latest["scale"] == "single-word judgement"
-            and latest["judgement"] == "Requires improvement"
-            and before["scale"] == "single-word judgement" and before["judgement"] in BELOW_GOOD)
+    return _requires_improvement(journey.iloc[-1]) and _below_good(journey.iloc[-2])
+
+
+def _in_words(row: pd.Series) -> str:
+    if row["scale"] == "single-word judgement":
+        return row["judgement"].lower()
+    if row["category"]:
+        return f"a report card with the derived category {row['category'].lower()}"
+    return (f"a report card with leadership and governance graded "
+            f"{_leadership_grade(row['grades'])}")
 
 
 def stuck_sentence(inspections: pd.DataFrame) -> str:
-    """'Stuck: requires improvement on 06/11/2024 and serious weaknesses before that.' or ''."""
+    """'⚑ Stuck school: requires improvement at the latest inspection (06/11/2024) and serious
+    weaknesses at the one before (18/01/2023).' or ''."""
     if not is_stuck(inspections):
         return ""
     journey = inspection_journey_table(inspections)
     latest, before = journey.iloc[-1], journey.iloc[-2]
-    return (f"⚑ Stuck school: requires improvement at the latest inspection "
-            f"({latest['inspection_date']:%d/%m/%Y}) and {before['judgement'].lower()} at the "
+    return (f"⚑ Stuck school: {_in_words(latest)} at the latest inspection "
+            f"({latest['inspection_date']:%d/%m/%Y}) and {_in_words(before)} at the "
             f"one before ({before['inspection_date']:%d/%m/%Y}).")
 
 
@@ -154,3 +226,21 @@ def group_by_area(progress: pd.DataFrame, targets: pd.DataFrame) -> list[tuple[s
     if not rest.empty:
         groups.append(("Not linked to an evaluation area", rest))
     return groups
+
+
+def overview_lines(table: pd.DataFrame) -> list[str]:
+    """portfolio.school_overview -> the Overview's sentences above its table: the stuck schools
+    and each school's RISE tier ('⚑ Stuck: Saltmarsh High School.', 'RISE support: Saltmarsh
+    High School targeted (from 25/11/2024); ...'); [] when there is neither."""
+    lines = []
+    if "stuck" in table and table["stuck"].any():
+        names = list(table.loc[table["stuck"].astype(bool), "school_name"])
+        lines.append(f"⚑ Stuck school{'s' if len(names) != 1 else ''} (requires improvement "
+                     "and below good before, DfE's RISE term): " + ", ".join(names) + ".")
+    if "rise" in table:
+        tiers = [(n, r) for n, r in zip(table["school_name"], table["rise"], strict=True)
+                 if isinstance(r, str) and r.strip()]
+        if tiers:
+            lines.append("RISE support: " + "; ".join(
+                f"{n}, {r[0].lower()}{r[1:]}" for n, r in tiers) + ".")
+    return lines

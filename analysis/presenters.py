@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import access, disclosure, formats, national, style
+from analysis.plain_words import subgroup_suffix, with_direction
 from analysis.schema import STATUS_ORDER, measure_label
 
 STATUS_LEGEND = (
@@ -106,7 +107,9 @@ def moved_table(moved: pd.DataFrame, names: dict[str, str], small: int) -> pd.Da
     """The targets an import moved (portfolio.compare_progress): status before and after."""
     return pd.DataFrame({
         "School": moved["client_urn"].map(lambda u: names.get(u, u)),
-        "Target": moved["measure"].map(measure_label) + " (" + moved["subgroup"] + ")",
+        # Never '(All)' after a measure; 'lower is better' beside such measures (plain_words).
+        "Target": [with_direction(measure_label(m) + subgroup_suffix(g), m)
+                   for m, g in zip(moved["measure"], moved["subgroup"], strict=True)],
         "Was": moved["status_before"].fillna("new target").map(
             lambda s: status_badge(s) if s != "new target" else s),
         "Now": moved["status_after"].map(status_badge),

@@ -78,7 +78,7 @@ _BASE_MEASURES: dict[str, Measure] = {
     "eng_maths_4plus": Measure("English and maths grade 4 or above", +1, "%"),
     "eng_maths_5plus": Measure("English and maths grade 5 or above", +1, "%"),
     "attendance": Measure("Attendance", +1, "%"),
-    "persistent_absence": Measure("Persistent absence (below 90% attendance)", -1, "%"),
+    "persistent_absence": Measure("Persistent absence (90% attendance or below)", -1, "%"),
     "severe_absence": Measure("Severe absence (50% attendance or below)", -1, "%"),
     "suspension_rate": Measure("Pupils with at least one suspension", -1, "%"),
 }

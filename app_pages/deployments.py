@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis import charts, formats, presenters, register
 from analysis import deployments as deployments_mod
+from analysis.plain_words import leader_with_role, role_words
 from analysis.text import lit
 from app_pages import accessible, loads, widgets
 
@@ -62,6 +63,7 @@ with register_tab:
     left, mid, right = st.columns([2, 2, 1])
     text = left.text_input("Search leader, school or focus", key="register_search")
     roles = mid.multiselect("Leader role", sorted(summary["leader_role"].dropna().unique()),
+                            format_func=lambda r: role_words(r).capitalize(),
                             key="register_roles")
     flagged_only = right.checkbox("Creep flagged only", key="register_flagged")
     qa_only = right.checkbox("Awaiting QA only", key="register_qa")
@@ -108,7 +110,7 @@ with creep_tab:
     for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
-            f"**{lit(flag)}{lit(row['leader_name'])} ({lit(row['leader_role'])}) at "
+            f"**{lit(flag)}{lit(leader_with_role(row['leader_name'], row['leader_role']))} at "
             f"{lit(names.get(row['client_urn'], row['client_urn']))}**: "
             f"{row['creep_share']:.0%} of {lit(formats.format_days(row['days_delivered']))} off "
             f"focus (agreed focus: {lit(row['focus_areas'])})"

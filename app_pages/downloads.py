@@ -72,7 +72,8 @@ def backup_bytes():
     return backup
 
 
-def pack_downloads(urn: str | None = None, since: tuple | None = None) -> None:
+def pack_downloads(urn: str | None = None, since: tuple | None = None,
+                   board_meeting=None) -> None:
     """The governors' pack (one school, or trust-wide for the board) and the tables behind it."""
     if urn is None and not current_scope().trust_wide:
         return  # the trust pack is a trust-wide view: trust leader and administrator only
@@ -88,8 +89,13 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None) -> None:
         if urn:
             return pack.build_school_pack(data, now, urn, progress=progress_now,
                                           deployment_summary=summary_now, since=since)
+        board_since = None
+        if board_meeting is not None:  # what governors could see then, built when clicked
+            from analysis.since import then_dataset
+
+            board_since = (board_meeting, then_dataset(get_store(), data, board_meeting))
         return board_pack.build_board_pack(data, now, progress=progress_now,
-                                           deployment_summary=summary_now)
+                                           deployment_summary=summary_now, since=board_since)
 
     def packs_zip() -> bytes:
         audit("download", board_pack.ZIP_NAME, urn, who=who)
@@ -107,7 +113,8 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None) -> None:
                                                 deployment_summary=summary_now).encode("utf-8")
 
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
-    cols = st.columns(4)
+    # Two rows of two: four buttons in one row clipped their labels at 1400 px (issue 13).
+    cols = [*st.columns(2), *st.columns(2)]
     cols[0].download_button(
         "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",

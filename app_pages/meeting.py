@@ -54,3 +54,18 @@ def since_panel(urn: str) -> tuple[dt.date, list[str]]:
         for line in lines[1:]:
             st.markdown(f"- {lit(line)}")
     return meeting, lines
+
+
+def board_meeting() -> dt.date | None:
+    """The Overview's choice for the board's pack: open it with what moved since a meeting date
+    (a trust summary and each exception school's sentences), or not; None when not."""
+    data = loads.dataset()
+    left, right = st.columns([2, 1])
+    on = left.toggle("Add what moved since our last meeting", key="board_since_on",
+                     help="The board's pack then opens with a page on what moved across the "
+                          "trust since the date, and each exception school's page with what "
+                          "moved there.")
+    if not on:
+        return None
+    return right.date_input("Since our last meeting on", value=_default_meeting(data.measures),
+                            format="DD/MM/YYYY", key="board_since_date")

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from analysis import charts, portfolio, presenters
+from analysis import charts, policy, portfolio, presenters
 from analysis.formats import format_money
 from analysis.periods import academic_year
+from analysis.plain_words import role_words
 from analysis.schema import STATUS_ORDER
 from analysis.text import lit
-from app_pages import accessible, downloads, loads, widgets
+from app_pages import accessible, downloads, loads, meeting, widgets
 
 st.title("Impact across our client schools")
 data = loads.dataset()
@@ -26,7 +27,8 @@ year = left.selectbox("Academic year", ["All years", *years])
 phases = mid.multiselect("Phase", sorted(data.schools["phase"].dropna().unique()))
 authorities = right.multiselect("Local authority",
                                 sorted(data.schools["local_authority"].dropna().unique()))
-roles = far.multiselect("Leader role", leader_roles)
+roles = far.multiselect("Leader role", leader_roles,
+                        format_func=lambda r: role_words(r).capitalize())
 
 schools, progress, summary = portfolio.filter_portfolio(
     data.schools, data.deployments, progress, summary,
@@ -51,28 +53,36 @@ spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 bottom[2].metric("Spend", f"{format_money(spend)} of {format_money(funding)}",
                  f"{spend / funding:.0%} of the funding" if funding else None, delta_color="off")
 
-downloads.pack_downloads()
+if loads.current_scope().trust_wide:  # the board's pack is a trust-wide view
+    downloads.pack_downloads(board_meeting=meeting.board_meeting())
 st.caption(presenters.STATUS_LEGEND)
 strip = charts.status_strip(table)
 st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
 accessible.chart_figures(strip, row_label="School")
 
 st.header("Every client school")
+for line in policy.overview_lines(table):  # RISE tiers and stuck schools, not only off-screen
+    st.markdown(lit(line))
 st.caption("Select a row to open that school's page, or choose a school under the table and "
            "follow its link (Enter).")
+shown = portfolio.overview_display(table)
+# Phase after spend, so names, statuses, days and spend fit on screen at 1400 px (issue 13).
+columns = [c for c in shown.columns if c != "Phase"]
+columns.insert(columns.index("Spend to date") + 1, "Phase")
 chosen = widgets.table(
-    portfolio.overview_display(table),
+    shown[columns],
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key="overview_table",
     column_config={
-        "School": st.column_config.TextColumn("School", width="medium"),
+        "School": st.column_config.TextColumn("School", width=235),
         "Phase": st.column_config.TextColumn("Phase", width=80),
         # Narrow status counts, so days and spend sit on screen beside them.
-        **{s: st.column_config.NumberColumn(s, width=62) for s in STATUS_ORDER},
-        "Days used": st.column_config.TextColumn("Days used", width=115),
+        **{s: st.column_config.NumberColumn(s, width=84 if s == "No data yet" else 60)
+           for s in STATUS_ORDER},
+        "Days used": st.column_config.TextColumn("Days used", width=120),
         "Spend to date": st.column_config.TextColumn("Spend to date", width=150),
         "Running": st.column_config.NumberColumn(
             "Running", help=f"Deployments running at {as_of_words}"),

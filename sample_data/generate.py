@@ -1009,6 +1009,23 @@ def _write_mis_export(path: Path, outcomes: pd.DataFrame) -> None:
         sheet.write(1, 0, "Produced 01/04/2025 by the school MIS")
 
 
+# A correction sent after a governors' meeting (issue 13): Kingfisher re-moderated ten pupils'
+# Spring 2 reading from WTS to EXS. Imported on a later day than the meeting, the School page's
+# and packs' "since our last meeting" says the figure changed and what it was at the meeting.
+CORRECTION = ("990201", "2024/25 Spring 2", 10)
+CORRECTION_FILE = Path("after_the_meeting") / "outcomes_kingfisher_2024-25_spring2_corrected.csv"
+
+
+def corrected_outcomes(sample: Sample) -> pd.DataFrame:
+    """Kingfisher's Spring 2 pupil rows with ten WTS readings re-moderated to EXS."""
+    urn, period, n = CORRECTION
+    outcomes = sample.main["outcomes"]
+    rows = outcomes[(outcomes["urn"] == urn) & (outcomes["period"] == period)].copy()
+    wts = rows.index[rows["reading"] == "WTS"][:n]
+    rows.loc[wts, "reading"] = "EXS"
+    return rows.reset_index(drop=True)
+
+
 def write_all(seed: int = SEED, root: Path = HERE) -> Sample:
     """Write every output under root (sample_data/ by default) and return the sample."""
     sample = build_sample(seed)
@@ -1020,6 +1037,7 @@ def write_all(seed: int = SEED, root: Path = HERE) -> Sample:
     write_csv(root / "next_term" / "visits_2024-25_summer.csv", nxt["visits"],
               headers=["Deployment ID", "Visit date", "Days", "Focus area", "Progress",
                        "Summary", "Next steps", "QA status"])
+    write_csv(root / CORRECTION_FILE, corrected_outcomes(sample))
     write_templates(root / "templates")
     write_broken(root / "broken", sample)
     return sample

@@ -51,7 +51,8 @@ def test_target_table_has_each_period_the_plan_band_actuals_and_target(
     assert table.loc["2024/25 Spring 1", "Actual"] == "fewer than 5 pupils"
     assert str(HIDDEN_VALUE) not in cells(table) and "38%" not in cells(table)
     # Support (shaded) and visits per half term, as the chart draws them.
-    assert table.loc["2024/25 Autumn 1", "Support"] == "A. Khan (NLE): 05/09/2024 to now"
+    assert table.loc["2024/25 Autumn 1", "Support"] == (
+        "A. Khan (national leader of education): 05/09/2024 to now")
     assert table.loc[BASELINE, "Support"] == ""  # before the deployment started
     assert table.loc["2024/25 Autumn 1", "Leader visits per half term"] == "2"
 

@@ -184,7 +184,7 @@ def test_target_chart_shades_support_and_counts_visits_by_half_term(
     assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
     assert shape.name == "Support (shaded)"
     (label,) = [a for a in fig.layout.annotations if "Support" in a.text]
-    assert label.text == "▼ Support: A. Khan (NLE)"
+    assert label.text == "▼ Support: A. Khan (national leader of education)"
     # Above the plot area (paper y 1, anchored at its bottom): never over a value.
     assert (label.yref, label.y, label.yanchor) == ("paper", 1, "bottom")
 
@@ -219,8 +219,8 @@ def test_a_team_of_overlapping_deployments_gets_one_band_and_one_label(
     assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
     labels = [a for a in fig.layout.annotations if "Support" in a.text]
     assert [a.text for a in labels] == ["▼ Support: 4 leaders"]
-    assert "B. Lee (SLE): 05/09/2024 to 10/02/2025" in labels[0].hovertext
-    assert "D. Shaw (Deputy head): 06/01/2025 to now" in labels[0].hovertext
+    assert "B. Lee (specialist leader of education): 05/09/2024 to 10/02/2025" in labels[0].hovertext
+    assert "D. Shaw (deputy headteacher): 06/01/2025 to now" in labels[0].hovertext
 
 
 def test_target_chart_never_shows_a_small_cohort_figure(
@@ -421,7 +421,8 @@ def test_days_chart_shows_committed_delivered_and_flagged_creep():
 
     fig = charts.days_chart(summary)
 
-    labels = ["A. Khan (NLE), D1", "B. Lee (SLE), D2"]
+    labels = ["A. Khan (national leader of education), D1",
+              "B. Lee (specialist leader of education), D2"]
     assert list(trace(fig, "Days committed").x) == [26.0, 10.0]
     on_focus = trace(fig, "Days on the agreed focus")
     assert list(on_focus.y) == labels and list(on_focus.x) == [13.5, 10.0]

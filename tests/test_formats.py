@@ -63,6 +63,9 @@ def test_moved_table_and_dates_use_the_one_format():
     })
     table = presenters.moved_table(moved, {"1": "Oak"}, small=5)
     assert table["Latest figure"].tolist() == ["0 pp in 2024/25 Spring 2"]
+    # Issue 13: no '(All)' after a measure, and a gap says lower is better.
+    assert table["Target"].iloc[0].endswith("(lower is better)")
+    assert "(All)" not in table["Target"].iloc[0]
     assert formats.format_date(dt.date(2024, 10, 7)) == "07/10/2024"
     assert formats.format_date(None) == "–"
     assert style.DATE_FORMAT == formats.DATE_FORMAT == "%d/%m/%Y"

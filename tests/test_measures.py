@@ -124,11 +124,12 @@ def test_grade_measures_for_a_secondary_school(four_secondary_pupils):
     assert cohort == 3 and value == pytest.approx(200 / 3)
     value, cohort = figure(m, "eng_maths_5plus", **where)  # only S3
     assert cohort == 3 and value == pytest.approx(100 / 3)
-    # Percentages only: their mean; exactly 90% is not persistent absence.
+    # Percentages only: their mean; exactly 90% attendance (10% missed) is persistent absence,
+    # as DfE defines it (missing 10% or more of possible sessions).
     value, cohort = figure(m, "attendance", **where)
     assert cohort == 3 and value == pytest.approx(265 / 3)
     value, cohort = figure(m, "persistent_absence", **where)
-    assert cohort == 3 and value == pytest.approx(100 / 3)
+    assert cohort == 3 and value == pytest.approx(200 / 3)
 
 
 def test_a_measure_appears_only_where_pupils_count_towards_it(four_primary_pupils,
@@ -222,3 +223,14 @@ def test_combine_with_only_uploaded_figures_keeps_a_missing_cohort_missing():
     assert combined["value"].tolist() == [94.1]
     assert combined["cohort"].isna().all()
     assert math.isclose(combined["value"].iloc[0], 94.1)
+
+
+def test_persistent_and_severe_absence_count_exactly_ten_and_fifty_percent_missed():
+    """DfE: persistent absence is missing 10% or more of possible sessions, severe 50% or more;
+    171 of 190 sessions attended is exactly 90% and counts, 172 does not."""
+    rows = [{"urn": PRIMARY, "period": AUTUMN, "pupil_id": pid, "disadvantaged": False,
+             "send": "N", "sessions_possible": 190, "sessions_attended": attended}
+            for pid, attended in [("A", 171), ("B", 172), ("C", 95), ("D", 96)]]
+    m = compute_measures(pupils(rows))
+    assert figure(m, "persistent_absence") == (75.0, 4)  # A, C, D
+    assert figure(m, "severe_absence") == (25.0, 4)  # C missed exactly half

@@ -84,12 +84,12 @@ def test_describe_target_lower_is_better():
     row = progress_row(measure="persistent_absence", baseline_value=20.0, target_value=10.0,
                        latest_value=14.0, expected_value=15.0, status="On track")
     assert describe_target(row) == (
-        "Persistent absence (below 90% attendance) fell from 20% to 14% since 2023/24 Summer 2; "
+        "Persistent absence (90% attendance or below) fell from 20% to 14% since 2023/24 Summer 2; "
         "no more than 15% was expected by now, so this target is on track."
     )
     achieved = dict(row, latest_value=9.0, status="Achieved")
     assert describe_target(achieved) == (
-        "Persistent absence (below 90% attendance) fell from 20% to 9% since 2023/24 Summer 2; "
+        "Persistent absence (90% attendance or below) fell from 20% to 9% since 2023/24 Summer 2; "
         "the target was 10% or lower by 2024/25 Summer 2, so this target has been achieved."
     )
 

@@ -58,7 +58,8 @@ def test_journey_puts_report_cards_beside_single_word_judgements(sample):
         "11/02/2026: report card: inclusion expected standard; curriculum and teaching needs "
         "attention; achievement urgent improvement;")
     assert journey["sentence"].iloc[1].endswith(
-        "safeguarding met. Derived category: requires significant improvement.")
+        "safeguarding met. Derived category: requires significant improvement (the category "
+        "Ofsted called serious weaknesses before report cards).")
 
 
 def test_stuck_and_rise_in_the_sample(sample):
@@ -71,7 +72,8 @@ def test_stuck_and_rise_in_the_sample(sample):
     assert not policy.is_stuck(kingfisher)  # special measures, RI, then good
     school = sample.schools.set_index("urn").loc["990207"]
     assert policy.rise_words(school, dt.date(2025, 3, 31)) == (
-        "RISE: targeted support from a RISE team since 25/11/2024.")
+        "RISE: targeted support from a RISE team (funded support for a school that needs to "
+        "improve, such as a stuck school) since 25/11/2024.")
     table = portfolio.school_overview(sample.schools, pd.DataFrame(columns=[
         "client_urn", "status", "target_id"]), pd.DataFrame(columns=[
             "deployment_id", "client_urn", "start_date", "end_date", "days_committed",
@@ -79,6 +81,51 @@ def test_stuck_and_rise_in_the_sample(sample):
         sample.inspections, today=dt.date(2025, 3, 31)).set_index("urn")
     assert table.loc["990207", "rise"] == "Targeted (from 25/11/2024)"
     assert bool(table.loc["990207", "stuck"]) and not table.drop(index="990207")["stuck"].any()
+    # The Overview says both above its table (the columns sit to the right of days and spend).
+    assert policy.overview_lines(table.reset_index()) == [
+        "⚑ Stuck school (requires improvement and below good before, DfE's RISE term): "
+        "Saltmarsh High School.",
+        "RISE support: Hollowmere Academy, universal (from 02/09/2024); Saltmarsh High School, "
+        "targeted (from 25/11/2024)."]
+
+
+def journey(*inspections) -> pd.DataFrame:
+    """(date, single-word judgement or a card()) -> inspection rows."""
+    rows = []
+    for when, outcome in inspections:
+        if isinstance(outcome, str):
+            rows.append({"urn": "1", "inspection_date": when, "area": "Overall",
+                         "judgement": outcome})
+        else:
+            rows += [{"urn": "1", "inspection_date": when, "area": a, "judgement": j}
+                     for a, j in zip(outcome["area"], outcome["judgement"], strict=True)]
+    return pd.DataFrame(rows)
+
+
+def test_stuck_after_report_cards_follows_dfes_updated_rule():
+    """DfE: after report cards a stuck school has leadership and governance graded needs attention,
+    having been below good (or equivalent) at the inspection before."""
+    before = (dt.date(2022, 3, 9), "Requires improvement")
+    needs = card(leadership_and_governance="Needs attention")
+    stuck = journey(before, (dt.date(2026, 1, 14), needs))
+    assert policy.is_stuck(stuck)
+    assert policy.stuck_sentence(stuck) == (
+        "⚑ Stuck school: a report card with leadership and governance graded needs attention at "
+        "the latest inspection (14/01/2026) and requires improvement at the one before "
+        "(09/03/2022).")
+    # Leadership expected standard on the card: not stuck, whatever came before.
+    assert not policy.is_stuck(journey(before, (dt.date(2026, 1, 14), card())))
+    # Good before: not stuck.
+    assert not policy.is_stuck(journey((dt.date(2022, 3, 9), "Good"),
+                                       (dt.date(2026, 1, 14), needs)))
+    # A category of concern on the latest card is intervention, not "stuck".
+    assert not policy.is_stuck(journey(before, (dt.date(2026, 1, 14), card(
+        leadership_and_governance="Needs attention", achievement="Urgent improvement"))))
+    # Two report cards: leadership needing attention on both is stuck (the earlier one is
+    # "below good, or equivalent" by our reading).
+    assert policy.is_stuck(journey((dt.date(2025, 12, 1), needs), (dt.date(2027, 12, 1), needs)))
+    assert not policy.is_stuck(journey((dt.date(2025, 12, 1), card()),
+                                       (dt.date(2027, 12, 1), needs)))
 
 
 def test_targets_group_by_evaluation_area(sample):
@@ -96,15 +143,21 @@ def test_severe_absence_from_pupil_rows_with_its_national_figure(sample):
                              & (sample.measures["subgroup"] == "All")]
     kingfisher = severe[(severe["urn"] == "990201") & (severe["period"] == "2024/25 Spring 2")]
     assert kingfisher["value"].round(2).tolist() == [0.56]  # 1 pupil of 180 at or below 50%
-    assert national_reference("severe_absence", "2024/25") == 2.2
+    # DfE's 2023/24 full-year figure (171,269 pupils, 2.3%), the latest published.
+    assert national_reference("severe_absence", "2024/25") == 2.3
 
 
 def test_national_figures_by_phase_where_published():
-    assert national_reference("persistent_absence", "2023/24", phase="Secondary") == 25.6
-    assert national_reference("persistent_absence", "2023/24", phase="All-through") == 20.0
-    series = national_series("persistent_absence", "All", "Primary")
+    # Overall absence by phase is published (primary 5.5%, secondary 8.9% in 2023/24); an
+    # all-through school gets the all-schools figure (7.1% absence).
+    assert national_reference("attendance", "2023/24", phase="Secondary") == 91.1
+    assert national_reference("attendance", "2023/24", phase="All-through") == 92.9
+    series = national_series("attendance", "All", "Primary")
     assert dict(zip(series["academic_year"], series["value"], strict=True)) == {
-        "2022/23": 16.2, "2023/24": 14.7, "2024/25": 18.0}
+        "2022/23": 94.1, "2023/24": 94.5}
+    # Persistent absence by phase could not be checked against the release, so none is held:
+    # a primary school's line is the all-schools figure.
+    assert national_reference("persistent_absence", "2023/24", phase="Primary") == 20.0
     points, source = national_points("rwm_exs", ["2023/24 Summer 2", "2024/25 Autumn 2"])
     assert points == [("2023/24 Summer 2", 61.0), ("2024/25 Autumn 2", 62.0)]
     assert source.startswith("2023/24: DfE, Key stage 2 attainment: national headlines")
@@ -125,7 +178,7 @@ def test_what_moved_since_a_meeting_in_sentences(sample):
     assert lines[0] == ("Since the meeting on 15/02/2025: 2 targets changed status, 5 new or "
                         "changed figures, 12 visits and £4,375 spent.")
     assert "Maths at the expected standard moved from on track to achieved." in lines
-    assert ("Persistent absence (below 90% attendance) (lower is better) moved from on track to "
+    assert ("Persistent absence (90% attendance or below; lower is better) moved from on track to "
             "at risk.") in lines
     assert "New figure: Reading at the expected standard was 62.8% in 2024/25 Spring 2." in lines
     assert "12 visits (10 days) since 15/02/2025: 7 green, 5 amber, 0 red visits." in lines
@@ -179,7 +232,7 @@ def test_the_sample_pack_opens_with_the_meeting_and_speaks_plainly(sample):
     assert "Maths at the expected standard moved from on track to achieved." in pages[0]
     text = " ".join(pages)
     assert "Report-card area: Achievement" in text and "Report-card area: Inclusion" in text
-    assert "Persistent absence (below 90% attendance) (lower is better)" in text
+    assert "Persistent absence (90% attendance or below; lower is better)" in text
     assert "(All)" not in text
     assert "National line (England, for reference only" in text
     assert "Key stage 2 attainment: national headlines" in text
