@@ -20,6 +20,21 @@ from analysis.store import Store
 PROBLEM_COLUMNS = ["file", "sheet", "row", "column", "message"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _streamlit_components_scanned_once():
+    """Each new AppTest scans every installed package for Streamlit components before its first
+    run (0.12-0.2 s here, paid by every page test). The packages cannot change during a test run,
+    so the scan runs once and each AppTest is handed its result (a fresh list); the app itself
+    has no such components, and a running server scans as always."""
+    from streamlit.components.v2 import manifest_scanner
+
+    found = manifest_scanner.scan_component_manifests()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      lambda max_workers=None: list(found))
+        yield
+
+
 @pytest.fixture
 def sqlite_store(tmp_path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 'impact.sqlite'}")

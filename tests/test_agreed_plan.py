@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analysis import agreed_plan, app_edits, ingest, pack
+from analysis import agreed_plan, app_edits, pack
 from analysis.schema import Settings
 from analysis.store import StoreError
 from analysis.text import shown
 from app_pages.sample import SAMPLE_WORKBOOK
-from tests import test_access_pages
+from tests import parsed_once, test_access_pages
 from tests.test_access_pages import ADMIN_EMAIL, GOVERNOR_EMAIL, open_as
 
 sample_file = test_access_pages.sample_file
@@ -26,7 +26,7 @@ CHANGE_WORDS = "Target changed on 12/03/2025 from 64% to 60% (agreed by governor
 
 @pytest.fixture
 def sample(store):
-    store.import_upload(ingest.read_paths([SAMPLE_WORKBOOK]), "sample")
+    store.import_upload(parsed_once.read_paths([SAMPLE_WORKBOOK]), "sample")
     return store
 
 

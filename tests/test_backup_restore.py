@@ -18,10 +18,10 @@ import sqlalchemy as sa
 
 from analysis import access_store
 from analysis.access import ADMINISTRATOR, GOVERNOR, Person
-from analysis.ingest import read_paths
 from analysis.schema import Settings
 from analysis.store import ALL_DATA_TABLES, Store, StoreError
 from analysis.store.backup_check import BACKUP_TABLES, ID_COLUMNS
+from tests.parsed_once import read_paths
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "riverside_trust.xlsx"

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from analysis.ingest import read_paths
 from analysis.schema import Settings
 from analysis.store import MIGRATIONS, Store, _typed
 from tests.fixtures import store_v1, store_v2
+from tests.parsed_once import read_paths
 from tests.reliability_helpers import REPO, start, wait_for_line
 
 SAMPLE = REPO / "sample_data" / "riverside_trust.xlsx"

@@ -30,10 +30,10 @@ import pytest
 import sqlalchemy as sa
 
 from analysis.exports import FORMULA_STARTS, to_csv_bytes, to_xlsx_bytes
-from analysis.ingest import read_paths
 from analysis.progress import judge_progress
 from analysis.schema import Settings
 from analysis.store import ALL_DATA_TABLES, RESTORED, Store
+from tests.parsed_once import read_paths
 from tests.reliability_helpers import (
     PERIODS,
     REPO,

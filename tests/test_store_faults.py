@@ -24,9 +24,9 @@ import sqlalchemy as sa
 import streamlit as st
 from sqlalchemy import event
 
-from analysis.ingest import read_paths
 from analysis.store import Store, StoreError
 from analysis.text import literal_markdown
+from tests.parsed_once import read_paths
 from tests.reliability_helpers import REPO, cli, start, wait_for_line
 from tests.test_pages import _use_store, open_page, texts
 

@@ -8,19 +8,19 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis import ingest
 from analysis import visit_records as vr
 from analysis.deployments import summarise_deployments
 from analysis.schema import Settings
 from analysis.store import StoreError
 from app_pages.sample import SAMPLE_WORKBOOK
+from tests import parsed_once
 
 DAY = dt.date(2025, 7, 1)
 
 
 @pytest.fixture
 def sample(store):
-    store.import_upload(ingest.read_paths([SAMPLE_WORKBOOK]), "sample")
+    store.import_upload(parsed_once.read_paths([SAMPLE_WORKBOOK]), "sample")
     return store
 
 
