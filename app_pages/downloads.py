@@ -29,6 +29,16 @@ from app_pages.loads import (
 TEMPLATES = Path(__file__).resolve().parent.parent / "sample_data" / "templates"
 
 
+def file_button(where, label: str, make, **options) -> None:
+    """A download made when pressed (make: () -> bytes), in `where` (st or a column).
+
+    The click does not rerun the page (on_click="ignore"): a rerun registers the button's file
+    under a new id and drops the old one, so a click whose rerun arrived first asked for a file
+    that was gone ("Deferred file ... not found": the flaky governor download on a busy machine).
+    """
+    where.download_button(label, make, on_click="ignore", **options)
+
+
 def audited_csv(table: pd.DataFrame):
     """The audit log as a callable CSV download (formula-safe); the export is a line in the log."""
     who = identity.who()
@@ -119,32 +129,33 @@ def pack_downloads(urn: str | None = None, since: tuple | None = None,
     stem = f"governors-pack-{urn}" if urn else "trust-pack"
     # Two rows of two: four buttons in one row clipped their labels at 1400 px (issue 13).
     cols = [*st.columns(2), *st.columns(2)]
-    cols[0].download_button(
-        "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
+    file_button(
+        cols[0], "Governors' pack (PDF)" if urn else "Trust pack for the board (PDF)", pdf,
         file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
         key=f"pack_pdf_{stem}", type="primary",
     )
-    cols[1].download_button(
-        "Tables behind the pack (XLSX)", lambda: exports.to_xlsx_bytes(tables(f"{stem}-tables.xlsx")),
+    file_button(
+        cols[1], "Tables behind the pack (XLSX)",
+        lambda: exports.to_xlsx_bytes(tables(f"{stem}-tables.xlsx")),
         file_name=f"{stem}-tables.xlsx", icon=":material/table:", key=f"pack_xlsx_{stem}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    cols[2].download_button(
-        "Targets table (CSV)",
+    file_button(
+        cols[2], "Targets table (CSV)",
         lambda: exports.to_csv_bytes(tables(f"{stem}-targets.csv")["targets"]),
         file_name=f"{stem}-targets.csv", mime="text/csv", icon=":material/download:",
         key=f"pack_csv_{stem}",
     )
     if urn:  # the same pack as a web page: screen readers, magnifiers, phones (issue 12)
-        cols[3].download_button(
-            "Governors' pack (accessible HTML)", accessible_pack, file_name=f"{stem}.html",
+        file_button(
+            cols[3], "Governors' pack (accessible HTML)", accessible_pack, file_name=f"{stem}.html",
             mime="text/html", icon=":material/accessibility:", key=f"pack_html_{stem}",
         )
     if not urn:
         clients = directory().schools
         schools = int((clients["role"].astype(str).str.lower() == "client").sum())
-        cols[3].download_button(
-            "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
+        file_button(
+            cols[3], "Full packs for every school (ZIP)", packs_zip, file_name=board_pack.ZIP_NAME,
             mime="application/zip", icon=":material/folder_zip:", key="pack_zip",
             help=f"{schools:d} governors' packs, each with its charts and tables; the board's "
                  "PDF holds the summary and the exception schools only. Takes about a second "

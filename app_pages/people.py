@@ -70,7 +70,7 @@ if log.empty:
 else:
     table = presenters.audit_table(log, loads.school_names())
     widgets.table(table, hide_index=True, width="stretch")
-    st.download_button(
-        "Audit log (CSV)", downloads.audited_csv(table), file_name="audit-log.csv",
+    downloads.file_button(
+        st, "Audit log (CSV)", downloads.audited_csv(table), file_name="audit-log.csv",
         mime="text/csv", icon=":material/download:", key="audit_csv",
     )

@@ -44,8 +44,8 @@ with st.form("settings"):
 st.header("Backup")
 st.write("Download the whole store as one file; it can be restored into an empty store with "
          "`python -m analysis restore FILE`.")
-st.download_button(
-    "Download a backup", downloads.backup_bytes(), file_name="impact-backup.zip",
+downloads.file_button(
+    st, "Download a backup", downloads.backup_bytes(), file_name="impact-backup.zip",
     mime="application/zip", key="backup",
 )
 
