@@ -182,3 +182,55 @@ def test_many_short_rows_are_left_to_the_pandas_reader(monkeypatch):
     upload = read_files([("outcomes.csv", data)])
     assert upload.frames["outcomes"]["pupil_id"].tolist() == [*(f"P{i}" for i in range(5)), "P9"]
     assert bad_rows(upload) == [7]
+
+
+def _as_pandas(data: bytes, encoding: str = "utf-8") -> list[list[str]]:
+    """pandas' C reader, as the reader before pyarrow: every cell text, short rows padded."""
+    import io
+
+    width = max(len(r) for r in __import__("csv").reader(data.decode(encoding).splitlines()))
+    frame = pd.read_csv(io.BytesIO(data), header=None, names=range(width), dtype=str,
+                        keep_default_na=False, encoding=encoding, skip_blank_lines=False)
+    return frame.values.tolist()
+
+
+def _as_readers(data: bytes) -> list[list[str]]:
+    frame = readers.read_csv("x.csv", data, _Log())
+    return frame.fillna("").values.tolist()
+
+
+@pytest.mark.parametrize("data", [
+    # every field quoted, a short row in the middle and at the end
+    b'"URN","Pupil","Mark"\r\n"100001","P1","5"\r\n"100002","P2"\r\n"100003","P3","7"\r\n'
+    b'"100004"\r\n',
+    # a title line above a quoted header, then a short row
+    b'"Results 2025"\r\n"URN","Pupil","Mark"\r\n"100001","P1","5"\r\n"100002","P2"\r\n',
+    # a UTF-8 BOM before quoted fields with a short row
+    b'\xef\xbb\xbf"URN","Pupil","Mark"\n"100001","P1","5"\n"100002"\n',
+    # ids with spaces inside the quotes and around unquoted values: kept as read here
+    b'URN,Pupil,Mark\r\n 100001 ,"  P1  ",5\r\n100002,P2\r\n',
+])
+def test_quoted_files_with_short_rows_give_the_cells_pandas_gives(data):
+    expected = _as_pandas(data.removeprefix(b"\xef\xbb\xbf"))
+    assert _as_readers(data) == expected
+
+
+def test_windows_1252_quoted_file_with_a_short_row_gives_the_cells_pandas_gives():
+    data = '"URN","School"\r\n"100001","St Thérèse £"\r\n"100002"\r\n'.encode("cp1252")
+    assert _as_readers(data) == _as_pandas(data, encoding="cp1252")
+
+
+def test_ids_are_trimmed_whole_after_reading(arrow_only):
+    rows = [OUTCOMES[0], ["  100001 ", *OUTCOMES[1][1:2], "  P1  ", *OUTCOMES[1][3:]]]
+    upload = read_files([("outcomes.csv", csv_bytes(rows))])
+    frame = upload.frames["outcomes"]
+    assert frame["urn"].tolist() == ["100001"]
+    assert frame["pupil_id"].tolist() == ["P1"]
+
+
+def test_quoted_ids_are_trimmed_whole_after_reading(arrow_only):
+    data = csv_bytes(OUTCOMES[:2]).replace(b"100001,", b'"  100001 ",', 1).replace(
+        b"P001", b'"  P1  "', 1)
+    upload = read_files([("outcomes.csv", data)])
+    assert upload.frames["outcomes"]["urn"].tolist() == ["100001"]
+    assert upload.frames["outcomes"]["pupil_id"].tolist() == ["P1"]
