@@ -76,23 +76,49 @@ def dated_by(dataset, when: dt.date):
                    inspections=inspections.reset_index(drop=True))
 
 
+def status_changes(then, now, settings, urns: set[str]):
+    """Two Datasets -> (targets judged now, the targets whose status changed since then), both
+    for the schools in `urns` only: the step the school and trust summaries share."""
+    from analysis.portfolio import compare_progress
+    from analysis.progress import judge_progress
+
+    before = judge_progress(then.targets, then.milestones, then.measures, settings)
+    after = judge_progress(now.targets, now.milestones, now.measures, settings)
+    before = before[before["client_urn"].isin(urns)]
+    after = after[after["client_urn"].isin(urns)]
+    moved = compare_progress(before, after)
+    changed = moved[moved["status_before"].astype(object).fillna("") != moved["status_after"]]
+    return after, changed
+
+
+def visits_and_spend(then, now, urns: set[str]):
+    """Two Datasets -> (visits recorded since then, spend to date now, spend to date then) for
+    the deployments at the schools in `urns`; a spend is NaN when no deployment has a cost."""
+    from analysis.deployments import summarise_deployments
+
+    deployments = now.deployments[now.deployments["client_urn"].isin(urns)]
+    ids = set(deployments["deployment_id"])
+    v_now = now.visits[now.visits["deployment_id"].isin(ids)]
+    v_then = then.visits[then.visits["deployment_id"].isin(ids)]
+    keys = ["deployment_id", "visit_date", "focus_area"]
+    fresh = v_now.merge(v_then[keys].drop_duplicates(), on=keys, how="left", indicator=True)
+    fresh = fresh[fresh["_merge"] == "left_only"]
+    spend_now = summarise_deployments(deployments, v_now)["spend_to_date"].sum(min_count=1)
+    spend_then = summarise_deployments(
+        then.deployments[then.deployments["client_urn"].isin(urns)], v_then)[
+        "spend_to_date"].sum(min_count=1)
+    return fresh, spend_now, spend_then
+
+
 def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
     """Two Datasets (then, now) -> sentences for one school: status changes, new and changed
     figures for its targets' measures, visits, spend and inspections since the meeting. Figures
     from fewer pupils than the small-cohort setting are never written."""
-    from analysis.deployments import summarise_deployments
-    from analysis.portfolio import compare_progress
-    from analysis.progress import judge_progress
-
     small = settings.small_cohort
     date = f"{meeting:%d/%m/%Y}"
     lines: list[str] = []
 
-    before = judge_progress(then.targets, then.milestones, then.measures, settings)
-    after = judge_progress(now.targets, now.milestones, now.measures, settings)
-    before, after = before[before["client_urn"] == urn], after[after["client_urn"] == urn]
-    moved = compare_progress(before, after)
-    changed = moved[moved["status_before"].astype(object).fillna("") != moved["status_after"]]
+    after, changed = status_changes(then, now, settings, {urn})
     for _, row in changed.iterrows():
         phrase = with_direction(measure_phrase(row["measure"], row["subgroup"]), row["measure"])
         if pd.isna(row["status_before"]):
@@ -129,13 +155,7 @@ def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
                              "meeting).")
 
     # Visits and spend.
-    deployments = now.deployments[now.deployments["client_urn"] == urn]
-    ids = set(deployments["deployment_id"])
-    v_now = now.visits[now.visits["deployment_id"].isin(ids)]
-    v_then = then.visits[then.visits["deployment_id"].isin(ids)]
-    keys = ["deployment_id", "visit_date", "focus_area"]
-    fresh = v_now.merge(v_then[keys].drop_duplicates(), on=keys, how="left", indicator=True)
-    fresh = fresh[fresh["_merge"] == "left_only"]
+    fresh, spend_now, spend_then = visits_and_spend(then, now, {urn})
     if fresh.empty:
         lines.append(f"No visits have been recorded since {date}.")
     else:
@@ -145,10 +165,6 @@ def what_moved(then, now, urn: str, settings, meeting: dt.date) -> list[str]:
             f"({format_days(fresh['days'].astype(float).sum())}) since {date}: "
             f"{ratings_words(counts.get('Green', 0), counts.get('Amber', 0), counts.get('Red', 0))}"
             ".")
-    spend_now = summarise_deployments(deployments, v_now)["spend_to_date"].sum(min_count=1)
-    spend_then = summarise_deployments(
-        then.deployments[then.deployments["client_urn"] == urn], v_then)["spend_to_date"].sum(
-        min_count=1)
     spent = 0.0
     if pd.notna(spend_now):
         spend_then = 0.0 if pd.isna(spend_then) else float(spend_then)

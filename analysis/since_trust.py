@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis.formats import format_money
 from analysis.narrative import format_days
-from analysis.since import what_moved
+from analysis.since import status_changes, visits_and_spend, what_moved
 
 # The order the summary tells the statuses targets moved to: the board's worries first.
 MOVED_TO_ORDER = ["Missed", "Off track", "At risk", "On track", "Achieved", "No data yet"]
@@ -44,32 +44,12 @@ def _school_list(urns: list[str], names: dict[str, str], most: int = 4) -> str:
 def trust_lines(then, now, settings, meeting: dt.date, urns: list[str]) -> list[str]:
     """Two Datasets -> the trust's summary since the meeting: targets that changed status (by the
     status they moved to, naming the schools), new visits and days, and spend."""
-    from analysis.deployments import summarise_deployments
-    from analysis.portfolio import compare_progress
-    from analysis.progress import judge_progress
-
     date = f"{meeting:%d/%m/%Y}"
     names = _names(now)
     keep = set(urns)
-    before = judge_progress(then.targets, then.milestones, then.measures, settings)
-    after = judge_progress(now.targets, now.milestones, now.measures, settings)
-    before = before[before["client_urn"].isin(keep)]
-    after = after[after["client_urn"].isin(keep)]
-    moved = compare_progress(before, after)
-    changed = moved[moved["status_before"].astype(object).fillna("") != moved["status_after"]]
+    _, changed = status_changes(then, now, settings, keep)
     schools_moved = changed["client_urn"].nunique()
-
-    deployments = now.deployments[now.deployments["client_urn"].isin(keep)]
-    ids = set(deployments["deployment_id"])
-    v_now = now.visits[now.visits["deployment_id"].isin(ids)]
-    v_then = then.visits[then.visits["deployment_id"].isin(ids)]
-    key = ["deployment_id", "visit_date", "focus_area"]
-    fresh = v_now.merge(v_then[key].drop_duplicates(), on=key, how="left", indicator=True)
-    fresh = fresh[fresh["_merge"] == "left_only"]
-    spend_now = summarise_deployments(deployments, v_now)["spend_to_date"].sum(min_count=1)
-    spend_then = summarise_deployments(
-        then.deployments[then.deployments["client_urn"].isin(keep)], v_then)[
-        "spend_to_date"].sum(min_count=1)
+    fresh, spend_now, spend_then = visits_and_spend(then, now, keep)
     spent = (0.0 if pd.isna(spend_now) else float(spend_now)) - (
         0.0 if pd.isna(spend_then) else float(spend_then))
 
