@@ -215,12 +215,68 @@ def _in_words(row: pd.Series) -> str:
 
 
 def stuck_urns(inspections: pd.DataFrame) -> set[str]:
-    """inspections (urn, ...) -> the URNs of the stuck schools: is_stuck for each school (the one
-    home of the rule). The overview asks it once per store version and filter (analysis/
-    facts_store.py keeps the unfiltered answer), never per render."""
+    """inspections (urn, ...) -> the URNs of the stuck schools: exactly is_stuck's answer for each
+    school (tests/test_policy_and_since.py compares the two over generated histories), in one
+    vectorised pass over all inspections instead of a journey table per school. The overview asks
+    it once per store version and filter (analysis/facts_store.py keeps the unfiltered answer)."""
     if inspections is None or inspections.empty:
         return set()
-    return {str(urn) for urn, rows in inspections.groupby("urn") if is_stuck(rows)}
+    rows = inspections.assign(_date=pd.to_datetime(inspections["inspection_date"],
+                                                   errors="coerce"), urn=inspections["urn"])
+    rows = rows.dropna(subset=["_date"])
+    if rows.empty:
+        return set()
+    area = rows["area"].astype(str)
+    judgement = rows["judgement"].astype(str)
+    # The journey's three kinds of entry on one date, in its order: single-word, key, card.
+    kind = pd.Series(2, index=rows.index)
+    kind[area.str.strip().str.lower() == "overall"] = 0
+    kind[(kind == 2) & judgement.str.strip().isin(OLD_SCALE)] = 1
+    rows = rows.assign(_kind=kind, _area=area, _j=judgement)
+    keys = ["urn", "_date", "_kind"]
+    entries = []
+    old = rows[rows["_kind"] == 0].groupby(keys, sort=False)["_j"].first()
+    entries.append(pd.DataFrame({"ri": old == "Requires improvement",
+                                 "below": old.isin(BELOW_GOOD)}))
+    key = rows[rows["_kind"] == 1]
+    part = key["_area"].str.strip().str.lower() + " " + key["_j"].str.strip().str.lower()
+    grade = pd.Series("", index=key.index)
+    for interim in INTERIM_AREAS:
+        hit = part.str.startswith(interim + " ")
+        grade[hit] = part[hit].str.slice(len(interim) + 1)
+    key = key.assign(_ri=grade == "requires improvement", _inad=grade == "inadequate")
+    flags = key.groupby(keys, sort=False)[["_ri", "_inad"]].any()
+    entries.append(pd.DataFrame({"ri": flags["_ri"] & ~flags["_inad"],
+                                 "below": flags["_ri"] | flags["_inad"]}))
+    card = rows[rows["_kind"] == 2]
+    name = card["_area"].str.strip().str.lower()
+    verdict = card["_j"].str.strip().str.lower()
+    # report_card_category's dict keeps the last grade given for an area.
+    last = card.assign(_name=name, _verdict=verdict).drop_duplicates(keys + ["_name"],
+                                                                      keep="last")
+    urgent = last["_verdict"] == URGENT.lower()
+    last = last.assign(_urgent=urgent,
+                       _unmet=(last["_name"] == "safeguarding") & (last["_verdict"] == "not met"))
+    per = last.groupby(keys, sort=False).agg(urgent=("_urgent", "any"),
+                                             unmet=("_unmet", "any"))
+    # Either category of concern (which one does not matter to the stuck rule).
+    category = per["urgent"] | per["unmet"]
+    # The leadership grade as the journey writes it: the area as given, lower-cased.
+    lead = card[card["_area"].str.lower() == "leadership and governance"]
+    lead_grade = lead["_j"].str.lower().groupby(
+        [lead[k] for k in keys], sort=False).first().reindex(per.index).fillna("")
+    entries.append(pd.DataFrame({
+        "ri": (lead_grade == NEEDS_ATTENTION.lower()) & ~category,
+        "below": category | lead_grade.isin([NEEDS_ATTENTION.lower(), URGENT.lower()])}))
+    journey = pd.concat(entries).sort_index(level=keys)
+    last_two = journey.groupby(level="urn").tail(2)
+    counted = last_two.groupby(level="urn").size()
+    latest = last_two.groupby(level="urn").nth(-1)
+    before = last_two.groupby(level="urn").nth(0)
+    latest = latest["ri"].droplevel(["_date", "_kind"])
+    before = before["below"].droplevel(["_date", "_kind"])
+    stuck = latest & before & (counted.reindex(latest.index) == 2)
+    return {str(urn) for urn in stuck[stuck].index}
 
 
 def stuck_sentence(inspections: pd.DataFrame) -> str:

@@ -266,3 +266,38 @@ def test_the_sample_pack_opens_with_the_meeting_and_speaks_plainly(sample):
     assert "Helen Marsh (national leader of education)" in text
     assert "green," in text and "G 1 ·" not in text
     assert "Words used in this pack" in text and "NLG: National leader of governance" in text
+
+
+def test_stuck_urns_in_one_pass_gives_is_stucks_answer_for_every_school():
+    """Many generated histories (single-word judgements, key judgements, report cards, several on
+    one date, unparseable dates): the vectorised stuck_urns agrees with the per-school is_stuck."""
+    import random
+    rng = random.Random(14)
+    old = ["Outstanding", "Good", "Requires improvement", "Inadequate", "Serious weaknesses",
+           "Special measures"]
+    key_areas = ["Leadership and management", "Quality of education", "Behaviour and attitudes",
+                 "Personal development"]
+    five = ["Exceptional", "Strong standard", "Expected standard", "Needs attention",
+            "Urgent improvement"]
+    rows = []
+    for school in range(600):
+        urn = str(100000 + school)
+        for _ in range(rng.randint(0, 4)):
+            when = rng.choice([dt.date(rng.randint(2015, 2028), rng.randint(1, 12),
+                                       rng.randint(1, 28)), dt.date(2024, 5, 1), "not a date"])
+            for kind in rng.sample(["old", "key", "card"], rng.randint(1, 2)):
+                if kind == "old":
+                    rows.append((urn, when, "Overall", rng.choice(old)))
+                elif kind == "key":
+                    rows += [(urn, when, a, rng.choice(old[:4])) for a in
+                             rng.sample(key_areas, rng.randint(1, 4))]
+                else:
+                    areas = rng.sample(policy.EVALUATION_AREAS, rng.randint(1, 6))
+                    rows += [(urn, when, a, rng.choice(five + five[3:4] * 3)) for a in areas]
+                    if rng.random() < 0.5:
+                        rows.append((urn, when, "Safeguarding", rng.choice(["Met", "Not met"])))
+    inspections = pd.DataFrame(rows, columns=["urn", "inspection_date", "area", "judgement"])
+    expected = {urn for urn, school in inspections.groupby("urn") if policy.is_stuck(school)}
+    assert expected and len(expected) < inspections["urn"].nunique()  # both answers occur
+    assert policy.stuck_urns(inspections) == expected
+    assert policy.stuck_urns(inspections.iloc[0:0]) == set()
