@@ -77,6 +77,41 @@ def compute_facts(data, settings) -> Facts:
     return Facts(judged, summary, overview, periods, as_of, words)
 
 
+# Schools whose measures are read at once when facts are computed: memory follows the chunk
+# (a 5,000-school trust's measures whole peaked at 1.9 GB), the result is the same.
+SCHOOLS_PER_CHUNK = 250
+
+
+def compute_facts_by_chunk(store, settings, chunk: int = SCHOOLS_PER_CHUNK) -> Facts:
+    """compute_facts(store.load(), settings), with the measures (the one large frame) read and
+    judged a chunk of schools at a time, filtered in SQL. Targets are judged against their own
+    school's measures only, so judging each chunk's targets gives the whole's rows; they are put
+    back in the whole load's order."""
+    from analysis import deployments, portfolio, progress
+
+    base = store.load(kinds=["schools", "deployments", "visits", "inspections", "targets"])
+    urns = sorted(set(base.schools["urn"].astype(str)) | set(base.targets["client_urn"].astype(str)))
+    parts, periods = [], set()
+    for first in range(0, len(urns), chunk):
+        part = store.load(urns=urns[first:first + chunk],
+                          kinds=["targets", "milestones", "measures", "school_measures"])
+        periods |= {str(p) for p in part.measures["period"].dropna().unique()}
+        if not part.targets.empty:
+            parts.append(progress.judge_progress(part.targets, part.milestones, part.measures,
+                                                 settings))
+    if parts:
+        judged = pd.concat(parts, ignore_index=True)
+        order = pd.Index(judged["target_id"]).get_indexer(base.targets["target_id"])
+        judged = judged.iloc[order].reset_index(drop=True)
+    else:
+        judged = progress.judge_progress(base.targets, None, None, settings)
+    summary = deployments.summarise_deployments(base.deployments, base.visits, settings)
+    as_of, words = deployments.data_date(pd.DataFrame({"period": sorted(periods)}), base.visits)
+    overview = portfolio.school_overview(base.schools, judged, summary, base.inspections,
+                                         today=as_of)
+    return Facts(judged, summary, overview, sorted(periods), as_of, words)
+
+
 def _encode(frame: pd.DataFrame) -> tuple[bytes, int]:
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     sink = pa.BufferOutputStream()
@@ -140,7 +175,7 @@ def save_facts(store, version: str, facts: Facts) -> bool:
 
 def facts(store, save: str = "background") -> tuple[str, Facts]:
     """-> (version, Facts) for what the store holds now: the stored facts of its version, else
-    computed from a whole load (once per version, whichever process comes first) and stored.
+    computed a chunk of schools at a time (once per version, whichever process comes first) and stored.
 
     save: "now" (before returning), "background" (a thread: a page never waits for the write
     lock an import may hold), or "never"."""
@@ -148,7 +183,7 @@ def facts(store, save: str = "background") -> tuple[str, Facts]:
     found = stored_facts(store, version)
     if found is not None:
         return version, found
-    computed = compute_facts(store.load(), store.get_settings())
+    computed = compute_facts_by_chunk(store, store.get_settings())
     if save != "never" and store.version() == version:  # the load saw this version's rows
 
         def write() -> None:
