@@ -476,11 +476,6 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
                 "b": 130 if not large else 175},
     )
     _period_axis(fig, periods, tickfont={"size": size["tick"]})
-    if len(periods) > 12:
-        # Beyond two years of half terms the labels overlap on a phone: every other one is named
-        # (the visit marks and hover still give each half term).
-        named = periods[::2]
-        fig.update_xaxes(tickvals=named, ticktext=[_period_ticks(p) for p in named])
     fig.update_yaxes(title={"text": _y_title(measure), "font": {"size": size["tick"]}},
                      ticksuffix="%" if unit == "%" else "", tickfont={"size": size["tick"]},
                      gridcolor=style.GRID_COLOUR, zeroline=unit == "pp")
