@@ -487,19 +487,21 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
 
 
 def _part_close_labels(fig: go.Figure, y_range: list[float]) -> None:
-    """When the target sits a little above the latest actual, label the target above its
-    diamond and the actual below its point: on a phone their periods are ~25 px apart and the
-    labels would overlap. (A target below keeps its label at its side: the actual's label is
-    above its own point, clear of it.) Decided in values, so it holds at any width."""
+    """When the target and the latest actual sit close in value, label the higher one above
+    and the lower one below: on a phone their periods are ~25 px apart and the labels (or the
+    large status marker) would overlap. Decided in values, so it holds at any width."""
     by_name = {t.name: t for t in fig.data}
     actual, target = by_name.get("Actual"), by_name.get("Target")
     if actual is None or target is None or not actual.y or not target.y:
         return
     latest, goal = float(actual.y[-1]), float(target.y[0])
-    if not 0 <= goal - latest <= 0.15 * (y_range[1] - y_range[0]):
+    if abs(goal - latest) > 0.15 * (y_range[1] - y_range[0]):
         return
-    target.textposition = "top left"
-    actual.textposition = [*list(actual.textposition)[:-1], "bottom center"]
+    if goal >= latest:
+        target.textposition = "top left"
+        actual.textposition = [*list(actual.textposition)[:-1], "bottom center"]
+    else:  # the actual's label is already above its point
+        target.textposition = "bottom left"
 
 
 def _sorted_periods(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
