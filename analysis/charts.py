@@ -179,6 +179,31 @@ def _title(measure: str, subgroup: str | None) -> str:
     return f"{label}: {words}"
 
 
+def wrap_words(text: str, width: int) -> str:
+    """Break text into lines of at most `width` characters with <br> (plotly titles and
+    annotations never wrap themselves), after a colon when that costs no extra line. A word
+    longer than the width keeps its own line."""
+    if len(text) <= width:
+        return text
+
+    def greedy(parts: list[str]) -> list[str]:
+        lines: list[str] = []
+        for part in parts:
+            line = ""
+            for word in part.split(" "):
+                if line and len(line) + 1 + len(word) > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = f"{line} {word}" if line else word
+            lines.append(line)
+        return lines
+
+    at_colon, plain = greedy(re.split(r"(?<=:) ", text)), greedy([text])
+    lines = at_colon if len(at_colon) <= len(plain) else plain
+    return "<br>".join(lines) if len(text) > width else text
+
+
 def _hidden_note(
     fig: go.Figure, period: str, words: str, y: float = 0.1, yref: str = "paper",
     size: int = style.SMALL_FONT_SIZE - 1,
@@ -196,11 +221,16 @@ def _hidden_note(
 
 # Type sizes for the target chart: the school page, and `large` for the projector.
 _SIZES = {
-    False: {"title": 22, "badge": 17, "tick": 15, "legend": 14, "value": 17, "small": 13,
+    False: {"title": 20, "badge": 17, "tick": 15, "legend": 14, "value": 17, "small": 13,
             "height": 560, "marker": 11, "status": 22},
     True: {"title": 30, "badge": 24, "tick": 22, "legend": 21, "value": 25, "small": 19,
            "height": 660, "marker": 15, "status": 30},
 }
+# The figure is drawn server side and never knows the screen: its title and support label are
+# wrapped to lengths that a 390 px phone shows whole (about 30 title characters at 20 px bold),
+# which desktop reads as two or three short lines.
+_TITLE_WIDTH = {False: 30, True: 40}
+_SUPPORT_WIDTH = 28
 _LIMITS = {"%": (0.0, 100.0), "pp": (-100.0, 100.0)}  # what a percentage (or a gap) can be
 
 
@@ -351,11 +381,16 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
         sizes, opacity = [size["marker"]] * len(values), [1.0] * len(values)
         if not latest_hidden:
             sizes[-1], opacity[-1] = size["status"], 0.0
+        # Value labels on the first and latest points only: on a phone half terms sit ~25 px
+        # apart and every label would overlap; hover and the chart's table give each value.
+        labels = ["" for _ in values]
+        labels[0], labels[-1] = _fmt(values[0], unit), _fmt(values[-1], unit)
+        positions = ["top center"] * len(values)
         fig.add_trace(go.Scatter(
             x=list(shown["period"]), y=values, mode="lines+markers+text", name="Actual",
             line={"color": _ACTUAL_COLOUR, "width": 4},
             marker={"size": sizes, "color": _ACTUAL_COLOUR, "opacity": opacity},
-            text=[_fmt(v, unit) for v in values], textposition="top center",
+            text=labels, textposition=positions,
             textfont={"size": size["value"], "color": style.TEXT_COLOUR}, cliponaxis=False,
             hovertext=[_actual_hover(p, v, c, unit) for p, v, c in
                        zip(shown["period"], values, shown["cohort"], strict=True)],
@@ -401,6 +436,9 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
             if trace_.name == _VISITS_NAME:
                 trace_.y = [y_range[0]] * len(trace_.x)
 
+    if y_range is not None:
+        _part_close_labels(fig, y_range)
+
     for period in hidden_periods:
         # Just above the visit strip: no figure is drawn at this period to collide with.
         _hidden_note(fig, period, view.hidden_label, y=min(drawn) if drawn else 0.2,
@@ -414,18 +452,28 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
     # Leader names and roles are uploaded text: escaped for plotly on the way in.
     deployments = plotly_frame(pd.DataFrame(view.deployments)) if view.deployments else None
     supported = _support_bands(fig, deployments, periods, size)
+    # A wrapped support label takes one more line above the plot.
+    supported_lines = max((a.text.count("<br>") for a in fig.layout.annotations
+                           if str(a.text).startswith("▼ Support")), default=0)
 
-    _layout(fig, _title(measure, view.subgroup),
-            f"<b>{style.status_badge_text(status)}</b>", height=size["height"])
+    title = wrap_words(_title(measure, view.subgroup), _TITLE_WIDTH[bool(large)])
+    extra_lines = title.count("<br>")
+    # Each extra title or support line makes the figure taller, so the plot keeps its height.
+    added = extra_lines * round(size["title"] * 1.6) + (size["small"] + 4) * supported_lines
+    height = size["height"] + added
+    _layout(fig, title, f"<b>{style.status_badge_text(status)}</b>", height=height)
+    # Plotly anchors a many-line title's top half a line per extra line too high: lowered so.
+    title_y = 1 - (height * 0.015 + extra_lines * size["title"] * 0.65) / height
     fig.update_layout(
-        title={"font": {"size": size["title"]}, "y": 0.985, "yanchor": "top",
+        title={"font": {"size": size["title"]}, "y": title_y, "yanchor": "top",
                "subtitle": {"font": {"size": size["badge"]}}},
         legend={"font": {"size": size["legend"]}, "y": 0.0, "entrywidthmode": "pixels",
                 "itemwidth": 30, "tracegroupgap": 0},
         # Room above for the title, the badge and the support label; below for the two-line
         # half-term labels and a compact legend.
         margin={"l": 70 if not large else 95, "r": 20, "t": (100 if supported else 80)
-                + (30 if large else 0), "b": 130 if not large else 175},
+                + (30 if large else 0) + added,
+                "b": 130 if not large else 175},
     )
     _period_axis(fig, periods, tickfont={"size": size["tick"]})
     fig.update_yaxes(title={"text": _y_title(measure), "font": {"size": size["tick"]}},
@@ -436,6 +484,24 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
         fig.update_yaxes(range=y_range, tickmode="array", tickvals=ticks, autorange=False,
                          ticktext=[f"{formats.number(t)}{suffix}" for t in ticks])
     return fig
+
+
+def _part_close_labels(fig: go.Figure, y_range: list[float]) -> None:
+    """When the target and the latest actual sit close in value, label the higher one above
+    and the lower one below: on a phone their periods are ~25 px apart and the labels (or the
+    large status marker) would overlap. Decided in values, so it holds at any width."""
+    by_name = {t.name: t for t in fig.data}
+    actual, target = by_name.get("Actual"), by_name.get("Target")
+    if actual is None or target is None or not actual.y or not target.y:
+        return
+    latest, goal = float(actual.y[-1]), float(target.y[0])
+    if abs(goal - latest) > 0.15 * (y_range[1] - y_range[0]):
+        return
+    if goal >= latest:
+        target.textposition = "top left"
+        actual.textposition = [*list(actual.textposition)[:-1], "bottom center"]
+    else:  # the actual's label is already above its point
+        target.textposition = "bottom left"
 
 
 def _sorted_periods(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame:
@@ -507,6 +573,7 @@ def _support_bands(
     first, last = period_index(periods[0]), period_index(periods[-1])
     leaders_at: dict[int, list[str]] = {}
     details: dict[str, str] = {}
+    leader_names: dict[str, str] = {}  # name with role -> name alone, for the label
     for _, dep in deployments.iterrows():
         start, end = _to_date(dep.get("start_date")), _to_date(dep.get("end_date"))
         if start is None:
@@ -518,6 +585,7 @@ def _support_bands(
             continue  # outside the chart's span
         # The role spelled out (issue 13): 'Helen Marsh (national leader of education)'.
         name = leader_with_role(_get(dep, "leader_name", "Leader"), _get(dep, "leader_role"))
+        leader_names.setdefault(name, str(_get(dep, "leader_name", "Leader")))
         until = end.strftime(style.DATE_FORMAT) if end else "now"
         details.setdefault(name, f"{name}: {start.strftime(style.DATE_FORMAT)} to {until}")
         for index in range(lo, hi + 1):
@@ -531,7 +599,10 @@ def _support_bands(
             runs.append([position])
     for number, run in enumerate(runs):
         names = list(dict.fromkeys(n for p in run for n in leaders_at[p]))
-        label = f"Support: {names[0]}" if len(names) == 1 else f"Support: {len(names)} leaders"
+        # The leader's name only: the role and dates are in the hover and the chart's table,
+        # and the label must fit above a phone-width plot.
+        leader = leader_names[names[0]]
+        label = f"Support: {leader}" if len(names) == 1 else f"Support: {len(names)} leaders"
         x0, x1 = run[0] - 0.5, run[-1] + 0.5
         fig.add_shape(
             type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="paper", layer="below",
@@ -542,7 +613,8 @@ def _support_bands(
         right = run[0] > len(periods) / 2
         fig.add_annotation(
             x=x1 if right else x0, y=1, xref="x", yref="paper", yanchor="bottom",
-            xanchor="right" if right else "left", text=f"▼ {label}", showarrow=False,
+            xanchor="right" if right else "left", text=wrap_words(f"▼ {label}", _SUPPORT_WIDTH),
+            showarrow=False,
             font={"size": size["small"], "color": style.TEXT_COLOUR},
             hovertext="<br>".join(details[n] for n in names),
         )

@@ -78,6 +78,9 @@ label:has(input:focus-visible), [data-testid="stFileUploaderDropzone"]:focus-wit
 @container (max-width: 420px) {{  /* a phone: every third */
   .xaxislayer-above > .xtick {{ display: none; }}
   .xaxislayer-above > .xtick:nth-child(3n+1) {{ display: inline; }}
+  /* over two years of half terms (13 or more ticks) every third still overlaps: every fourth */
+  .xaxislayer-above:has(> .xtick:nth-child(13)) > .xtick {{ display: none; }}
+  .xaxislayer-above:has(> .xtick:nth-child(13)) > .xtick:nth-child(4n+1) {{ display: inline; }}
 }}
 /* Metrics wrap into a grid on narrow screens instead of one long column (WCAG 1.4.10). */
 @media (max-width: 640px) {{

@@ -9,9 +9,12 @@ runs it; headless Debian Chromium through Playwright), open the Overview, then c
 app's own menu links Overview -> School -> Deployments -> Overview, `--rounds` times. A step's
 time is from the click to the page settled: its heading visible (h1: the page's title, or the
 school's name) and Streamlit's running indicator gone (data-test-script-state="notRunning").
-The first round is "cold" (a fresh server process: empty caches), the median of the others
-"warm". Also prints the server process's CPU seconds over the whole run, its resident memory at
-the end, and the load average (the machine is shared). Not a test.
+The School step opens the store's first client school, which is not like for like across
+stores (1 target in the sample, 5 in the generated trust): the number of target charts that
+page drew is printed beside its time. The first round is "cold" (a fresh server process: empty
+caches), the median of the others "warm". Also prints the server process's CPU seconds over
+the whole run, its resident memory at the end, and the load average (the machine is shared).
+Not a test.
 """
 
 from __future__ import annotations
@@ -91,12 +94,15 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
                     link.click()
                     _settled(page, heading, timeout_ms)
                     times[step].append(time.perf_counter() - started)
+                    if step == "School":  # the Targets tab is open: its charts are the targets'
+                        school_charts = page.locator(
+                            '[data-testid="stPlotlyChart"]:visible').count()
             browser.close()
         cpu = _cpu_seconds(process.pid) - cpu_before
         rss = _rss_mb(process.pid)
     finally:
         stop_server(process)
-    out = {"cpu": cpu, "rss_mb": rss, "open": times["Open"][0]}
+    out = {"cpu": cpu, "rss_mb": rss, "open": times["Open"][0], "charts": school_charts}
     for step, _ in STEPS:
         out[step] = {"cold": times[step][0], "warm": statistics.median(times[step][1:]),
                      "all": times[step]}
@@ -121,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = run_store(name, url, args.rounds, int(args.timeout * 1000),
                                   args.app_dir)
         r = results[name]
-        print(f"{name}: open {r['open']:.2f} s; " + "; ".join(
+        print(f"{name}: open {r['open']:.2f} s; School page target charts {r['charts']}; "
+              + "; ".join(
             f"-> {step} warm {r[step]['warm']:.2f} s (cold {r[step]['cold']:.2f} s; all "
             f"{', '.join(f'{t:.2f}' for t in r[step]['all'])})" for step, _ in STEPS)
             + f"; server CPU {r['cpu']:.1f} s, RSS {r['rss_mb']:.0f} MB; load "
@@ -131,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     for step, _ in STEPS:
         print(f"| -> {step} | " + " | ".join(
             f"{r[step]['warm']:.2f} s ({r[step]['cold']:.2f} s)" for r in results.values()) + " |")
+    print("| School page target charts | " + " | ".join(
+        str(r["charts"]) for r in results.values()) + " |")
     print("| first open | " + " | ".join(f"{r['open']:.2f} s" for r in results.values()) + " |")
     print("| server CPU, RSS | " + " | ".join(
         f"{r['cpu']:.1f} s, {r['rss_mb']:.0f} MB" for r in results.values()) + " |")

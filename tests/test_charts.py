@@ -137,7 +137,10 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
     actual = trace(fig, "Actual")
     assert list(actual.x) == ["2023/24 Summer 2", "2024/25 Autumn 2", "2024/25 Spring 2"]
     assert list(actual.y) == [50.0, 55.0, 58.0]
-    assert list(actual.text) == ["50%", "55%", "58%"]
+    # Labels on the first and latest points only (a phone would overlap the rest); the hover
+    # and the chart's table give every value.
+    assert list(actual.text) == ["50%", "", "58%"]
+    assert "55%" in actual.hovertext[1]
 
     # Where nothing is hidden the projection runs from the latest figure to the deadline.
     unhidden = charts.target_chart(at_risk_row, actuals_with_small_cohort, expected_line,
@@ -160,7 +163,8 @@ def test_target_chart_draws_plan_band_actuals_projection_and_target(
     assert status.marker.color == style.STATUS_COLOURS["At risk"]
     assert status.showlegend is False  # the badge above the plot already says the words
 
-    assert fig.layout.title.text == "Reading at the expected standard: disadvantaged pupils"
+    # Wrapped (plotly titles never wrap) to lines a 390 px phone shows whole.
+    assert fig.layout.title.text == "Reading at the expected<br>standard: disadvantaged pupils"
     # The status is said once, as a one-line badge; the rule sentence is the page's to say.
     assert fig.layout.title.subtitle.text == "<b>▲ At risk</b>"
     _, strings = everything_in(fig)
@@ -184,7 +188,9 @@ def test_target_chart_shades_support_and_counts_visits_by_half_term(
     assert (shape.x0, shape.x1) == (0.5, len(PERIODS) - 0.5)
     assert shape.name == "Support (shaded)"
     (label,) = [a for a in fig.layout.annotations if "Support" in a.text]
-    assert label.text == "▼ Support: A. Khan (national leader of education)"
+    # The name alone fits above a phone-width plot; the role and dates are in the hover.
+    assert label.text == "▼ Support: A. Khan"
+    assert label.hovertext == "A. Khan (national leader of education): 05/09/2024 to now"
     # Above the plot area (paper y 1, anchored at its bottom): never over a value.
     assert (label.yref, label.y, label.yanchor) == ("paper", 1, "bottom")
 
@@ -279,7 +285,7 @@ def test_a_gap_target_is_in_percentage_points(at_risk_row):
     # No expected frame: the plan is the straight line from baseline to target.
     assert list(trace(fig, "Planned line").y) == [20.0, 10.0]
     assert trace(fig, "● On track").marker.symbol == "circle"
-    assert fig.layout.title.text == "Disadvantaged gap: reading at the expected standard"
+    assert fig.layout.title.text == "Disadvantaged gap: reading at<br>the expected standard"
 
 
 def test_a_target_with_no_results_says_no_data_yet(at_risk_row, expected_line, at_risk_band):
@@ -554,7 +560,9 @@ def test_large_mode_is_taller_with_bigger_type(
     normal = charts.target_chart(*args, small_cohort=5)
     large = charts.target_chart(*args, small_cohort=5, large=True)
 
-    assert (normal.layout.height, large.layout.height) == (560, 660)
+    # 560 and 660 px plots, each figure one title line taller: the title is wrapped in two.
+    assert normal.layout.title.text.count("<br>") == large.layout.title.text.count("<br>") == 1
+    assert (normal.layout.height, large.layout.height) == (560 + 32, 660 + 48)
     assert large.layout.xaxis.tickfont.size == 22 > normal.layout.xaxis.tickfont.size
     assert large.layout.legend.font.size >= 21 > normal.layout.legend.font.size
     assert trace(large, "Actual").textfont.size >= 24
@@ -562,3 +570,13 @@ def test_large_mode_is_taller_with_bigger_type(
     # Large mode hides the same figures: the cohort of 4 stays out.
     numbers, _ = everything_in(large)
     assert HIDDEN_VALUE not in numbers
+
+
+def test_titles_wrap_to_lines_a_phone_shows_whole():
+    # Plotly titles never wrap; the figure does not know the screen, so lines are kept short.
+    assert charts.wrap_words("Attendance: all pupils", 30) == "Attendance: all pupils"
+    assert charts.wrap_words("Reading at the expected standard: all pupils", 30) == (
+        "Reading at the expected<br>standard: all pupils")  # fewer lines than at the colon
+    assert charts.wrap_words("Maths at the expected standard: disadvantaged pupils", 34) == (
+        "Maths at the expected standard:<br>disadvantaged pupils")  # at the colon, same lines
+    assert charts.wrap_words("Supercalifragilistic word", 10) == "Supercalifragilistic<br>word"
