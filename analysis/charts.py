@@ -609,8 +609,9 @@ def _support_bands(
             fillcolor=_SUPPORT_FILL, opacity=0.3, line={"width": 0},
             name="Support (shaded)", showlegend=number == 0,
         )
-        # Just above the plot area: never over a value. Anchored to whichever end has room.
-        right = run[0] > len(periods) / 2
+        # Just above the plot area: never over a value. Anchored to whichever end has room: a
+        # run that reaches the axis end has its label end there, else a phone clips the name.
+        right = run[0] > len(periods) / 2 or run[-1] == len(periods) - 1
         fig.add_annotation(
             x=x1 if right else x0, y=1, xref="x", yref="paper", yanchor="bottom",
             xanchor="right" if right else "left", text=wrap_words(f"▼ {label}", _SUPPORT_WIDTH),

@@ -193,6 +193,9 @@ def test_target_chart_shades_support_and_counts_visits_by_half_term(
     assert label.hovertext == "A. Khan (national leader of education): 05/09/2024 to now"
     # Above the plot area (paper y 1, anchored at its bottom): never over a value.
     assert (label.yref, label.y, label.yanchor) == ("paper", 1, "bottom")
+    # The support runs to the axis end, so the label ends there: on a phone it reads leftwards
+    # over the shaded half terms instead of running off the plot's right edge.
+    assert (label.x, label.xanchor) == (len(PERIODS) - 0.5, "right")
 
     visits = trace(fig, "Leader visits per half term")
     assert list(visits.x) == ["2024/25 Autumn 1", "2024/25 Spring 1"]
