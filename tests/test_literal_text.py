@@ -41,6 +41,9 @@ MARKDOWN_KEYWORDS = {"label", "body", "help"}
 ESCAPERS = {"lit", "literal_markdown"}
 HTML_ESCAPERS = {"literal_html"}
 NUMBERS = {"len", "int"}  # interpolations that can only be numbers
+# The app's own wrappers round a Markdown call: the label's position in the wrapper's arguments.
+# Their callers are checked in the wrapper's place; the call inside the wrapper forwards them.
+WRAPPERS = {"file_button": 1}  # app_pages/downloads.file_button(where, label, make, **options)
 
 
 def _name(func: ast.expr) -> str:
@@ -76,12 +79,30 @@ def _problem(node: ast.expr, html: bool) -> str | None:
     return f"{ast.unparse(node)} is not wrapped in {'/'.join(sorted(escapers))}()"
 
 
+def _forwarding_calls(tree: ast.AST) -> set[int]:
+    """ids of the calls inside a wrapper's own body: they forward what its callers passed."""
+    return {id(node) for wrapper in ast.walk(tree)
+            if isinstance(wrapper, ast.FunctionDef) and wrapper.name in WRAPPERS
+            for node in ast.walk(wrapper) if isinstance(node, ast.Call)}
+
+
 def unescaped_calls(source: str, filename: str) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+    tree = ast.parse(source)
+    forwarding = _forwarding_calls(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in forwarding:
             continue
-        method = node.func.attr
+        method = _name(node.func)
+        if method in WRAPPERS:
+            position = WRAPPERS[method]
+            labels = node.args[position:position + 1]
+            labels += [k.value for k in node.keywords if k.arg in MARKDOWN_KEYWORDS]
+            found += [f"{filename}:{node.lineno}: {method}(): {problem}"
+                      for problem in (_problem(label, False) for label in labels) if problem]
+            continue
+        if not isinstance(node.func, ast.Attribute):
+            continue
         html = any(k.arg == "unsafe_allow_html" and not (isinstance(k.value, ast.Constant)
                                                          and k.value.value is False)
                    for k in node.keywords)
@@ -114,6 +135,8 @@ def test_every_page_escapes_what_it_hands_streamlit():
     'st.info(message, icon=":material/info:")',
     'st.warning("x", help=f"about {name}")',
     "st.markdown(f\"<div>{lit(name)}</div>\", unsafe_allow_html=True)",  # raw HTML needs HTML escaping
+    'downloads.file_button(cols[0], f"Pack for {name}", pdf)',  # a wrapper's callers are checked
+    'file_button(st, "Pack", pdf, help=name)',
 ])
 def test_the_check_catches_unescaped_text(source):
     assert unescaped_calls(source, "page.py"), source
@@ -126,6 +149,7 @@ def test_the_check_catches_unescaped_text(source):
     'st.tabs(["Targets", "Support"])',
     "st.markdown(f\"<div>{literal_html(name)}</div>\", unsafe_allow_html=True)",
     'st.dataframe(table)',  # cells are plain text in Streamlit
+    'downloads.file_button(cols[0], f"Pack for {lit(name)}", pdf, help=f"{n:d} schools")',
 ])
 def test_the_check_passes_escaped_text(source):
     assert not unescaped_calls(source, "page.py"), source
