@@ -17,8 +17,10 @@ from app_pages import identity, loads, widgets
 
 st.title("Plan and corrections")
 loads.require_administrator("record the agreed plan or correct records")
-data = loads.dataset()
-clients = data.schools[data.schools["role"].str.lower() == "client"].sort_values("school_name")
+# The plan's frames and the scope's directory, not every measure of every school (issue 14).
+data = loads.frames("targets", "target_plan", "milestones")
+directory = loads.directory()
+clients = directory.schools[directory.schools["role"].str.lower() == "client"].sort_values("school_name")
 if clients.empty:
     widgets.empty_state("No client schools are stored yet.")
     st.stop()
@@ -89,7 +91,7 @@ with change_tab:
 
 with fix_tab:
     st.markdown("**A deployment**")
-    deployments = data.deployments[data.deployments["client_urn"] == urn]
+    deployments = directory.deployments[directory.deployments["client_urn"] == urn]
     if deployments.empty:
         st.caption("This school has no deployments stored.")
     else:

@@ -16,7 +16,7 @@ from analysis.text import lit
 from app_pages import loads, visit_work, widgets
 
 st.title("QA queue")
-data = loads.dataset()
+visits = loads.frames("visits").visits  # the queue needs no measures (issue 14)
 recs = visit_work.records()
 state = st.session_state
 can_act = access.may_quality_assure(loads.current_scope().person)
@@ -29,7 +29,7 @@ st.caption(f"Days delivered and deployment creep count: {lit(counted.lower())} (
 if "qa_message" in state:
     st.success(lit(state.pop("qa_message")), icon=":material/check_circle:")
 
-queue = vr.qa_queue(data.visits, data.deployments, recs)
+queue = vr.qa_queue(visits, loads.directory().deployments, recs)
 names = loads.school_names()
 
 

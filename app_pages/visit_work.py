@@ -37,12 +37,12 @@ def _require(roles: frozenset[str] | set[str], what: str) -> access.Person:
 
 def _own(deployment_id: str) -> None:
     """A leader records and fixes visits only for deployments in their scope."""
-    if deployment_id not in set(loads.dataset().deployments["deployment_id"]):
+    if deployment_id not in set(loads.directory().deployments["deployment_id"]):
         raise StoreError("That deployment is not one of yours.")
 
 
 def _urn(deployment_id: str) -> str | None:
-    deployments = loads.dataset().deployments
+    deployments = loads.directory().deployments
     match = deployments.loc[deployments["deployment_id"] == deployment_id, "client_urn"]
     return None if match.empty else str(match.iloc[0])
 
@@ -51,7 +51,7 @@ def record_visit(entry: vr.VisitEntry) -> str:
     _require({access.SYSTEM_LEADER, access.ADMINISTRATOR}, "record a visit")
     _own(entry.deployment_id)
     batch, _ = vr.record_visit(loads.get_store(), identity.who(), entry,
-                               loads.dataset().deployments)
+                               loads.directory().deployments)
     loads.audit("visit_recorded", f"Visit record for {entry.deployment_id} on "
                  f"{entry.visit_date:%d/%m/%Y} (batch {batch})", _urn(entry.deployment_id))
     return f"Saved as batch {batch}: the visit counts on every page now and awaits QA."
@@ -63,7 +63,7 @@ def resubmit(record_id: str, entry: vr.VisitEntry, comment: str) -> str:
         raise StoreError("That visit record is not one of yours.")
     _own(entry.deployment_id)
     batch = vr.resubmit(loads.get_store(), identity.who(), record_id, entry,
-                        loads.dataset().deployments, comment)
+                        loads.directory().deployments, comment)
     loads.audit("visit_recorded", f"Resubmitted the visit record for {entry.deployment_id} "
                  f"(batch {batch})", _urn(entry.deployment_id))
     return f"Resubmitted for QA (batch {batch})."

@@ -15,14 +15,14 @@ from analysis.text import lit
 from app_pages import loads, visit_work, widgets
 
 st.title("Visit records")
-deployments = loads.dataset().deployments.sort_values(["client_urn", "deployment_id"])
+deployments = loads.directory().deployments.sort_values(["client_urn", "deployment_id"])
 if deployments.empty:
     widgets.empty_state("You have no deployments stored yet, so there is nothing to record a "
                        "visit against. Ask your administrator.")
     st.stop()
 
 recs = visit_work.records()
-visits = loads.dataset().visits
+visits = loads.frames("visits").visits
 state = st.session_state
 gen = state.setdefault("visit_form_gen", 0)
 editing = state.get("visit_editing")  # the record_id being fixed, or None

@@ -175,6 +175,34 @@ def test_school_page_reads_only_the_chosen_school(trust, monkeypatch):
     st.cache_resource.clear()
 
 
+@pytest.mark.parametrize("page", ["plan", "qa", "visits"])
+def test_work_pages_read_no_measures(trust, monkeypatch, page):
+    """The plan, the QA queue and the visit form draw no figures: they read the directory and
+    their own frames, never the pupils' measures of the whole trust."""
+    url = trust.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    asked = []
+    load = Store.load
+
+    def spy(self, urns=None, kinds=None):
+        asked.append((urns, kinds))
+        return load(self, urns=urns, kinds=kinds)
+    monkeypatch.setattr(Store, "load", spy)
+    st.cache_data.clear()
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == {"plan": "Plan and corrections", "qa": "QA queue",
+                                 "visits": "Visit records"}[page]
+    assert asked, "the page read something"
+    assert all(kinds is not None and "measures" not in kinds for _, kinds in asked), asked
+    st.cache_resource.clear()
+
+
 def test_help_and_a_mistyped_command_load_neither_pandas_nor_the_pdf_libraries():
     import subprocess
 
