@@ -196,13 +196,18 @@ def child(what: str, path: Path, store_path: Path | None) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def run(what: str, path: Path, store_path: Path | None) -> dict:
-    """One fresh process: its work time, whole-process wall and CPU seconds, peak memory."""
-    command = [sys.executable, __file__, "--child", what, "--file", str(path)]
+def run(what: str, path: Path, store_path: Path | None, before: Path | None = None) -> dict:
+    """One fresh process: its work time, whole-process wall and CPU seconds, peak memory.
+
+    what == "before": ours as another checkout's own copy of this script runs it."""
+    script, cwd = Path(__file__), ROOT
+    if what == "before":
+        script, cwd, what = before / "benchmarks" / "import_benchmark.py", before, "ours"
+    command = [sys.executable, str(script), "--child", what, "--file", str(path)]
     if store_path is not None:
         command += ["--store", str(store_path)]
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - start
@@ -217,18 +222,18 @@ def run(what: str, path: Path, store_path: Path | None) -> dict:
 
 
 def measure(names: list[str], path: Path, template: Path | None, repeat: int,
-            folder: Path) -> dict[str, list[dict]]:
+            folder: Path, before: Path | None = None) -> dict[str, list[dict]]:
     """Each measurement `repeat` times, round-robin; ours on a fresh copy of the store each time."""
     runs: dict[str, list[dict]] = {n: [] for n in names}
-    before = 0.0
+    used = 0.0  # children's CPU seconds so far
     for i in range(repeat):
         for name in names:
             store = None
-            if name == "ours" and template is not None:
+            if name in ("ours", "before") and template is not None:
                 store = folder / f"run{i}.sqlite"
                 shutil.copy(template, store)
-            out = run(name, path, store)
-            out["cpu_s"], before = out["_usage"] - before, out["_usage"]
+            out = run(name, path, store, before)
+            out["cpu_s"], used = out["_usage"] - used, out["_usage"]
             runs[name].append(out)
             print(f"  {name} run {i + 1}: work {out['work_s']:.2f} s, process {out['wall_s']:.2f}"
                   f" s wall / {out['cpu_s']:.2f} s CPU, peak {out['peak_mb']:.0f} MB", flush=True)
@@ -279,6 +284,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile ours once, nothing else")
     parser.add_argument("--folder", help="write the files here and keep them (default: a "
                         "temporary folder)")
+    parser.add_argument("--before", help="another checkout (e.g. a git worktree of the previous "
+                        "commit): its import measured as 'before', in the same rounds")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
@@ -320,7 +327,10 @@ def main() -> None:
             return
         print(f"machine: {platform.node()}, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}; {time.strftime('%d/%m/%Y %H:%M UTC', time.gmtime())}")
-        runs = measure(names, path, template, args.repeat, folder)
+        before = Path(args.before).resolve() if args.before else None
+        if before is not None:
+            names.insert(names.index("ours"), "before")
+        runs = measure(names, path, template, args.repeat, folder, before)
         labels = {
             "openpyxl": "`pandas.read_excel(engine='openpyxl')`, read only",
             "calamine": "`pandas.read_excel(engine='calamine')`, read only",
@@ -328,11 +338,14 @@ def main() -> None:
             "pandas-c": "`pandas.read_csv` (C reader), read only",
             "pyarrow": "`pyarrow.csv.read_csv`, read only",
             "ours": "**ours: import end to end (safety, read, check, measure, store)**",
+            "before": f"before: import end to end ({args.before})",
         }
         med = table(runs, labels, rows)
         print(f"\nratios (work / process wall / process CPU); load now {os.getloadavg()[0]:.1f}")
         if args.csv_rows:
             print(f"- ours vs pyarrow's read: {ratio(med, 'ours', 'pyarrow')} (target <= 3x)")
+            if "before" in med:
+                print(f"- before vs pyarrow's read: {ratio(med, 'before', 'pyarrow')}")
             print(f"- ours vs pandas' C read: {ratio(med, 'ours', 'pandas-c')}")
             print(f"- peak memory of ours: {med['ours']['peak_mb']:,.0f} MB (target < 600 MB)")
         else:
@@ -340,6 +353,8 @@ def main() -> None:
                 print(f"- openpyxl read vs ours: {ratio(med, 'openpyxl', 'ours')} (target >= 15x)")
             print(f"- ours vs a bare fastexcel read: {ratio(med, 'ours', 'fastexcel')} "
                   "(target <= 2x)")
+            if "before" in med:
+                print(f"- before vs a bare fastexcel read: {ratio(med, 'before', 'fastexcel')}")
             print(f"- calamine read vs ours: {ratio(med, 'calamine', 'ours')}")
             print(f"- peak memory of ours: {med['ours']['peak_mb']:,.0f} MB")
 

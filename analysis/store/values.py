@@ -6,6 +6,8 @@ Pure functions: nothing here opens a connection.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,6 +45,7 @@ ROW_COUNT_TABLES = DATA_KINDS + ["outcome_blocks"]
 # The tables of schema 1 and 2, for the migrations that read them (pupil rows one per row).
 _V2_DATA_TABLES = DATA_KINDS + ["outcomes", "measures"]
 _BLOCK_CODEC = "zstd"
+_ENCODING_THREADS = min(4, os.cpu_count() or 1)
 
 FLOAT_COLUMNS = {
     "days_committed", "funding_amount", "baseline_value", "target_value", "value",
@@ -250,10 +253,14 @@ def _frame_blocks(frame: pd.DataFrame, batch_id: int, superseded_by=None) -> lis
     del typed
     if not np.array_equal(order, np.arange(len(order))):  # an upload is usually in order
         table = table.take(order)  # one gather, then zero-copy slices per block
-    blocks, start = [], 0
-    for i, rows in enumerate(sizes.tolist()):
-        data, size = _encode_block(table.slice(start, rows))
-        start += rows
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist()
+    slices = [table.slice(start, rows) for start, rows in zip(starts, sizes.tolist(), strict=True)]
+    # Arrow writes and zstd compresses without the GIL, so blocks are encoded on several
+    # threads (a 1M-row CSV import: 2.48 -> 2.10 s on 2 cores); map keeps them in order.
+    with ThreadPoolExecutor(max_workers=_ENCODING_THREADS) as pool:
+        encoded = list(pool.map(_encode_block, slices))
+    blocks = []
+    for i, (rows, (data, size)) in enumerate(zip(sizes.tolist(), encoded, strict=True)):
         replaced_by = None if replaced is None or replaced[i] == -1 else int(replaced[i])
         blocks.append({"urn": str(urns[i]), "period": str(periods[i]), "pupil_rows": rows,
                        "data_size": size, "data": data, "batch_id": batch_id,
