@@ -40,20 +40,6 @@ def register_charts(version: str, scope_key: str, filters: tuple, _top, _visits)
         visits.merge(_top[["deployment_id", "leader_name"]], on="deployment_id")))
 
 
-def paged(frame, key: str, noun: str, order: str = "exceptions first"):
-    """One page of `frame` with a page picker when there is more than one; says what is shown."""
-    count = register.pages(len(frame))
-    page = 1
-    if count > 1:
-        page = st.columns([1, 3])[0].number_input(f"Page (of {count:d})", 1, count, 1,
-                                                  key=f"{key}_page")
-    shown = register.page_of(frame, page)
-    first = (page - 1) * register.PAGE_SIZE + 1
-    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {lit(order)}."
-               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {lit(order)}.")
-    return shown
-
-
 register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
     ["Register", "Deployment creep", "QA backlog", "Teams and home schools"]
 )
@@ -86,7 +72,7 @@ with register_tab:
     if chosen.empty:
         st.info("No deployment matches these filters.")
     else:
-        page_rows = paged(chosen, "register", "Deployments")
+        page_rows = widgets.paged(chosen, "register", "Deployments")
         widgets.table(widgets.register_table(page_rows),
                       hide_index=True, width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
         with st.expander("What each deployment's time and money bought (targets achieved or on "
@@ -120,7 +106,7 @@ with creep_tab:
     drifting = drifting.sort_values(["creep_flag", "creep_share"], ascending=False)
     # A page of sentences, then one deployment's off-focus visits at a time: 50 tables per
     # page cost seconds on every click at 500 schools.
-    shown = paged(drifting, "creep", "Deployments with visits off focus")
+    shown = widgets.paged(drifting, "creep", "Deployments with visits off focus")
     for _, row in shown.iterrows():
         flag = "⚑ Flagged: " if row["creep_flag"] else ""
         st.markdown(
@@ -143,7 +129,7 @@ with qa_tab:
         st.success("Every visit record has been checked.")
     else:
         st.write(f"{len(backlog):,} visit records await quality assurance, oldest first.")
-        widgets.table(presenters.visit_table(paged(backlog, "qa", "Visit records")),
+        widgets.table(presenters.visit_table(widgets.paged(backlog, "qa", "Visit records")),
                       hide_index=True, width="stretch")
 
 with teams_tab:
@@ -152,7 +138,7 @@ with teams_tab:
     if teams.empty:
         st.caption("Every client school has a single leader.")
     else:
-        teams = paged(teams, "teams", "Schools with a team", "most leaders first")  # a page at a time
+        teams = widgets.paged(teams, "teams", "Schools with a team", "most leaders first")  # a page at a time
         widgets.table(teams.drop(columns="client_urn"), hide_index=True, width="stretch",
                      column_config={"school": "Client school", "leaders": "Leaders",
                                     "names": "Who", "days_delivered": st.column_config.NumberColumn(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, exports, presenters
+from analysis import access, exports, presenters, register
 from analysis import deployments as deployments_mod
 from analysis.formats import number
 from analysis.text import lit
@@ -75,3 +75,19 @@ DEPLOYMENT_COLUMNS = {
     "Delivery": st.column_config.TextColumn("Delivery", width="medium"),
     "Focus": st.column_config.TextColumn("Focus", width="medium"),
 }
+
+
+def paged(frame, key: str, noun: str, order: str = "exceptions first",
+          size: int = register.PAGE_SIZE):
+    """One page of `frame` with a page picker when there is more than one; says what is shown.
+    At 500 schools a table or queue drawn whole is thousands of elements (issue 14)."""
+    count = register.pages(len(frame), size)
+    page = 1
+    if count > 1:
+        page = st.columns([1, 3])[0].number_input(f"Page (of {count:d})", 1, count, 1,
+                                                  key=f"{key}_page")
+    shown = register.page_of(frame, page, size)
+    first = (page - 1) * size + 1
+    st.caption(f"{lit(noun)} {first:,}-{first + len(shown) - 1:,} of {len(frame):,}, {lit(order)}."
+               if count > 1 else f"{len(frame):,} {lit(noun.lower())}, {lit(order)}.")
+    return shown

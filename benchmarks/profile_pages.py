@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--page", default="overview",
-                        choices=["overview", "school", "deployments"])
+                        choices=["overview", "school", "deployments", "plan", "qa", "visits"])
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", default=None, help="prefix for the .prof files")
     args = parser.parse_args(argv)

@@ -27,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["page:overview", "page:school", "page:deployments", "report", "school-pack",
-         "trust-pack", "help", "alone:overview", "alone:school", "alone:deployments"]
+         "trust-pack", "help", "alone:overview", "alone:school", "alone:deployments",
+         "alone:plan", "alone:qa", "alone:visits"]
 
 
 def _peak_mb() -> float:

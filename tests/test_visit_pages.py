@@ -277,3 +277,38 @@ def test_the_administrator_counts_only_checked_records_on_the_settings_page(sign
     assert after["days_delivered"] < before["days_delivered"]  # the sample's Pending visits
     log = access_store.audit_log(signed_store)
     assert log[log["action"] == "settings"]["detail"].str.contains("visits_counted").any()
+
+
+def _cards(at) -> list[str]:
+    return [shown(c.value) for c in at.markdown
+            if shown(c.value).startswith("**") and " · " in shown(c.value)]
+
+
+def test_the_qa_queue_shows_a_page_of_cards_at_a_time_oldest_first(signed_store):
+    """At 500 schools the queue holds thousands of records: a page of 20 cards at a time, with a
+    picker, the count of the whole queue and every record on some page, oldest first."""
+    from app_pages.qa import QUEUE_PAGE
+
+    deployments = signed_store.load().deployments
+    for day in range(1, 26):  # 25 more records awaiting QA, on 25 days of June 2025
+        vr.record_visit(signed_store, LEADER_EMAIL, vr.VisitEntry(
+            "D03", dt.date(2025, 6, day), 0.5, "Maths", "Green", f"Visit {day}.", ""), deployments)
+    at = open_as(ADMIN_EMAIL, "qa")
+    total = int(next(shown(m.value) for m in at.markdown if "await QA" in shown(m.value))
+                .split(" ")[0].replace(",", ""))
+    assert total >= 25 + 1
+    pages = -(-total // QUEUE_PAGE)
+    picker = at.number_input(key="qa_queue_page")
+    assert picker.label == f"Page (of {pages})" and picker.value == 1
+    first = _cards(at)
+    assert len(first) == QUEUE_PAGE
+    assert any(f"Visit records 1-{QUEUE_PAGE} of {total}, oldest first." in shown(c.value)
+               for c in at.caption)
+    seen = list(first)
+    for page in range(2, pages + 1):
+        at.number_input(key="qa_queue_page").set_value(page).run()
+        assert not at.exception
+        seen += _cards(at)
+    assert len(seen) == total and len(set(seen)) == total  # each record on exactly one page
+    days = [dt.datetime.strptime(card[2:12], "%d/%m/%Y") for card in seen]
+    assert days == sorted(days)  # oldest first across the pages
