@@ -49,6 +49,14 @@ show = st.radio("Show", ["All", "Entered in the app", "From spreadsheet uploads"
                 horizontal=True, key="qa_show")
 if show != "All":
     queue = queue[queue["source"] == ("app" if show == "Entered in the app" else "upload")]
+# One school's records: at 500 schools the whole queue runs to dozens of pages.
+in_queue = sorted(set(queue["client_urn"]), key=lambda urn: str(names.get(urn, urn)))
+if len(in_queue) > 1:
+    only = st.selectbox("School", [None, *in_queue], key="qa_school",
+                        format_func=lambda urn: "Every school" if urn is None
+                        else f"{names.get(urn, urn)} ({urn})")
+    if only is not None:
+        queue = queue[queue["client_urn"] == only]
 if queue.empty:
     st.success("Nothing awaits QA: every visit record has been checked or is with its leader.",
                icon=":material/task_alt:")
