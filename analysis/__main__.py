@@ -103,7 +103,9 @@ def cmd_report(args) -> int:
         dataset, settings = store.load(), store.get_settings()
     report = build_report(dataset, settings)
     if args.format == "json":
-        print(json.dumps(report, indent=2, allow_nan=False))
+        # Written as it is encoded: at 500 schools the text is ~100 MB, never held whole.
+        json.dump(report, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(report))
     return 0

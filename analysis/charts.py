@@ -20,7 +20,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis import disclosure, formats, style
-from analysis.periods import format_period, period_index, period_of_date, try_parse_period
+from analysis.periods import (
+    format_period,
+    period_index,
+    period_indexes,
+    period_of_date,
+    try_parse_period,
+)
 from analysis.plain_words import leader_with_role, role_words
 from analysis.schema import MEASURES, OLD_SCALE, measure_label
 from analysis.text import literal_plotly, plotly_frame
@@ -511,7 +517,7 @@ def _sorted_periods(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFr
     out = frame.reindex(columns=columns).copy()
     out["period"] = _canonical(out["period"])
     out = out[out["period"].notna()]
-    out = out.assign(_order=out["period"].map(period_index)).sort_values("_order")
+    out = out.assign(_order=period_indexes(out["period"])).sort_values("_order")
     return out.drop(columns="_order").reset_index(drop=True)
 
 

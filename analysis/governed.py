@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import disclosure, narrative
-from analysis.periods import format_period, period_index, period_of_date, try_parse_period
+from analysis.periods import (
+    format_period,
+    period_index,
+    period_indexes,
+    period_of_date,
+    try_parse_period,
+)
 from analysis.progress import status_rules, tolerance_band
 from analysis.schema import MEASURES, Settings
 
@@ -150,7 +156,7 @@ def governed_series(measures: pd.DataFrame | None, urn: str, measure: str, subgr
     frame = pd.DataFrame(out, columns=columns)
     if frame.empty:
         return frame
-    frame = frame.assign(_o=frame["period"].map(period_index)).sort_values("_o", kind="stable")
+    frame = frame.assign(_o=period_indexes(frame["period"])).sort_values("_o", kind="stable")
     return frame.drop_duplicates("period", keep="last").drop(columns="_o").reset_index(drop=True)
 
 

@@ -98,6 +98,13 @@ def period_index(label: object) -> int:
     )
 
 
+
+def period_indexes(labels):
+    """A Series of period labels -> their ordering indexes (a Series, same index), each distinct
+    label parsed once: a 1M-row column holds a dozen periods (per row, the report took 4 s)."""
+    return labels.map({label: period_index(label) for label in labels.unique()})
+
+
 def format_period(index: int) -> str:
     """Ordering index -> '2024/25 Spring 2'."""
     year, half = divmod(int(index), 6)

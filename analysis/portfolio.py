@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.deployments import active_deployments, spend_to_date
-from analysis.periods import period_index
+from analysis.periods import period_index, period_indexes
 from analysis.schema import OLD_SCALE, REPORT_CARD_GRADES, STATUS_ORDER
 
 
@@ -150,8 +150,8 @@ def filter_by_year(progress: pd.DataFrame, academic_year: str | None) -> pd.Data
         return progress
     first = period_index(f"{academic_year} Autumn 1")
     last = first + 5
-    start = progress["baseline_period"].map(period_index)
-    end = progress["target_period"].map(period_index)
+    start = period_indexes(progress["baseline_period"])
+    end = period_indexes(progress["target_period"])
     return progress[(start <= last) & (end >= first)]
 
 

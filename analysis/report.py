@@ -11,7 +11,7 @@ import pandas as pd
 from analysis import formats
 from analysis.deployments import summarise_deployments
 from analysis.measures import combine_measures, compute_measures
-from analysis.periods import period_index
+from analysis.periods import period_indexes
 from analysis.progress import judge_progress
 from analysis.schema import COLUMNS, MEASURE_COLUMNS, STATUS_ORDER, Settings
 from analysis.store import Dataset
@@ -77,7 +77,7 @@ def build_report(dataset: Dataset, settings: Settings | None = None) -> dict:
     measures = dataset.measures if dataset.measures is not None else pd.DataFrame(
         columns=MEASURE_COLUMNS)
     if len(measures):
-        measures = measures.assign(_p=measures["period"].map(period_index)).sort_values(
+        measures = measures.assign(_p=period_indexes(measures["period"])).sort_values(
             ["urn", "_p", "measure", "subgroup"], kind="stable")
     summary = summarise_deployments(dataset.deployments, dataset.visits, settings)
     summary = summary.sort_values("deployment_id", kind="stable")

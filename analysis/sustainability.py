@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis import formats, governed
 from analysis.pack_tables import PackFacts, _date, _school_names, hidden_text
-from analysis.periods import period_index, period_of_date
+from analysis.periods import period_index, period_indexes, period_of_date
 from analysis.schema import MEASURES, measure_label
 
 
@@ -59,7 +59,7 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
         # Governed figures: value is missing (and hidden True) wherever the rule hides one.
         series = governed.governed_series(facts.dataset.measures, target["client_urn"],
                                           target["measure"], subgroup, settings)
-        order = series["period"].map(period_index)
+        order = period_indexes(series["period"])
         before, after = series[order <= end_index], series[order > end_index]
         row = {
             "URN": target["client_urn"],

@@ -11,9 +11,12 @@ time is from the click to the page settled: its heading visible (h1: the page's 
 school's name) and Streamlit's running indicator gone (data-test-script-state="notRunning").
 The School step opens the store's first client school, which is not like for like across
 stores (1 target in the sample, 5 in the generated trust): the number of target charts that
-page drew is printed beside its time. The first round is "cold" (a fresh server process: empty
-caches), the median of the others "warm". Also prints the server process's CPU seconds over
-the whole run, its resident memory at the end, and the load average (the machine is shared).
+page drew is printed beside its time. `--pick NAME="School name"` adds a step after it, for
+that store: the school chosen in the School page's own menu (a rerun of the same page), so two
+stores can be compared on schools with as many targets (e.g. Kingfisher's 5 in the sample).
+The first round is "cold" (a fresh server process: empty caches), the median of the others
+"warm". Also prints the server process's CPU seconds over the whole run, its resident memory
+at the end, and the load average (the machine is shared).
 Not a test.
 """
 
@@ -41,6 +44,7 @@ from tests.e2e.helpers import (  # noqa: E402
 
 STEPS = [("School", None), ("Deployments", "Deployments"),
          ("Overview", "Impact across our client schools")]
+PICKED = "School chosen in its menu"
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -71,13 +75,28 @@ def _settled(page, heading: str | None, timeout_ms: int) -> None:
     page.wait_for_selector(APP_READY, state="attached", timeout=timeout_ms)
 
 
-def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path = ROOT) -> dict:
+def _pick_school(page, school: str, timeout_ms: int) -> None:
+    """Choose `school` in the School page's menu and wait for its page to settle."""
+    menu = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
+    menu.click()
+    page.keyboard.type(school)
+    page.keyboard.press("Enter")
+    page.locator('[data-testid="stMain"] h1').filter(has_text=school).first.wait_for(
+        state="visible", timeout=timeout_ms)
+    page.wait_for_timeout(100)
+    page.wait_for_selector(APP_READY, state="attached", timeout=timeout_ms)
+
+
+def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path = ROOT,
+              pick: str | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.gettempdir()) / f"browser_navigation_{name}.log"
     process, base = start_server(url, log, cwd=app_dir)
     cpu_before = _cpu_seconds(process.pid)
-    times: dict[str, list[float]] = {"Open": []} | {step: [] for step, _ in STEPS}
+    steps = STEPS if pick is None else [STEPS[0], (PICKED, pick), *STEPS[1:]]
+    times: dict[str, list[float]] = {"Open": []} | {step: [] for step, _ in steps}
+    picked_charts = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -88,7 +107,14 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
             times["Open"].append(time.perf_counter() - started)
             menu = page.locator(".st-key-site_menu")
             for _ in range(rounds + 1):
-                for step, heading in STEPS:
+                for step, heading in steps:
+                    if step == PICKED:
+                        started = time.perf_counter()
+                        _pick_school(page, heading, timeout_ms)
+                        times[step].append(time.perf_counter() - started)
+                        picked_charts = page.locator(
+                            '[data-testid="stPlotlyChart"]:visible').count()
+                        continue
                     link = menu.get_by_role("link", name=step, exact=True)
                     started = time.perf_counter()
                     link.click()
@@ -102,8 +128,9 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
         rss = _rss_mb(process.pid)
     finally:
         stop_server(process)
-    out = {"cpu": cpu, "rss_mb": rss, "open": times["Open"][0], "charts": school_charts}
-    for step, _ in STEPS:
+    out = {"cpu": cpu, "rss_mb": rss, "open": times["Open"][0], "charts": school_charts,
+           "picked_charts": picked_charts}
+    for step, _ in steps:
         out[step] = {"cold": times[step][0], "warm": statistics.median(times[step][1:]),
                      "all": times[step]}
     return out
@@ -112,6 +139,8 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", action="append", default=[], metavar="NAME=URL", required=True)
+    parser.add_argument("--pick", action="append", default=[], metavar="NAME=SCHOOL",
+                        help="for store NAME, also time choosing SCHOOL in the School page")
     parser.add_argument("--rounds", type=int, default=3, help="warm rounds after the cold one")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a step may take")
     parser.add_argument("--app-dir", type=Path, default=ROOT,
@@ -122,24 +151,30 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.strftime('%d/%m/%Y %H:%M', time.gmtime())} UTC · warm = median of "
           f"{args.rounds}", flush=True)
     results = {}
+    picks = dict(spec.split("=", 1) for spec in args.pick)
+    steps = [step for step, _ in STEPS]
+    if picks:
+        steps.insert(1, PICKED)
     for spec in args.store:
         name, url = spec.split("=", 1)
         results[name] = run_store(name, url, args.rounds, int(args.timeout * 1000),
-                                  args.app_dir)
+                                  args.app_dir, picks.get(name))
         r = results[name]
-        print(f"{name}: open {r['open']:.2f} s; School page target charts {r['charts']}; "
-              + "; ".join(
+        print(f"{name}: open {r['open']:.2f} s; School page target charts {r['charts']}"
+              f" (chosen school: {r['picked_charts']}); " + "; ".join(
             f"-> {step} warm {r[step]['warm']:.2f} s (cold {r[step]['cold']:.2f} s; all "
-            f"{', '.join(f'{t:.2f}' for t in r[step]['all'])})" for step, _ in STEPS)
+            f"{', '.join(f'{t:.2f}' for t in r[step]['all'])})" for step in steps if step in r)
             + f"; server CPU {r['cpu']:.1f} s, RSS {r['rss_mb']:.0f} MB; load "
             f"{os.getloadavg()[0]:.1f}", flush=True)
     print("| step (warm, cold) | " + " | ".join(results) + " |")
     print("|---|" + "---:|" * len(results))
-    for step, _ in STEPS:
+    for step in steps:
         print(f"| -> {step} | " + " | ".join(
-            f"{r[step]['warm']:.2f} s ({r[step]['cold']:.2f} s)" for r in results.values()) + " |")
-    print("| School page target charts | " + " | ".join(
-        str(r["charts"]) for r in results.values()) + " |")
+            f"{r[step]['warm']:.2f} s ({r[step]['cold']:.2f} s)" if step in r else "-"
+            for r in results.values()) + " |")
+    print("| School page target charts (first school; chosen) | " + " | ".join(
+        f"{r['charts']}; {r['picked_charts'] if r['picked_charts'] is not None else '-'}"
+        for r in results.values()) + " |")
     print("| first open | " + " | ".join(f"{r['open']:.2f} s" for r in results.values()) + " |")
     print("| server CPU, RSS | " + " | ".join(
         f"{r['cpu']:.1f} s, {r['rss_mb']:.0f} MB" for r in results.values()) + " |")

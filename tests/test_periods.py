@@ -95,3 +95,21 @@ def test_start_and_end_dates_bracket_the_half_term():
     assert period_start_date("2024/25 Spring 2") == dt.date(2025, 2, 16)
     assert period_end_date("2024/25 Spring 2") == dt.date(2025, 3, 31)
     assert period_of_date(period_end_date("2024/25 Autumn 1")) == "2024/25 Autumn 1"
+
+
+def test_period_indexes_parse_each_distinct_label_once_and_agree_with_period_index(monkeypatch):
+    import pandas as pd
+
+    from analysis import periods
+
+    labels = pd.Series(["2024/25 Spring 2", "Autumn 1 2023/24", "2024/25 Spring 2", "2023-24 Summer 1"]
+                       * 1000, index=range(10, 4010))
+    expected = labels.map(periods.period_index)
+    calls = []
+    original = periods.period_index
+    monkeypatch.setattr(periods, "period_index", lambda label: calls.append(label) or original(label))
+    got = periods.period_indexes(labels)
+    assert got.equals(expected) and got.index.equals(labels.index)
+    assert sorted(calls) == sorted(set(labels))  # each distinct label parsed once
+    with pytest.raises(periods.PeriodError):
+        periods.period_indexes(pd.Series(["2024/25 Spring 2", None]))

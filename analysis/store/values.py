@@ -18,7 +18,7 @@ import pyarrow.ipc as pa_ipc
 
 from analysis.app_tables import APP_TABLES, PLAN_COLUMNS
 from analysis.factorize import group_codes
-from analysis.periods import period_index
+from analysis.periods import period_indexes
 from analysis.schema import COLUMNS, MEASURE_COLUMNS
 
 if TYPE_CHECKING:
@@ -329,4 +329,4 @@ def _summary(added: dict[str, int], replaced: dict[str, int]) -> str:
 
 def period_sort_key(series: pd.Series) -> pd.Series:
     """Order a column of period labels by time (for sort_values(key=...))."""
-    return series.map(period_index)
+    return period_indexes(series)
