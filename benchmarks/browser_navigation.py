@@ -106,6 +106,8 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
             _settled(page, "Impact across our client schools", timeout_ms)
             times["Open"].append(time.perf_counter() - started)
             menu = page.locator(".st-key-site_menu")
+            if not menu.count():  # an older checkout (--app-dir): Streamlit's own sidebar menu
+                menu = page.locator('[data-testid="stSidebarNav"]')
             for _ in range(rounds + 1):
                 for step, heading in steps:
                     if step == PICKED:
