@@ -98,7 +98,6 @@ def period_index(label: object) -> int:
     )
 
 
-
 def period_indexes(labels):
     """A Series of period labels -> their ordering indexes (a Series, same index), each distinct
     label parsed once: a 1M-row column holds a dozen periods (per row, the report took 4 s)."""
