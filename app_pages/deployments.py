@@ -23,11 +23,11 @@ names = loads.school_names()
 views = loads.deployment_views()
 flagged = summary[summary["creep_flag"]]
 cols = st.columns(4)
-cols[0].metric("Deployments", len(summary))
+cols[0].metric("Deployments", f"{len(summary):,}")
 widgets.days_used_metric(cols[1], summary)
-cols[2].metric("Creep flags", len(flagged), help=f"More than {settings.creep_threshold:.0%} of "
+cols[2].metric("Creep flags", f"{len(flagged):,}", help=f"More than {settings.creep_threshold:.0%} of "
                "delivered days spent off the agreed focus")
-cols[3].metric("Visit records awaiting QA", int(summary["qa_pending"].sum()))
+cols[3].metric("Visit records awaiting QA", f"{int(summary['qa_pending'].sum()):,}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -47,7 +47,7 @@ register_tab, creep_tab, qa_tab, teams_tab = st.tabs(
 with register_tab:
     as_of_words = widgets.data_as_of()[1]
     judged = loads.judged_delivery()
-    st.caption(lit(f"{int(judged['active'].sum())} of {len(judged)} deployments running at "
+    st.caption(lit(f"{int(judged['active'].sum()):,} of {len(judged):,} deployments running at "
                    f"{as_of_words}. One day rate everywhere: the funding divided by the days "
                    "committed; spend to date is that rate times the days delivered, never more "
                    "than the funding."))

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analysis import deployments as deployments_mod
-from analysis import ingest
+from analysis import formats, ingest
 from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Store
@@ -211,6 +211,25 @@ def test_deployments_counts_match_the_engine(sample_url):
     assert metric(at, "Visit records awaiting QA") == str(int(summary["qa_pending"].sum()))
     assert metric(at, "Creep flags") == str(int(summary["creep_flag"].sum()))
     assert int(summary["qa_pending"].sum()) > 0
+
+
+def _delta(at: AppTest, label: str) -> str:
+    return next(m.proto.delta for m in at.metric if m.label == label)
+
+
+def test_days_and_spend_show_the_part_with_the_whole_beneath(sample_url):
+    """'7,506.5 of 25,290' and '£3,739,850 of £12,…' were cut off in a quarter-width metric
+    at 1280 px: the metric shows the part, the share and the whole go beneath it."""
+    summary = engine_summary(sample_url)
+    delivered, committed = summary["days_delivered"].sum(), summary["days_committed"].sum()
+    for page in ("deployments", "overview"):
+        at = open_page(page)
+        assert metric(at, "Days used") == formats.number(delivered, thousands=True)
+        assert _delta(at, "Days used") == (f"{delivered / committed:.0%} of "
+                                           f"{formats.number(committed, thousands=True)} committed")
+    spend, funding = summary["spend_to_date"].sum(), summary["funding_amount"].sum()
+    assert metric(at, "Spend") == formats.format_money(spend)
+    assert _delta(at, "Spend") == f"{spend / funding:.0%} of {formats.format_money(funding)} funding"
 
 
 def test_school_page_opens_the_school_in_the_address_with_one_chart_per_target(sample_url):
