@@ -57,7 +57,7 @@ spend, funding = table["spend_to_date"].sum(), table["funding"].sum()
 # The whole beneath the part (as Days used): "£3,739,850 of £12,…" was cut at 1280 px.
 bottom[2].metric("Spend", format_money(spend),
                  f"{spend / funding:.0%} of {format_money(funding)} funding" if funding
-                 else "no funding recorded", delta_color="off")
+                 else "no funding recorded", delta_color="off", delta_arrow="off")
 
 if loads.current_scope().trust_wide:  # the board's pack is a trust-wide view
     downloads.pack_downloads(board_meeting=meeting.board_meeting())

@@ -18,11 +18,11 @@ from app_pages.loads import current_scope, progress, school_names
 def days_used_metric(column, frame: pd.DataFrame) -> None:
     """'Days used 218', '74% of 294 committed' beneath, for any frame with both columns. The
     commitment is beneath, not beside: '7,506.5 of 25,000' was cut to '7,506.5 of …' in a
-    quarter of the page at 1280 px."""
+    quarter of the page at 1280 px. No arrow: it is a share, not a change."""
     delivered, committed = frame["days_delivered"].sum(), frame["days_committed"].sum()
     column.metric("Days used", number(delivered, thousands=True),
                   f"{delivered / committed:.0%} of {number(committed, thousands=True)} committed"
-                  if committed else "none committed", delta_color="off")
+                  if committed else "none committed", delta_color="off", delta_arrow="off")
 
 
 def empty_state(message: str) -> None:

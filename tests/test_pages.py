@@ -230,6 +230,9 @@ def test_days_and_spend_show_the_part_with_the_whole_beneath(sample_url):
     spend, funding = summary["spend_to_date"].sum(), summary["funding_amount"].sum()
     assert metric(at, "Spend") == formats.format_money(spend)
     assert _delta(at, "Spend") == f"{spend / funding:.0%} of {formats.format_money(funding)} funding"
+    # A share, not a change: no up or down arrow beside it.
+    none = type(at.metric[0].proto).MetricDirection.NONE
+    assert {m.proto.direction for m in at.metric if m.label in ("Days used", "Spend")} == {none}
 
 
 def test_school_page_opens_the_school_in_the_address_with_one_chart_per_target(sample_url):
