@@ -98,7 +98,8 @@ def test_migration_5_indexes_the_keys_pages_read_by(trust):
         assert found.get(name) == list(columns), (table, found)
 
 
-def test_pack_command_for_one_school_loads_only_that_school(trust, tmp_path, monkeypatch):
+def _spy_on_loads(monkeypatch) -> list[tuple]:
+    """(urns, kinds) of every Store.load from now on, in order."""
     asked = []
     load = Store.load
 
@@ -106,6 +107,24 @@ def test_pack_command_for_one_school_loads_only_that_school(trust, tmp_path, mon
         asked.append((urns, kinds))
         return load(self, urns=urns, kinds=kinds)
     monkeypatch.setattr(Store, "load", spy)
+    return asked
+
+
+def _dashboard_watching_loads(trust, monkeypatch) -> tuple[AppTest, list[tuple]]:
+    """The dashboard on `trust` after its first run, with empty caches and every later
+    Store.load recorded: what the next page reads, and only that."""
+    monkeypatch.setenv("DATABASE_URL", trust.engine.url.render_as_string(hide_password=False))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.run()
+    asked = _spy_on_loads(monkeypatch)
+    st.cache_data.clear()
+    return at, asked
+
+
+def test_pack_command_for_one_school_loads_only_that_school(trust, tmp_path, monkeypatch):
+    asked = _spy_on_loads(monkeypatch)
     urn = scale_trust.client_urns(4)[0]
     url = trust.engine.url.render_as_string(hide_password=False)
     out = tmp_path / "one.pdf"
@@ -150,20 +169,7 @@ def test_zip_holds_every_client_schools_full_pack(trust):
 
 
 def test_school_page_reads_only_the_chosen_school(trust, monkeypatch):
-    url = trust.engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.run()
-    asked = []
-    load = Store.load
-
-    def spy(self, urns=None, kinds=None):
-        asked.append((urns, kinds))
-        return load(self, urns=urns, kinds=kinds)
-    monkeypatch.setattr(Store, "load", spy)
-    st.cache_data.clear()
+    at, asked = _dashboard_watching_loads(trust, monkeypatch)
     urn = scale_trust.client_urns(4)[2]
     at.switch_page("app_pages/school.py")
     at.query_params.update({"urn": urn})
@@ -179,20 +185,7 @@ def test_school_page_reads_only_the_chosen_school(trust, monkeypatch):
 def test_work_pages_read_no_measures(trust, monkeypatch, page):
     """The plan, the QA queue and the visit form draw no figures: they read the directory and
     their own frames, never the pupils' measures of the whole trust."""
-    url = trust.engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.run()
-    asked = []
-    load = Store.load
-
-    def spy(self, urns=None, kinds=None):
-        asked.append((urns, kinds))
-        return load(self, urns=urns, kinds=kinds)
-    monkeypatch.setattr(Store, "load", spy)
-    st.cache_data.clear()
+    at, asked = _dashboard_watching_loads(trust, monkeypatch)
     at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
