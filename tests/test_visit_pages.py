@@ -73,6 +73,12 @@ def summary_of(store, deployment_id="D03"):
     return row.set_index("deployment_id").loc[deployment_id]
 
 
+def _cards(at) -> list[str]:
+    """The first line of every card in the QA queue, as a reader sees it."""
+    return [shown(c.value) for c in at.markdown
+            if shown(c.value).startswith("**") and " · " in shown(c.value)]
+
+
 def qa_card(at, deployment_id="D03", date="01/07/2025"):
     """The markdown lines of the queue entry for one visit."""
     lines = [shown(m.value) for m in at.markdown]
@@ -206,9 +212,7 @@ def test_the_trust_leader_reads_the_qa_queue_with_no_check_return_or_undo(signed
     at = open_as(TRUST_EMAIL, "qa")
     assert "QA queue" in [t.value for t in at.title]
     assert qa_card(at) and qa_card(at) == qa_card(admin)  # the leader's new visit, as shown
-    cards = [c for c in at.markdown if shown(c.value).startswith("**") and " · " in shown(c.value)]
-    assert len(cards) == len([c for c in admin.markdown
-                              if shown(c.value).startswith("**") and " · " in shown(c.value)])
+    assert len(_cards(at)) == len(_cards(admin))
     assert any("checking, returning and undoing visit records is for administrators"
                in shown(i.value) for i in at.info)
     labels = {b.label for b in at.button}
@@ -277,11 +281,6 @@ def test_the_administrator_counts_only_checked_records_on_the_settings_page(sign
     assert after["days_delivered"] < before["days_delivered"]  # the sample's Pending visits
     log = access_store.audit_log(signed_store)
     assert log[log["action"] == "settings"]["detail"].str.contains("visits_counted").any()
-
-
-def _cards(at) -> list[str]:
-    return [shown(c.value) for c in at.markdown
-            if shown(c.value).startswith("**") and " · " in shown(c.value)]
 
 
 def test_the_qa_queue_shows_a_page_of_cards_at_a_time_oldest_first(signed_store):
