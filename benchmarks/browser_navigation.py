@@ -47,6 +47,11 @@ STEPS = [("School", None), ("Deployments", "Deployments"),
 PICKED = "School chosen in its menu"
 
 
+def _steps(pick: str | None) -> list[tuple[str, str | None]]:
+    """The steps of a round: (name, heading to wait for; the school's name for PICKED)."""
+    return STEPS if pick is None else [STEPS[0], (PICKED, pick), *STEPS[1:]]
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its waited-for children, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -94,7 +99,7 @@ def run_store(name: str, url: str, rounds: int, timeout_ms: int, app_dir: Path =
     log = Path(tempfile.gettempdir()) / f"browser_navigation_{name}.log"
     process, base = start_server(url, log, cwd=app_dir)
     cpu_before = _cpu_seconds(process.pid)
-    steps = STEPS if pick is None else [STEPS[0], (PICKED, pick), *STEPS[1:]]
+    steps = _steps(pick)
     times: dict[str, list[float]] = {"Open": []} | {step: [] for step, _ in steps}
     picked_charts = None
     try:
@@ -154,9 +159,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.rounds}", flush=True)
     results = {}
     picks = dict(spec.split("=", 1) for spec in args.pick)
-    steps = [step for step, _ in STEPS]
-    if picks:
-        steps.insert(1, PICKED)
+    steps = [step for step, _ in _steps("any school" if picks else None)]
     for spec in args.store:
         name, url = spec.split("=", 1)
         results[name] = run_store(name, url, args.rounds, int(args.timeout * 1000),
