@@ -9,7 +9,8 @@ Everything per cell is vectorised: a column is converted in one pass, or value b
 its *distinct* values only (periods, year groups, grades), never row by row.
 
 The steps, each in its own module: analysis.safety refuses dangerous files; analysis.readers
-turns bytes into raw sheets of strings (fastexcel, pyarrow's CSV reader); analysis.sheets finds
+parses bytes into Arrow tables of text (fastexcel, pyarrow's CSV reader) on a worker thread,
+one file ahead of the checks; analysis.raw_frames makes them raw sheets; analysis.sheets finds
 each sheet's kind, header and columns; analysis.cells converts and checks each column;
 analysis.upload_checks checks across rows and files; analysis.upload_log collects problems.
 This module puts them together and keeps the public names.
@@ -17,7 +18,6 @@ This module puts them together and keeps the public names.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +27,7 @@ import pandas as pd
 from analysis import readers
 from analysis.cells import BLANK_TOKENS  # noqa: F401 - part of this module's interface
 from analysis.plausibility import implausible
-from analysis.readers import EXCEL_EXTENSIONS
-from analysis.safety import check_file
+from analysis.raw_frames import raw_frame
 from analysis.schema import KINDS
 from analysis.sheets import (  # noqa: F401 - HEADER_SEARCH_ROWS is part of this interface
     HEADER_ALIASES,
@@ -89,27 +88,31 @@ class Upload:
 
 def read_files(files: Iterable[tuple[str, bytes]]) -> Upload:
     """(name, bytes) per file -> Upload with frames (COLUMNS[kind]), problems, notices, files."""
+    return read_parsed(readers.ParseAhead(files))
+
+
+def read_paths(paths: Iterable[str | Path]) -> Upload:
+    """Files (or folders of .xlsx/.csv files) on disk -> Upload, as read_files."""
+    return read_parsed(readers.ParseAhead.on_disk(paths))
+
+
+def read_parsed(parsing: readers.ParseAhead) -> Upload:
+    """Files as analysis.readers parses them (on its thread, one file ahead of these checks)
+    -> Upload. The command line starts the parse itself, to load pandas meanwhile."""
     log = Log()
     parts: dict[str, list[Part]] = {kind: [] for kind in KINDS}
     infos: list[FileInfo] = []
-    for name, data in files:
-        name = str(name)
-        data = bytes(data or b"")
-        info = FileInfo(name, hashlib.sha256(data).hexdigest(), len(data))
+    for parsed in parsing:
+        info = FileInfo(parsed.name, parsed.sha256, parsed.size)
         infos.append(info)
-        # Refuse dangerous or disguised files (zip bombs, macros, DTDs, odd names) before parsing.
-        refusal = check_file(name, data)
-        if refusal:
-            log.problem(name, None, None, None, refusal)
-            continue
         try:
-            for part in _read_file(name, data, log):
+            for part in _parts(parsed, log):
                 parts[part.kind].append(part)
                 if part.kind not in info.kinds:
                     info.kinds.append(part.kind)
         except Exception as error:  # noqa: BLE001 - a file we cannot read is a problem, not a crash
-            log.problem(name, None, None, None, f"{name} could not be read: {error}")
-    data = None  # the last file's bytes are not needed for the checks below
+            log.problem(parsed.name, None, None, None, f"{parsed.name} could not be read: {error}")
+        parsed = None  # its sheets' text is not needed for the checks below
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, pd.DataFrame] = {}
     headers: dict[tuple[str, str | None], dict[str, str]] = {}
@@ -128,58 +131,26 @@ def read_files(files: Iterable[tuple[str, bytes]]) -> Upload:
     refused = implausible(frames, sources, headers)
     if len(refused):
         log.problems.append(refused)
+    for path in parsing.missing:
+        log.problem(path, None, None, None, f"{path} was not found")
     return Upload(frames, problem_table(log.problems), problem_table(log.notices), infos, sources, headers)
 
 
-def read_paths(paths: Iterable[str | Path]) -> Upload:
-    """Files (or folders of .xlsx/.csv files) on disk -> Upload, as read_files."""
-    missing: list[str] = []
-
-    def files() -> Iterator[tuple[str, bytes]]:
-        # One file's bytes at a time: each is let go once it is read (52 MB for 1M CSV rows).
-        for path in map(Path, paths):
-            if path.is_dir():
-                found = sorted(p for p in path.iterdir()
-                               if p.suffix.lower() in EXCEL_EXTENSIONS | {".csv"})
-                for p in found:
-                    yield p.name, p.read_bytes()
-            elif path.is_file():
-                yield path.name, path.read_bytes()
-            else:
-                missing.append(str(path))
-
-    upload = read_files(files())
-    if missing:
-        extra = [one_problem(p, None, None, None, f"{p} was not found") for p in missing]
-        upload.problems = problem_table([upload.problems, *extra])
-    return upload
-
-
-def _read_file(name: str, data: bytes, log: Log) -> Iterator[Part]:
-    """Sniff what the bytes are (not trusting the name), then read each sheet."""
-    what = readers.what_is(name, data, log)
-    if what == "workbook":
-        yield from _read_workbook(name, data, log)
-    elif what == "csv":
-        holder = RawSheet(readers.read_csv(name, data, log))
-        if holder.frame is not None:
-            part = read_sheet_guarded(name, None, holder, log)
-            if part is not None:
-                yield part
-
-
-def _read_workbook(name: str, data: bytes, log: Log) -> Iterator[Part]:
-    """Every visible sheet of a workbook that holds records, as parts."""
-    found_any = False
+def _parts(parsed: readers.ParsedFile, log: Log) -> Iterator[Part]:
+    """The parts of each kind a parsed file holds, with the parse's problems logged first."""
     problems_before, recognised_before = len(log.problems), log.recognised
-    for sheet_name, raw in readers.workbook_sheets(name, data, log):
-        holder, raw = RawSheet(raw), None
-        part = read_sheet_guarded(name, sheet_name, holder, log)
+    parsed.notes.log_into(log)
+    found_any = False
+    for sheet in parsed.sheets:
+        holder = RawSheet(raw_frame(parsed.name, sheet, log))
+        if holder.frame is None:
+            continue
+        part = read_sheet_guarded(parsed.name, sheet.name, holder, log)
         if part is not None:
             found_any = True
             yield part
-    if (not found_any and len(log.problems) == problems_before
+    if (parsed.kind == "workbook" and not found_any and len(log.problems) == problems_before
             and log.recognised == recognised_before):
-        log.problem(name, None, None, None,
-                    f"{name} holds no records we recognise; name each sheet after its kind "
+        log.problem(parsed.name, None, None, None,
+                    f"{parsed.name} holds no records we recognise; name each sheet after its kind "
                     f"({', '.join(KINDS)}) or use the template's headers")

@@ -1,4 +1,5 @@
-"""analysis.readers: CSV bytes read by pyarrow as the spreadsheet numbers its rows (issue 14).
+"""analysis.readers and raw_frames: CSV bytes read by pyarrow as the spreadsheet numbers its
+rows (issue 14).
 
 Each test reads a file as a user would upload it and asserts on what comes out: the rows read,
 the values, and problems naming the row a person sees in Excel (blank lines count).
@@ -6,10 +7,15 @@ the values, and problems naming the row a person sees in Excel (blank lines coun
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from analysis import readers
+from analysis import raw_frames, readers
 from analysis.ingest import read_files
 from tests.ingest_fixtures import OUTCOMES, SCHOOLS, csv_bytes
 
@@ -37,6 +43,14 @@ GOOD = "100001,2024/25 Autumn,P{},6,Y,N,EXS,WTS,GDS,140,130,0"
 BAD = "12345,2024/25 Autumn,P{},6,Y,N,EXS,WTS,GDS,140,130,0"
 
 
+def raw_csv(name: str, data: bytes, log: _Log) -> pd.DataFrame | None:
+    """A CSV as the two stages make it: parsed (readers), then a raw frame (raw_frames)."""
+    notes = readers.Notes()
+    sheet = readers.parse_csv(name, data, notes)
+    notes.log_into(log)
+    return None if sheet is None else raw_frames.raw_frame(name, sheet, log)
+
+
 def bad_rows(upload) -> list[int]:
     p = upload.problems
     return p.loc[p["message"] == BAD_URN, "row"].tolist()
@@ -47,7 +61,7 @@ def arrow_only(monkeypatch):
     """Fail if the pandas fallback is used: these files must take pyarrow's path."""
     def refuse(*args, **kwargs):
         raise AssertionError("read by the pandas fallback")
-    monkeypatch.setattr(readers, "_read_pandas", refuse)
+    monkeypatch.setattr(raw_frames, "_read_pandas", refuse)
 
 
 def test_blank_lines_count_for_row_numbers(arrow_only):
@@ -160,7 +174,7 @@ def test_unix_and_old_mac_line_endings(newline, arrow_only):
 def test_raw_csv_text_stays_in_arrow(arrow_only):
     """The raw frame holds Arrow strings, not a Python object per cell (the memory of 1M rows)."""
     data = lines(HEADER, *(GOOD.format(i) for i in range(1000)))
-    raw = readers.read_csv("outcomes.csv", data, _Log())
+    raw = raw_csv("outcomes.csv", data, _Log())
     assert raw.shape == (1001, 12)
     for column in raw.columns:
         assert raw[column].dtype == "str"
@@ -170,7 +184,7 @@ def test_raw_csv_text_stays_in_arrow(arrow_only):
 
 def test_binary_with_nul_bytes_is_not_read():
     log = _Log()
-    assert readers.read_csv("data.csv", b"URN,Name\r\n1\x00,2\r\n", log) is None
+    assert raw_csv("data.csv", b"URN,Name\r\n1\x00,2\r\n", log) is None
     assert log.problems == [("data.csv", None, None, None,
                              "data.csv is not a spreadsheet or CSV file; upload .xlsx or .csv")]
 
@@ -195,7 +209,7 @@ def _as_pandas(data: bytes, encoding: str = "utf-8") -> list[list[str]]:
 
 
 def _as_readers(data: bytes) -> list[list[str]]:
-    frame = readers.read_csv("x.csv", data, _Log())
+    frame = raw_csv("x.csv", data, _Log())
     return frame.fillna("").values.tolist()
 
 
@@ -234,3 +248,59 @@ def test_quoted_ids_are_trimmed_whole_after_reading(arrow_only):
     upload = read_files([("outcomes.csv", data)])
     assert upload.frames["outcomes"]["urn"].tolist() == ["100001"]
     assert upload.frames["outcomes"]["pupil_id"].tolist() == ["P1"]
+
+
+# ---- the parse's thread (analysis.readers.ParseAhead) ------------------------------------------
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Each parse as (file name, thread name), recorded as it begins; `begun` is set then."""
+    seen: list[tuple[str, str]] = []
+    begun = threading.Event()
+    real = readers._parse
+
+    def spy(parsed, data):
+        seen.append((parsed.name, threading.current_thread().name))
+        begun.set()
+        return real(parsed, data)
+
+    monkeypatch.setattr(readers, "_parse", spy)
+    return seen, begun
+
+
+def test_the_first_file_is_parsed_on_the_worker_before_anyone_asks(parses):
+    seen, begun = parses
+    parsing = readers.ParseAhead([("schools.csv", csv_bytes(SCHOOLS)),
+                                  ("outcomes.csv", lines(HEADER, GOOD.format(1)))])
+    assert begun.wait(10), "the first file's parse had not begun"
+    files = list(parsing)
+    assert [f.name for f in files] == ["schools.csv", "outcomes.csv"]
+    assert [len(f.sheets) for f in files] == [1, 1]
+    assert files[1].sheets[0].table.num_rows == 2
+    assert [name for name, _ in seen] == ["schools.csv", "outcomes.csv"]
+    assert all(thread.startswith("parse") for _, thread in seen)
+    assert threading.current_thread().name not in {thread for _, thread in seen}
+
+
+def test_a_refused_file_is_never_parsed(parses):
+    """The safety check comes first on every path: a zip bomb never reaches fastexcel."""
+    seen, _ = parses
+    bomb = (HOSTILE / "zip_bomb.xlsx").read_bytes()
+    upload = read_files([("zip_bomb.xlsx", bomb), ("schools.csv", csv_bytes(SCHOOLS))])
+    assert [name for name, _ in seen] == ["schools.csv"]
+    assert upload.problems["message"].str.contains("zip bomb").tolist() == [True]
+    assert [f.name for f in upload.files] == ["zip_bomb.xlsx", "schools.csv"]
+    assert len(upload.frames["schools"]) == len(SCHOOLS) - 1
+
+
+def test_the_parse_needs_no_pandas():
+    """The command line begins the parse and then loads pandas: if analysis.readers needed
+    pandas, the two would run one after the other again."""
+    code = ("import sys; from analysis.readers import ParseAhead; "
+            "print(sorted(m for m in ('pandas', 'sqlalchemy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert out.stdout.strip() == "[]"
