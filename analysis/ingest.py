@@ -112,7 +112,6 @@ def read_parsed(parsing: readers.ParseAhead) -> Upload:
                     info.kinds.append(part.kind)
         except Exception as error:  # noqa: BLE001 - a file we cannot read is a problem, not a crash
             log.problem(parsed.name, None, None, None, f"{parsed.name} could not be read: {error}")
-        parsed = None  # its sheets' text is not needed for the checks below
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, pd.DataFrame] = {}
     headers: dict[tuple[str, str | None], dict[str, str]] = {}

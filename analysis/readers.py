@@ -121,8 +121,8 @@ class ParseAhead:
     files' order.
     """
 
-    def __init__(self, files: Iterable[tuple[str, bytes]]) -> None:
-        self.missing: list[str] = []  # paths that were not there (on_disk)
+    def __init__(self, files: Iterable[tuple[str, bytes]], missing: list[str] | None = None) -> None:
+        self.missing = missing if missing is not None else []  # paths not there (on_disk)
         self._files = iter(files)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
         self._ahead = self._begin_next()
@@ -130,10 +130,8 @@ class ParseAhead:
     @classmethod
     def on_disk(cls, paths: Iterable[str | Path]) -> ParseAhead:
         """Files, or folders of .xlsx/.csv files, each read from disk when its turn comes."""
-        missing: list[str] = []
-        parsing = cls(_files_on_disk(paths, missing))
-        parsing.missing = missing  # the same list, filled as the paths are reached
-        return parsing
+        missing: list[str] = []  # filled as the paths are reached
+        return cls(_files_on_disk(paths, missing), missing)
 
     def _begin_next(self) -> Future | None:
         item = next(self._files, None)
