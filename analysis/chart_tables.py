@@ -69,7 +69,7 @@ def _is_category_marks(trace) -> bool:
 
 
 def _column_name(fig: go.Figure, trace) -> str:
-    name = _plain(trace.name or "Figure")
+    name = _plain(trace.name or "Figure").replace("<br>", " ")  # a wrapped legend name
     return name.split(":")[0] if name.startswith("National") else name
 
 

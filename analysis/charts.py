@@ -253,8 +253,10 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
 
 
-def _value_axis(values: list[float], unit: str, strip: bool) -> tuple[list[float], list[float]]:
-    """The y range and tick values: headroom above for value labels, a strip below for visits.
+def _value_axis(values: list[float], unit: str, strip: bool, label_at_floor: bool = False
+                ) -> tuple[list[float], list[float]]:
+    """The y range and tick values: headroom above for value labels, a strip below for visits
+    (deeper when a label sits on the lowest value, so its lower half clears the visit counts).
 
     Ticks stay within the data's rounded span (and 0..100 for a %), so the visit strip carries
     no gridlines and the axis never reads '-5%' or '105%'.
@@ -262,7 +264,7 @@ def _value_axis(values: list[float], unit: str, strip: bool) -> tuple[list[float
     low, high = min(values), max(values)
     span = high - low if high > low else max(abs(high) * 0.1, 2.0)
     top = high + 0.15 * span
-    floor = low - (0.22 if strip else 0.08) * span
+    floor = low - ((0.3 if label_at_floor else 0.22) if strip else 0.08) * span
     step = _nice_step(span)
     first = math.ceil((low - 1e-9) / step) * step
     ticks = []
@@ -435,7 +437,11 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
         # Only the target (and maybe a national line) to draw: a narrow axis round one value
         # says nothing and crowds the hidden-figure notes onto it, so show the whole 0-100%.
         drawn += [0.0, 100.0]
-    y_range, ticks = _value_axis(drawn, unit, has_visits) if drawn else (None, None)
+    # The target's label runs left of its marker, over the half terms before it.
+    target_lowest = bool(target_period) and target_value is not None and drawn and (
+        _clip(target_value, unit) <= min(drawn))
+    y_range, ticks = (_value_axis(drawn, unit, has_visits, label_at_floor=target_lowest)
+                      if drawn else (None, None))
     if y_range is not None:
         # The visit counts sit on the axis floor, in the strip below every plotted value.
         for trace_ in fig.data:
@@ -535,7 +541,8 @@ def _national_line(
         label, value = national if isinstance(national, tuple) else ("National", national)
         if value is None or pd.isna(value):
             return None
-        return f"{label}: {_fmt(float(value), unit)}", periods, [float(value)] * len(periods)
+        return (_legend_name(f"{label}: {_fmt(float(value), unit)}"), periods,
+                [float(value)] * len(periods))
     if isinstance(national, pd.Series):
         national = pd.DataFrame({"academic_year": national.index.astype(str),
                                  "value": national.to_numpy()})
@@ -553,7 +560,16 @@ def _national_line(
     ys = [by_year[p.split(" ")[0]] for p in xs]
     year = xs[-1].split(" ")[0]
     note = " (approximate)" if year in approximate else ""
-    return f"National {year}{note}: {_fmt(by_year[year], unit)}", xs, ys
+    return _legend_name(f"National {year}{note}: {_fmt(by_year[year], unit)}"), xs, ys
+
+
+# Plotly lays a legend that will not fit on one row out in columns as wide as its widest entry:
+# one long name would put every entry on a row of its own and take the plot's height.
+_LEGEND_NAME_WIDTH = 26
+
+
+def _legend_name(name: str) -> str:
+    return wrap_words(name, _LEGEND_NAME_WIDTH)
 
 
 def _actual_hover(period: str, value: float, cohort: object, unit: str) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import charts, governed, presenters
-from app_pages import loads
+from app_pages import accessible, loads
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -72,4 +72,11 @@ def target_figure(view: governed.TargetView, large: bool = False):
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _target_figure(version: str, scope_key: str, urn: str, target_id: str, large: bool,
                    _view: governed.TargetView):
-    return charts.target_view_chart(_view, large=large)
+    figure = charts.target_view_chart(_view, large=large)
+    if large:
+        # Presentation mode states the title and status in words above the chart, which gives
+        # their room to the plot. Set here, once: a page never changes a cached figure.
+        figure.update_layout(height=accessible.PRESENT_CHART_HEIGHT,
+                             title={"text": "", "subtitle": {"text": ""}},
+                             margin={"t": 40, "b": 130}, legend={"font": {"size": 16}})
+    return figure

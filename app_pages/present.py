@@ -67,10 +67,6 @@ words.markdown(
     unsafe_allow_html=True,
 )
 figure = governed_views.target_figure(view, large=True)
-# The page says the title and status in words just above: the chart gives their room to the plot.
-figure.update_layout(height=accessible.PRESENT_CHART_HEIGHT,
-                     title={"text": "", "subtitle": {"text": ""}}, margin={"t": 40, "b": 130},
-                     legend={"font": {"size": 16}})
 picture.plotly_chart(figure, width="stretch", config={"displayModeBar": False},
                      key="present_chart")
 with picture:

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analysis import charts, style
+from analysis import chart_tables, charts, style
 from analysis.periods import period_range
 
 BASELINE, TARGET = "2023/24 Summer 2", "2024/25 Summer 2"
@@ -207,6 +207,23 @@ def test_target_chart_shades_support_and_counts_visits_by_half_term(
     lowest = min(min(t.y) for t in fig.data if t.name != visits.name)
     assert floor < lowest - 2
     assert min(fig.layout.yaxis.tickvals) >= lowest - 5  # no gridlines through the strip
+
+
+def test_a_target_below_every_figure_gets_a_deeper_visit_strip_for_its_label(
+    at_risk_row, expected_line, at_risk_band, actuals_with_small_cohort, support, leader_visits
+):
+    def strip_share(row: dict) -> float:
+        """How much of the value axis lies below the lowest plotted value."""
+        fig = charts.target_chart(row, actuals_with_small_cohort, expected_line, at_risk_band,
+                                  None, support, leader_visits)
+        floor, top = fig.layout.yaxis.range
+        lowest = min(min(t.y) for t in fig.data if t.name != "Leader visits per half term")
+        return (lowest - floor) / (top - floor)
+
+    # The target's label runs left of its marker at its height: when that is the lowest value,
+    # the strip under it is deeper, so the label's lower half clears the visit counts.
+    low_target = {**at_risk_row, "target_value": 30.0, "baseline_value": 60.0}
+    assert strip_share(low_target) > strip_share(at_risk_row) * 1.25
 
 
 def test_a_team_of_overlapping_deployments_gets_one_band_and_one_label(
@@ -491,9 +508,15 @@ def test_target_chart_takes_the_progress_modules_frames_and_national_figures_by_
     band = trace(fig, "At risk band")
     # Higher is better: the band lies below the line, 25% of the 20-point rise deep.
     assert band.y[len(PERIODS) - 1] == 70.0 and band.y[len(PERIODS)] == 65.0
-    reference = trace(fig, "National 2024/25 (approximate): 75%")
+    # A long legend name takes two lines: plotly makes every legend column as wide as the
+    # widest entry, so one long name would stack the whole legend a row per entry.
+    reference = trace(fig, "National 2024/25<br>(approximate): 75%")
     assert list(reference.x) == PERIODS
     assert list(reference.y) == [74.0] + [75.0] * 6
+    assert max(len(line) for t in fig.data if t.showlegend is not False
+               for line in str(t.name).split("<br>")) <= 27
+    # The chart's figures table names the column in one line, without the year's value.
+    assert "National 2024/25 (approximate)" in chart_tables.figure_table(fig, at_risk_row["measure"]).columns
     # The projection is fitted through the hidden 4-pupil figure, so it is not drawn; with
     # every figure visible it runs from the row's latest figure to its projected value.
     assert "Projection (current rate)" not in [t.name for t in fig.data]

@@ -7,6 +7,7 @@ app_pages/loads.get_store is an st.cache_resource shared by every AppTest in thi
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from analysis import progress as progress_mod
 from analysis.schema import Settings
 from analysis.store import Store
 from analysis.text import shown
+from app_pages import accessible
 from app_pages.sample import SAMPLE_USER, SAMPLE_WORKBOOK
 from tests.e2e.workbooks import AT_EXPECTED, COHORT, NEW_SCHOOL, NEW_URN, new_school_workbook
 
@@ -260,6 +262,12 @@ def test_presentation_mode_steps_through_the_targets(sample_url):
     first = texts(at.title)
     count = len(engine_progress(sample_url).query("client_urn == @at.selectbox[0].value"))
     assert any(f"Target 1 of {count}" in m for m in texts(at.markdown))
+
+    # The page says the title and status in words: the projector's chart gives that room to
+    # the plot (set where the figure is built and cached, not by the page).
+    (chart,) = at.get("plotly_chart")
+    layout = json.loads(chart.proto.spec)["layout"]
+    assert layout["height"] == accessible.PRESENT_CHART_HEIGHT and not layout["title"]["text"]
 
     button(at, "Next ▶").click().run()
     assert not at.exception
