@@ -101,8 +101,9 @@ def inspection_journey_table(inspections: pd.DataFrame) -> pd.DataFrame:
     side by side and are never converted into each other."""
     if inspections is None or inspections.empty:
         return pd.DataFrame(columns=JOURNEY_COLUMNS)
+    # Stored dates are dates (uploads are read to dates, analysis.cells): anything else is no date.
     frame = inspections.assign(_date=pd.to_datetime(inspections["inspection_date"],
-                                                    errors="coerce"))
+                                                    errors="coerce", format="ISO8601"))
     rows = []
     for when, group in frame.dropna(subset=["_date"]).groupby("_date", sort=True):
         date = when.strftime("%d/%m/%Y")
@@ -222,7 +223,8 @@ def stuck_urns(inspections: pd.DataFrame) -> set[str]:
     if inspections is None or inspections.empty:
         return set()
     rows = inspections.assign(_date=pd.to_datetime(inspections["inspection_date"],
-                                                   errors="coerce"), urn=inspections["urn"])
+                                                   errors="coerce", format="ISO8601"),
+                              urn=inspections["urn"])
     rows = rows.dropna(subset=["_date"])
     if rows.empty:
         return set()
