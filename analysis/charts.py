@@ -405,8 +405,9 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
             hoverinfo="text",
         ))
 
+    target_y = None
     if target_period and target_value is not None:
-        value = _clip(target_value, unit)
+        value = target_y = _clip(target_value, unit)
         drawn.append(value)
         words = f"Target {_fmt(value, unit)}"
         fig.add_trace(go.Scatter(
@@ -438,9 +439,8 @@ def target_view_chart(view, large: bool = False) -> go.Figure:
         # says nothing and crowds the hidden-figure notes onto it, so show the whole 0-100%.
         drawn += [0.0, 100.0]
     # The target's label runs left of its marker, over the half terms before it.
-    target_lowest = bool(target_period) and target_value is not None and drawn and (
-        _clip(target_value, unit) <= min(drawn))
-    y_range, ticks = (_value_axis(drawn, unit, has_visits, label_at_floor=target_lowest)
+    y_range, ticks = (_value_axis(drawn, unit, has_visits,
+                                  label_at_floor=target_y is not None and target_y <= min(drawn))
                       if drawn else (None, None))
     if y_range is not None:
         # The visit counts sit on the axis floor, in the strip below every plotted value.
