@@ -160,6 +160,15 @@ def governed_series(measures: pd.DataFrame | None, urn: str, measure: str, subgr
     return frame.drop_duplicates("period", keep="last").drop(columns="_o").reset_index(drop=True)
 
 
+def measures_by_school(measures: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """measures -> each school's rows (by URN as text), split once. A loop over schools that
+    filters the whole trust's frame for each of its series compares every row every time (the
+    board pack at 500 schools: 2,465 series x 288k rows); give governed_series the school's."""
+    if measures is None or measures.empty:
+        return {}
+    return dict(tuple(measures.groupby(measures["urn"].astype(str), sort=False)))
+
+
 def governed_measures(measures: pd.DataFrame | None, settings: Settings | int | None
                       ) -> pd.DataFrame:
     """measures with value and cohort NA wherever the rule hides a figure, and a hidden column."""

@@ -7,6 +7,7 @@ and measures the distance between them in half terms: start_year * 6 + half_term
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 HALF_TERMS = ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"]
 
@@ -68,7 +69,14 @@ def period_index(label: object) -> int:
         missing = True
     if missing:
         raise PeriodError("a period is missing")
-    text = re.sub(r"\s+", " ", str(label).strip())
+    return _index_of_text(str(label))
+
+
+# A store holds a few dozen distinct labels, parsed hundreds of thousands of times by the
+# packs' per-row loops (the board pack at 500 schools: 438k parses); an error is not cached.
+@lru_cache(maxsize=4096)
+def _index_of_text(label: str) -> int:
+    text = re.sub(r"\s+", " ", label.strip())
     if not text:
         raise PeriodError("a period is missing")
     tokens = re.split(r"[ ,]+", text)

@@ -59,6 +59,30 @@ def test_a_gap_carries_its_smaller_group_and_a_plan_figure_its_periods_figure():
     assert disclosure.derived_hidden(latest=False, baseline=False, milestone=True)["plan"]
 
 
+def test_a_schools_series_is_the_same_from_its_own_rows_as_from_the_trusts():
+    # The packs split the trust's measures per school once; the split must not change a series.
+    measures = pd.DataFrame({
+        "urn": [100001, 100002, 100001, 100001, 100002],
+        "measure": ["attendance"] * 5,
+        "subgroup": ["All"] * 5,
+        "period": ["Spring 1 2025/26", "Autumn 1 2025/26", "Autumn 1 2025/26",
+                   "Autumn 2 2025/26", "Spring 1 2025/26"],
+        "value": [94.0, 88.0, 91.5, 92.0, 89.0],
+        "cohort": [30, 30, 3, 30, 30],
+    })
+    by_school = governed.measures_by_school(measures)
+    assert sorted(by_school) == ["100001", "100002"]
+    for urn in ("100001", "100002"):
+        whole = governed.governed_series(measures, urn, "attendance", "All", SETTINGS)
+        split = governed.governed_series(by_school[urn], urn, "attendance", "All", SETTINGS)
+        pd.testing.assert_frame_equal(whole, split)
+    first = governed.governed_series(by_school["100001"], "100001", "attendance", "All",
+                                     SETTINGS)
+    assert list(first["period"]) == ["2025/26 Autumn 1", "2025/26 Autumn 2", "2025/26 Spring 1"]
+    assert list(first["hidden"]) == [True, False, False]  # a cohort of 3 stays hidden
+    assert governed.measures_by_school(None) == {}
+
+
 # ---- the cases ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module", params=F.COHORTS, ids=lambda c: f"cohort-{c}")
