@@ -21,7 +21,6 @@ from analysis import disclosure, narrative
 from analysis.periods import (
     format_period,
     period_index,
-    period_indexes,
     period_of_date,
     try_parse_period,
 )
@@ -45,19 +44,8 @@ def _key(urn, measure, subgroup) -> tuple[str, str, str]:
 
 def cohorts_by_series(measures: pd.DataFrame | None) -> dict[tuple[str, str, str], dict[str, object]]:
     """measures -> (urn, measure, subgroup) -> {period: cohort} for every stored figure."""
-    out: dict[tuple[str, str, str], dict[str, object]] = {}
-    if measures is None or measures.empty:
-        return out
-    for urn, measure, subgroup, period, value, cohort in zip(
-        measures["urn"], measures["measure"], measures["subgroup"], measures["period"],
-        measures["value"], measures["cohort"], strict=True,
-    ):
-        if value is None or pd.isna(value):
-            continue
-        label = try_parse_period(period)
-        if label is not None:
-            out.setdefault(_key(urn, measure, subgroup), {})[label] = cohort
-    return out
+    return {key: {label: cohort for label, _, cohort in rows}
+            for key, rows in series_rows(measures).items()}
 
 
 def _missing(value) -> bool:
@@ -138,35 +126,48 @@ def governed_series(measures: pd.DataFrame | None, urn: str, measure: str, subgr
                     settings: Settings | int | None) -> pd.DataFrame:
     """One school's figures for a measure and subgroup in time order: period, value, cohort,
     hidden; value and cohort are NA wherever the figure is hidden."""
-    limit = _limit(settings)
-    columns = ["period", "value", "cohort", "hidden"]
     if measures is None or measures.empty:
-        return pd.DataFrame(columns=columns)
+        return series_frame([], settings)
     rows = measures[(measures["urn"].astype(str) == str(urn)) & (measures["measure"] == measure)
-                    & (measures["subgroup"] == subgroup) & measures["value"].notna()]
-    out = []
-    for period, value, cohort in zip(rows["period"], rows["value"], rows["cohort"], strict=True):
-        label = try_parse_period(period)
-        if label is None:
-            continue
-        hidden = disclosure.is_hidden(cohort, limit)
-        out.append({"period": label, "value": None if hidden else float(value),
-                    "cohort": None if hidden or _missing(cohort) else int(cohort),
-                    "hidden": hidden})
-    frame = pd.DataFrame(out, columns=columns)
-    if frame.empty:
-        return frame
-    frame = frame.assign(_o=period_indexes(frame["period"])).sort_values("_o", kind="stable")
-    return frame.drop_duplicates("period", keep="last").drop(columns="_o").reset_index(drop=True)
+                    & (measures["subgroup"] == subgroup)]
+    return series_frame(series_rows(rows).get(_key(urn, measure, subgroup), []), settings)
 
 
-def measures_by_school(measures: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """measures -> each school's rows (by URN as text), split once. A loop over schools that
-    filters the whole trust's frame for each of its series compares every row every time (the
-    board pack at 500 schools: 2,465 series x 288k rows); give governed_series the school's."""
+def series_rows(measures: pd.DataFrame | None
+                ) -> dict[tuple[str, str, str], list[tuple[str, object, object]]]:
+    """measures -> (urn, measure, subgroup) -> its (period label, value, cohort) rows that hold
+    a value, in stored order. One pass over the frame, for a loop that asks for many series
+    (the board pack at 500 schools: 2,465 of them, where filtering the 288k rows for each took
+    most of its time); series_frame turns one into its governed series."""
+    out: dict[tuple[str, str, str], list[tuple[str, object, object]]] = {}
     if measures is None or measures.empty:
-        return {}
-    return dict(tuple(measures.groupby(measures["urn"].astype(str), sort=False)))
+        return out
+    for urn, measure, subgroup, period, value, cohort in zip(
+        measures["urn"], measures["measure"], measures["subgroup"], measures["period"],
+        measures["value"], measures["cohort"], strict=True,
+    ):
+        if _missing(value):
+            continue
+        label = try_parse_period(period)
+        if label is not None:
+            out.setdefault(_key(urn, measure, subgroup), []).append((label, value, cohort))
+    return out
+
+
+def series_frame(rows: list[tuple[str, object, object]], settings: Settings | int | None
+                 ) -> pd.DataFrame:
+    """A series' (period label, value, cohort) rows -> period, value, cohort, hidden in time
+    order; value and cohort are NA wherever the rule hides the figure."""
+    limit = _limit(settings)
+    by_period: dict[str, dict] = {}
+    for label, value, cohort in rows:
+        hidden = disclosure.is_hidden(cohort, limit)
+        # A period given twice: the later row stands.
+        by_period[label] = {"period": label, "value": None if hidden else float(value),
+                            "cohort": None if hidden or _missing(cohort) else int(cohort),
+                            "hidden": hidden}
+    in_order = sorted(by_period.values(), key=lambda point: period_index(point["period"]))
+    return pd.DataFrame(in_order, columns=["period", "value", "cohort", "hidden"])
 
 
 def governed_measures(measures: pd.DataFrame | None, settings: Settings | int | None

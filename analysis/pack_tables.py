@@ -152,13 +152,13 @@ def _targets_table(facts: PackFacts, urns: list[str]) -> pd.DataFrame:
 def _measures_table(facts: PackFacts, targets: pd.DataFrame) -> pd.DataFrame:
     """governed figures -> every period of each targeted measure and subgroup, hidden in words."""
     hide, rows = hidden_text(facts.settings), []
-    seen, by_school = set(), governed.measures_by_school(facts.dataset.measures)
+    seen, series_rows = set(), governed.series_rows(facts.dataset.measures)
     for _, target in targets.iterrows():
         key = (target["URN"], target["_measure"], target["Subgroup"])
         if key in seen:
             continue
         seen.add(key)
-        series = governed.governed_series(by_school.get(str(key[0])), *key, facts.settings)
+        series = governed.series_frame(series_rows.get(tuple(map(str, key)), []), facts.settings)
         for _, point in series.iterrows():
             rows.append({
                 "URN": key[0], "School": target["School"], "Measure": target["Measure"],

@@ -33,7 +33,7 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
     running = "support still running"
     rows = []
     targets = facts.dataset.targets[facts.dataset.targets["client_urn"].isin(urns)]
-    by_school = governed.measures_by_school(facts.dataset.measures)
+    series_rows = governed.series_rows(facts.dataset.measures)
     for _, target in targets.iterrows():
         deployment_id = target.get("deployment_id")
         if pd.isna(deployment_id) or deployment_id not in deployments.index:
@@ -58,9 +58,8 @@ def sustainability(facts: PackFacts, urns: list[str], today: dt.date | None = No
         end_index = period_index(period_of_date(end.date()))
         subgroup = target["subgroup"] if not pd.isna(target["subgroup"]) else "All"
         # Governed figures: value is missing (and hidden True) wherever the rule hides one.
-        series = governed.governed_series(by_school.get(str(target["client_urn"])),
-                                          target["client_urn"], target["measure"], subgroup,
-                                          settings)
+        series = governed.series_frame(series_rows.get(
+            (str(target["client_urn"]), str(target["measure"]), str(subgroup)), []), settings)
         order = period_indexes(series["period"])
         before, after = series[order <= end_index], series[order > end_index]
         row = {

@@ -59,28 +59,33 @@ def test_a_gap_carries_its_smaller_group_and_a_plan_figure_its_periods_figure():
     assert disclosure.derived_hidden(latest=False, baseline=False, milestone=True)["plan"]
 
 
-def test_a_schools_series_is_the_same_from_its_own_rows_as_from_the_trusts():
-    # The packs split the trust's measures per school once; the split must not change a series.
+def test_a_series_is_the_same_from_the_one_pass_index_as_from_the_trusts_rows():
+    # The packs index the trust's measures by series once; the index must not change a series.
     measures = pd.DataFrame({
-        "urn": [100001, 100002, 100001, 100001, 100002],
-        "measure": ["attendance"] * 5,
-        "subgroup": ["All"] * 5,
+        "urn": [100001, 100002, 100001, 100001, 100002, 100001, 100001],
+        "measure": ["attendance"] * 7,
+        "subgroup": ["All"] * 6 + ["PP"],
         "period": ["Spring 1 2025/26", "Autumn 1 2025/26", "Autumn 1 2025/26",
-                   "Autumn 2 2025/26", "Spring 1 2025/26"],
-        "value": [94.0, 88.0, 91.5, 92.0, 89.0],
-        "cohort": [30, 30, 3, 30, 30],
+                   "Autumn 2 2025/26", "Spring 1 2025/26", "Autumn 2 2025/26",
+                   "Autumn 1 2025/26"],
+        "value": [94.0, 88.0, 91.5, 92.0, 89.0, 93.0, None],
+        "cohort": [30, 30, 3, 30, 30, 31, 30],
     })
-    by_school = governed.measures_by_school(measures)
-    assert sorted(by_school) == ["100001", "100002"]
+    index = governed.series_rows(measures)
+    # The PP row holds no value, so that series is not there.
+    assert sorted(index) == [("100001", "attendance", "All"), ("100002", "attendance", "All")]
     for urn in ("100001", "100002"):
         whole = governed.governed_series(measures, urn, "attendance", "All", SETTINGS)
-        split = governed.governed_series(by_school[urn], urn, "attendance", "All", SETTINGS)
-        pd.testing.assert_frame_equal(whole, split)
-    first = governed.governed_series(by_school["100001"], "100001", "attendance", "All",
-                                     SETTINGS)
+        indexed = governed.series_frame(index[(urn, "attendance", "All")], SETTINGS)
+        pd.testing.assert_frame_equal(whole, indexed)
+    first = governed.governed_series(measures, "100001", "attendance", "All", SETTINGS)
     assert list(first["period"]) == ["2025/26 Autumn 1", "2025/26 Autumn 2", "2025/26 Spring 1"]
     assert list(first["hidden"]) == [True, False, False]  # a cohort of 3 stays hidden
-    assert governed.measures_by_school(None) == {}
+    assert list(first["value"])[1:] == [93.0, 94.0]  # a period given twice: the later row
+    assert governed.cohorts_by_series(measures)[("100001", "attendance", "All")] == {
+        "2025/26 Spring 1": 30, "2025/26 Autumn 1": 3, "2025/26 Autumn 2": 31}
+    assert governed.series_rows(None) == {}
+    assert governed.governed_series(None, "100001", "attendance", "All", SETTINGS).empty
 
 
 # ---- the cases ---------------------------------------------------------------------------------
