@@ -57,6 +57,7 @@ from analysis.sustainability import sustainability  # noqa: F401 (re-exported)
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
+TOTAL_PAGES = "{total_pages}"  # the alias fpdf2 replaces with the page count
 
 EXCEPTIONS = ["Off track", "Missed", "At risk"]
 
@@ -92,6 +93,9 @@ class PackPDF(FPDF):
         self.set_margins(15, 18, 15)
         self.set_auto_page_break(True, margin=18)
         self.set_creator("School-to-school support impact")
+        # The page total is written in when the pack is closed, into the width its alias holds:
+        # "{nb}" holds three digits, and a trust's board pack can run past 999 pages.
+        self.alias_nb_pages(TOTAL_PAGES, align="R")
 
     def header(self):
         self.set_font(FONT, "B", 9)
@@ -111,7 +115,7 @@ class PackPDF(FPDF):
         self.set_text_color(80, 80, 80)
         self.cell(140, 5, "Governor-safe: no pupil-level data; figures for "
                   f"{self.hide} are not shown.")
-        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.cell(0, 5, f"Page {self.page_no()} of {TOTAL_PAGES}", align="R")
         self.set_text_color(0, 0, 0)
 
     # small drawing helpers -------------------------------------------------------------------

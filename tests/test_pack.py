@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -173,6 +174,20 @@ def test_every_page_names_the_school_and_period_and_is_numbered(oak_pdf):
         assert "Oakfield Primary (URN 100001)" in text
         assert "2025/26 Autumn 2" in text
         assert f"Page {number} of {len(pages)}" in text
+
+
+def test_a_pack_past_999_pages_is_numbered_without_a_warning():
+    # A 5,000-school trust's board pack runs to ~5,000 pages; fpdf2 warned that "{nb}" could
+    # not hold the total.
+    pdf = pack.PackPDF("2025/26 Autumn 2", "groups of fewer than 5 pupils")
+    for _ in range(1001):
+        pdf.add_page()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reader = PdfReader(io.BytesIO(bytes(pdf.output())))
+    assert len(reader.pages) == 1001
+    assert "Page 1001 of 1001" in reader.pages[-1].extract_text()
+    assert "Page 7 of 1001" in reader.pages[6].extract_text()
 
 
 def test_each_target_has_status_rule_and_sentence(oak_pdf):
