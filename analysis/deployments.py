@@ -317,6 +317,10 @@ def deployment_impact(summary: pd.DataFrame, progress: pd.DataFrame) -> pd.DataF
     # sort, so each group keeps the order a per-deployment sort gave it).
     groups: dict[str, list[tuple]] = {}
     if progress is not None and not progress.empty:
+        # Only these deployments' targets: the register asks for one page of 50 at a time, and
+        # sorting every target of a 500-school trust for it grew with the trust (issue 14).
+        wanted = summary["deployment_id"].astype(str).unique()
+        progress = progress[progress["deployment_id"].astype(str).isin(wanted)]
         order = {s: i for i, s in enumerate(STATUS_ORDER)}
         keyed = progress.assign(_o=progress["status"].map(order)).sort_values(["_o", "measure"])
         for key, measure, subgroup, status in zip(

@@ -74,6 +74,13 @@ def top_for_chart(summary: pd.DataFrame, n: int = CHART_TOP) -> tuple[pd.DataFra
     return ordered.head(n), max(0, len(ordered) - n)
 
 
+def drifting(summary: pd.DataFrame, off_focus: pd.DataFrame) -> pd.DataFrame:
+    """The deployments with any visit off their agreed focus, creep flagged first, then by the
+    share of their days spent off focus (largest first)."""
+    rows = summary[summary["deployment_id"].isin(off_focus["deployment_id"].unique())]
+    return rows.sort_values(["creep_flag", "creep_share"], ascending=False)
+
+
 def teams(summary: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
     """Client schools supported by more than one leader -> one row each: client_urn, school,
     leaders (count), names (joined), days_delivered, days_committed; most leaders first."""

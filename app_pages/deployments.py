@@ -35,7 +35,7 @@ def register_charts(version: str, scope_key: str, filters: tuple, _top, _visits)
     """The register's days and ratings charts of its top deployments, built once per store
     version, scope and filters (plotly's figure building was most of a warm run; pages only
     read the figures)."""
-    visits = _visits[_visits["deployment_id"].isin(_top["deployment_id"])]
+    visits = _visits[_visits["deployment_id"].isin(_top["deployment_id"].unique())]
     return (charts.days_chart(_top), charts.progress_ratings_chart(
         visits.merge(_top[["deployment_id", "leader_name"]], on="deployment_id")))
 
@@ -102,8 +102,7 @@ with creep_tab:
     if flagged.empty:
         st.success("No deployment has drifted from its agreed focus.")
     off_focus = views["off_focus"]
-    drifting = summary[summary["deployment_id"].isin(off_focus["deployment_id"])]
-    drifting = drifting.sort_values(["creep_flag", "creep_share"], ascending=False)
+    drifting = views["drifting"]
     # A page of sentences, then one deployment's off-focus visits at a time: 50 tables per
     # page cost seconds on every click at 500 schools.
     shown = widgets.paged(drifting, "creep", "Deployments with visits off focus")
@@ -133,7 +132,7 @@ with qa_tab:
                       hide_index=True, width="stretch")
 
 with teams_tab:
-    teams = register.teams(summary, names)
+    teams = views["teams"]
     st.header("Schools supported by a team of leaders")
     if teams.empty:
         st.caption("Every client school has a single leader.")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analysis import access, access_store, facts_store, portfolio
+from analysis import access, access_store, facts_store, portfolio, register
 from analysis import deployments as deployments_mod
 from analysis import progress as progress_mod
 from analysis import scope as scope_mod
@@ -283,17 +283,22 @@ def _deployment_views(version: str, scope_key: str, _scope: scope_mod.Scope
                       ) -> dict[str, pd.DataFrame]:
     data = (_kinds(version, ("deployments", "schools", "visits")) if _scope.trust_wide
             else _scoped(version, scope_key, _scope))
+    summary = _deployment_summary(version, scope_key, _scope)
+    off_focus = deployments_mod.off_focus_visits(data.deployments, data.visits)
     return {
-        "off_focus": deployments_mod.off_focus_visits(data.deployments, data.visits),
+        "off_focus": off_focus,
+        "drifting": register.drifting(summary, off_focus),
         "qa_backlog": deployments_mod.qa_backlog(data.visits, data.deployments),
         "home_schools": deployments_mod.home_school_view(data.deployments, data.visits,
                                                          data.schools),
+        "teams": register.teams(summary, dict(zip(data.schools["urn"],
+                                                  data.schools["school_name"], strict=False))),
     }
 
 
 def deployment_views() -> dict[str, pd.DataFrame]:
-    """off_focus, qa_backlog, home_schools: the Deployments page's whole-scope tables, computed
-    once per store version and scope rather than on every click."""
+    """off_focus, drifting, qa_backlog, home_schools, teams: the Deployments page's
+    whole-scope tables, computed once per store version and scope rather than on every click."""
     scope = current_scope()
     return _deployment_views(current_version(), scope.key, scope)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from analysis import portfolio
@@ -72,6 +73,20 @@ def test_impact_sentences_per_deployment_and_per_school(sample):
     assert value["sentence"] == (
         "111.5 days of support delivered costing £49,150 so far; 3 of the school's 5 targets "
         "are achieved or on track (0.06 per £1,000 and 0.03 per day).")
+
+
+def test_a_page_of_the_register_reads_only_its_own_targets_and_agrees_with_the_whole(sample):
+    """The register shows 50 deployments a page: their impact rows are those of the whole
+    register, while targets of other deployments (or none) change nothing."""
+    _, summary, progress = sample
+    whole = deployment_impact(summary, progress).set_index("deployment_id")
+    page = summary[summary["deployment_id"].isin(["D02", "D01", "D07"])]
+    alone = deployment_impact(page, progress).set_index("deployment_id")
+    assert list(alone.index) == list(page["deployment_id"])
+    pd.testing.assert_frame_equal(alone, whole.loc[alone.index])
+    mine = progress[progress["deployment_id"].isin(page["deployment_id"])]
+    pd.testing.assert_frame_equal(deployment_impact(page, mine).set_index("deployment_id"), alone)
+    assert alone.loc["D01", "targets"] == 2 and whole["targets"].sum() > alone["targets"].sum()
 
 
 def test_target_card_names_its_own_deployment_and_the_register_lists_statuses(sample):

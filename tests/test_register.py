@@ -64,3 +64,15 @@ def test_teams_are_one_row_per_school_with_several_leaders():
     assert list(teams["client_urn"]) == ["700000", "700001"]
     assert teams.loc[0, "school"] == "A school" and teams.loc[0, "names"] == "Leader 0; Leader 1"
     assert teams.loc[0, "days_delivered"] == 1.0
+
+
+def test_drifting_lists_deployments_with_visits_off_focus_flagged_first_then_by_share():
+    summary = _summary(6).assign(creep_flag=[False, True, False, False, True, False],
+                                 creep_share=[0.1, 0.3, 0.5, 0.2, 0.6, 0.9])
+    visits = pd.DataFrame({"deployment_id": ["D0002", "D0001", "D0002", "D0004", "D0000",
+                                             "D9999"]})
+    drifting = register.drifting(summary, visits)
+    # Flagged first (D0004 at 60% before D0001 at 30%), then the others by share; D0003 and
+    # D0005 had no visit off focus, and a visit of an unknown deployment adds no row.
+    assert list(drifting["deployment_id"]) == ["D0004", "D0001", "D0002", "D0000"]
+    assert register.drifting(summary, visits.iloc[0:0]).empty
