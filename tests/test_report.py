@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.report import (
     DEPLOYMENT_FIELDS,
@@ -13,6 +16,7 @@ from analysis.report import (
     build_report,
     dataset_from_upload,
     render_text,
+    write_json,
 )
 from analysis.schema import Settings
 from tests.test_store import deployments_frame, pupils, schools_frame, targets_frame, visits_frame
@@ -79,3 +83,53 @@ def test_an_empty_dataset_gives_empty_lists_and_plain_text():
     report = build_report(Dataset(), Settings())
     assert report == {"targets": [], "measures": [], "deployments": []}
     assert "None: every target is on track" in render_text(report)
+
+
+def _json_dump(report) -> str:
+    out = io.StringIO()
+    json.dump(report, out, indent=2, allow_nan=False)
+    return out.getvalue()
+
+
+def _write_json(report, chunk: int = 10_000) -> str:
+    out = io.StringIO()
+    write_json(report, out, chunk=chunk)
+    return out.getvalue()
+
+
+def test_the_json_is_what_json_dump_writes_byte_for_byte(make_upload):
+    report = build_report(dataset_from_upload(trust_upload(make_upload)), Settings())
+    assert _write_json(report) == _json_dump(report)
+    assert _write_json(report, chunk=1) == _json_dump(report)  # chunks join without a seam
+    awkward = {
+        "targets": [{"text": 'quote " back\\slash \n new line, café, 😀, <b>', "none": None,
+                     "yes": True, "no": False, "whole": -7, "big": 10**20, "tiny": 1e-7,
+                     "float": 1e16, "third": 1 / 3, "zero": -0.0, "np": np.str_("numpy text")}],
+        "empty": [], "blank record": [{}], "measures": [{"a": 1}, {"a": 2.5}],
+    }
+    assert _write_json(awkward) == _json_dump(awkward)
+    assert _write_json({}) == _json_dump({}) == "{}"
+    assert json.loads(_write_json(awkward)) == json.loads(_json_dump(awkward))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_the_json_refuses_what_json_refuses(bad):
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        _json_dump({"targets": [{"value": bad}]})
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        _write_json({"targets": [{"value": bad}]})
+
+
+def test_records_turn_every_cell_into_a_plain_json_value():
+    from analysis.report import _records
+
+    frame = pd.DataFrame({
+        "text": pd.array(["a", None, "c"], dtype="string"), "number": [1.5, np.nan, 3.0],
+        "count": pd.array([1, None, 3], dtype="Int64"), "flag": [True, False, True],
+        "day": pd.to_datetime(["2025-03-31", None, "2024-11-14"]),
+    })
+    assert _records(frame, ["text", "number", "count", "flag", "day", "missing"]) == [
+        {"text": "a", "number": 1.5, "count": 1, "flag": True, "day": "2025-03-31", "missing": None},
+        {"text": None, "number": None, "count": None, "flag": False, "day": None, "missing": None},
+        {"text": "c", "number": 3.0, "count": 3, "flag": True, "day": "2024-11-14", "missing": None},
+    ]
