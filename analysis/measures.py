@@ -270,18 +270,25 @@ def _gaps(long: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _ranks(column: pd.Series, rank_of) -> np.ndarray:
+    """rank_of(value) for every row, called once per distinct value: Series.map over Arrow
+    text cost ~0.15 s a column for the 288,000 measures of a 500-school trust."""
+    codes, distinct = factorize(column)
+    # Code -1 (a missing value) takes the last entry: after every value, as a sort puts NaN.
+    ranks = [rank_of(v) for v in distinct] + [np.iinfo(np.int64).max]
+    return np.array(ranks, dtype=np.int64)[codes]
+
+
 def _sorted(measures: pd.DataFrame) -> pd.DataFrame:
     """Order rows by school, period (in time order), measure (contract order), subgroup."""
-    periods = measures["period"].drop_duplicates()
-    time_order = dict(zip(periods, periods.map(period_index), strict=True))
     measure_rank = {m: i for i, m in enumerate(MEASURES)}
     subgroup_rank = {s: i for i, s in enumerate(SUBGROUPS)}
     ranks = pd.DataFrame({
         "u": measures["urn"].to_numpy(),
-        "p": measures["period"].map(time_order).to_numpy(),
+        "p": _ranks(measures["period"], period_index),
         # Names outside the contract (an uploaded figure) go after the known ones.
-        "m": measures["measure"].map(measure_rank).fillna(len(measure_rank)).to_numpy(),
-        "s": measures["subgroup"].map(subgroup_rank).fillna(len(subgroup_rank)).to_numpy(),
+        "m": _ranks(measures["measure"], lambda m: measure_rank.get(m, len(measure_rank))),
+        "s": _ranks(measures["subgroup"], lambda s: subgroup_rank.get(s, len(subgroup_rank))),
     })
     index = ranks.sort_values(list("upms"), kind="stable").index
     return measures.iloc[index].reset_index(drop=True)

@@ -214,6 +214,22 @@ def test_combine_keeps_the_pupil_computed_figure_and_adds_uploaded_ones(four_pri
     assert combined["period"].iloc[0] == "2023/24 Summer 2"
 
 
+def test_combined_figures_sort_by_school_time_contract_measure_then_subgroup():
+    uploaded = pd.DataFrame({
+        "urn": ["200002", "100001", "100001", "100001", "100001", "100001"],
+        "period": ["2023/24 Autumn 1", "2024/25 Autumn 1", "2023/24 Summer 2", "2023/24 Summer 2",
+                   "2023/24 Summer 2", "2023/24 Summer 2"],
+        "measure": ["attendance", "attendance", "a_local_measure", "attendance", "reading_exs",
+                    "reading_exs"],
+        "subgroup": ["All", "All", "All", "All", "Not disadvantaged", "All"],
+        "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "cohort": [10] * 6,
+    })
+    combined = combine_measures(compute_measures(pupils([])), uploaded)
+    # School first; then time (Summer 2023/24 before Autumn 2024/25, not alphabetical); then the
+    # contract's measure order, with a name outside the contract last; then subgroup order.
+    assert combined["value"].tolist() == [6.0, 5.0, 4.0, 3.0, 2.0, 1.0]
+
+
 def test_combine_with_only_uploaded_figures_keeps_a_missing_cohort_missing():
     uploaded = pd.DataFrame({
         "urn": [PRIMARY], "period": [AUTUMN], "measure": ["attendance"], "subgroup": ["All"],
