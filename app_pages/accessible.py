@@ -17,6 +17,7 @@ from analysis import chart_tables, style
 from analysis.text import lit
 
 CHOSEN_SCHOOL = "chosen_school"  # session key: the School page's choice, for Presentation mode
+SCHOOL_TAB = "school_tab"  # session key: the School page's open tab
 PRESENT_CHART_HEIGHT = 500  # px: the chart fits below the controls and title at 1280 x 720
 MENU_KEY = "site_menu"  # the menu's container: class st-key-site_menu (tests find it by that)
 LEAD_KEY = "lead_sentence"  # a page's answer in brief, large type that is not a heading

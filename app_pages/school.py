@@ -57,11 +57,7 @@ for col, status in zip(cols, STATUS_ORDER, strict=True):
     col.metric(lit(presenters.status_badge(status)), value)
 downloads.pack_downloads(urn, since=since_then)
 
-targets_tab, support_tab, subgroup_tab, inspection_tab = st.tabs(
-    ["Targets", "Support received", "Subgroups", "Inspection journey"]
-)
-
-with targets_tab:
+def targets_tab() -> None:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
@@ -92,55 +88,69 @@ with targets_tab:
                                 config={"displayModeBar": False})
                 accessible.chart_figures(figure, view.measure)
 
-with support_tab:
+
+def support_tab() -> None:
     if summary.empty:
         st.info("No deployments are recorded for this school.")
-    else:
-        value = portfolio.school_value(progress, summary, [urn])
-        st.markdown(lit(value["sentence"].iloc[0]))
-        for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
-            st.markdown(f"- {lit(sentence)}")
-        st.caption(lit(f"Running or not, and days unused, are judged at "
-                       f"{widgets.data_as_of(data)[1]}."))
-        widgets.table(widgets.register_table(summary, progress, data), hide_index=True,
-                      width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
-        visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
-        if not visits.empty:
-            ratings = charts.progress_ratings_chart(visits.merge(
-                summary[["deployment_id", "leader_name"]], on="deployment_id"))
-            st.plotly_chart(ratings, width="stretch")
-            accessible.chart_figures(ratings, row_label="Deployment")
+        return
+    value = portfolio.school_value(progress, summary, [urn])
+    st.markdown(lit(value["sentence"].iloc[0]))
+    for sentence in deployments_mod.deployment_impact(summary, progress)["sentence"]:
+        st.markdown(f"- {lit(sentence)}")
+    st.caption(lit(f"Running or not, and days unused, are judged at "
+                   f"{widgets.data_as_of(data)[1]}."))
+    widgets.table(widgets.register_table(summary, progress, data), hide_index=True,
+                  width="stretch", column_config=widgets.DEPLOYMENT_COLUMNS)
+    visits = data.visits[data.visits["deployment_id"].isin(summary["deployment_id"])]
+    if not visits.empty:
+        ratings = charts.progress_ratings_chart(visits.merge(
+            summary[["deployment_id", "leader_name"]], on="deployment_id"))
+        st.plotly_chart(ratings, width="stretch")
+        accessible.chart_figures(ratings, row_label="Deployment")
 
-with subgroup_tab:
+
+def subgroups_tab() -> None:
     measures = sorted(set(data.measures[data.measures["urn"] == urn]["measure"])
                       - {m for m in data.measures["measure"] if m.startswith("disadvantaged_gap")})
     if not measures:
         st.info("No pupil outcomes are stored for this school yet.")
-    else:
-        left, right = st.columns([2, 1])
-        measure = left.selectbox("Measure", measures, format_func=measure_label)
-        pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
-                           format_func={"disadvantaged": "Disadvantaged vs not",
-                                        "send": "SEND vs no SEND"}.get)
-        # Governed figures: a hidden group's value never reaches the chart, nor its gap.
-        subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
-                                          small_cohort=settings.small_cohort, pair=pair)
-        st.plotly_chart(subgroups, width="stretch")
-        accessible.chart_figures(subgroups, measure)
-        st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
+        return
+    left, right = st.columns([2, 1])
+    measure = left.selectbox("Measure", measures, format_func=measure_label)
+    pair = right.radio("Compare", ["disadvantaged", "send"], horizontal=True,
+                       format_func={"disadvantaged": "Disadvantaged vs not",
+                                    "send": "SEND vs no SEND"}.get)
+    # Governed figures: a hidden group's value never reaches the chart, nor its gap.
+    subgroups = charts.subgroup_chart(governed_views.governed_measures(urn), urn, measure,
+                                      small_cohort=settings.small_cohort, pair=pair)
+    st.plotly_chart(subgroups, width="stretch")
+    accessible.chart_figures(subgroups, measure)
+    st.caption(f"Figures for groups of fewer than {settings.small_cohort:d} pupils are hidden.")
 
-with inspection_tab:
+
+def inspection_tab() -> None:
     if inspections.empty:
         st.info("No inspections are recorded for this school.")
-    else:
-        journey = charts.inspection_journey(inspections)
-        st.plotly_chart(journey, width="stretch")
-        accessible.chart_figures(journey, row_label="Area or judgement")
-        st.caption("Single-word judgements (before November 2025) and report cards (from 10 "
-                   "November 2025) are different scales and are never converted into each other; "
-                   "a report card's category is derived from its grades by Ofsted's rules.")
-        for sentence in policy.inspection_journey_table(inspections)["sentence"]:
-            st.markdown(f"- {lit(sentence)}")
+        return
+    journey = charts.inspection_journey(inspections)
+    st.plotly_chart(journey, width="stretch")
+    accessible.chart_figures(journey, row_label="Area or judgement")
+    st.caption("Single-word judgements (before November 2025) and report cards (from 10 "
+               "November 2025) are different scales and are never converted into each other; "
+               "a report card's category is derived from its grades by Ofsted's rules.")
+    for sentence in policy.inspection_journey_table(inspections)["sentence"]:
+        st.markdown(f"- {lit(sentence)}")
+
+
+# Only the open tab runs and is drawn; switching tabs reruns the page. Otherwise every visit
+# would build and draw the hidden tabs' charts too (issue 14: cost grows with what is shown).
+tabs = st.tabs(["Targets", "Support received", "Subgroups", "Inspection journey"],
+               key=accessible.SCHOOL_TAB, on_change="rerun")
+for tab, draw in zip(tabs, (targets_tab, support_tab, subgroups_tab, inspection_tab),
+                     strict=True):
+    if tab.open:
+        with tab:
+            draw()
 
 with st.expander("Words used on this page"):
     for term, meaning in plain_words.GLOSSARY:

@@ -19,7 +19,7 @@ from analysis import ingest
 from analysis.store import Store
 from analysis.text import literal_html, literal_markdown, literal_plotly, visible
 from tests import hostile_text as hostile
-from tests.test_pages import _use_store, open_page
+from tests.test_pages import _use_store, each_school_tab, open_page
 
 PAGES = {  # page -> query, and the hostile texts its Markdown must show (escaped)
     "overview": ({}, []),
@@ -94,6 +94,14 @@ def chart_strings(at) -> list[str]:
 def test_uploaded_text_stays_text_on_every_page(hostile_url, page):
     query, shown = PAGES[page]
     at = open_page(page, **query)
+    if page == "school":  # only the open tab runs: check the page with each tab open
+        for tab, school_at in each_school_tab(at):
+            assert_text_stays_text(school_at, f"school ({tab} tab)", shown)
+    else:
+        assert_text_stays_text(at, page, shown)
+
+
+def assert_text_stays_text(at, page: str, shown: list[str]) -> None:
     elements = markdown_texts(at)
     for kind, text, raw_html in elements:
         for name, value in hostile.TEXTS.items():
@@ -123,7 +131,7 @@ def test_uploaded_text_stays_text_on_every_page(hostile_url, page):
 
 def test_charts_show_uploaded_html_as_characters(hostile_url):
     at = open_page("school", urn=hostile.NEW_URN)
-    strings = chart_strings(at)
+    strings = [s for _, at in each_school_tab(at) for s in chart_strings(at)]
     assert any(literal_plotly(hostile.AREA) in s for s in strings), "the inspection area"
     deployments = open_page("deployments")
     assert any(literal_plotly(hostile.LEADER) in s for s in chart_strings(deployments))

@@ -37,6 +37,7 @@ EMPTY_MESSAGES = {
     "present": "There are no action-plan targets to present yet.",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SCHOOL_TABS = ["Targets", "Support received", "Subgroups", "Inspection journey"]
 
 
 # ---- fixtures ----------------------------------------------------------------------------------
@@ -99,6 +100,15 @@ def open_page(page: str, **query) -> AppTest:
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def each_school_tab(at: AppTest):
+    """The School page `at` with each of its tabs open in turn (only the open tab runs)."""
+    for label in SCHOOL_TABS:
+        at.session_state[accessible.SCHOOL_TAB] = label
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        yield label, at
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -248,7 +258,27 @@ def test_school_page_opens_the_school_in_the_address_with_one_chart_per_target(s
     mine = progress[progress["client_urn"] == urn]
     shown = sum(int(m.value) for m in at.metric)
     assert shown == len(mine)
-    assert len(at.tabs[0].get("plotly_chart")) == len(mine)
+    assert [t.label for t in at.tabs] == SCHOOL_TABS
+    # Only the open tab (Targets) is built: one chart per target and nothing from the others.
+    assert len(at.get("plotly_chart")) == len(at.tabs[0].get("plotly_chart")) == len(mine)
+
+
+def test_school_page_builds_only_the_open_tab(sample_url):
+    progress = engine_progress(sample_url)
+    urn = progress["client_urn"].value_counts().index[0]
+    page = open_page("school", urn=urn)
+    shown_in = {}
+    for label, at in each_school_tab(page):
+        assert at.selectbox[0].value == urn  # a tab switch keeps the school
+        shown_in[label] = [i for i, tab in enumerate(at.tabs)
+                           if tab.get("plotly_chart") or tab.get("markdown") or tab.get("info")]
+        charts = at.get("plotly_chart")
+        assert len(charts) == sum(len(tab.get("plotly_chart")) for tab in at.tabs)
+        if label == "Support received":  # the ratings chart alone, not the targets'
+            assert len(charts) == 1
+            assert json.loads(charts[0].proto.spec)["layout"]["title"]["text"].startswith(
+                "Leaders' progress ratings")
+    assert shown_in == {label: [i] for i, label in enumerate(SCHOOL_TABS)}
 
 
 def test_school_page_without_urn_opens_the_first_school_alphabetically(sample_url):

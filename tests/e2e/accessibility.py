@@ -77,7 +77,7 @@ def check_page(page, base: str, path: str, where: str) -> None:
         if not tab.count():
             continue  # a tab a role does not have (e.g. none at all in an empty state)
         tab.click()
-        page.wait_for_timeout(300)
+        wait_for_app(page)  # a tab may rerun the page to build what it shows (the School page)
         assert_accessible(page, f"{where}: {page_key(path)}, tab {name}")
     for name in EXPANDERS.get(page_key(path), []):
         page.get_by_text(name, exact=True).click()
