@@ -279,6 +279,12 @@ def test_school_page_builds_only_the_open_tab(sample_url):
             assert json.loads(charts[0].proto.spec)["layout"]["title"]["text"].startswith(
                 "Leaders' progress ratings")
     assert shown_in == {label: [i] for i, label in enumerate(SCHOOL_TABS)}
+    # Another school chosen keeps the open tab (Inspection journey, the last opened).
+    other = next(u for u in progress["client_urn"] if u != urn)
+    page.selectbox[0].set_value(other).run()
+    assert page.query_params["urn"] == other
+    assert page.session_state[accessible.SCHOOL_TAB] == "Inspection journey"
+    assert not page.tabs[0].get("plotly_chart") and not page.tabs[0].get("markdown")
 
 
 def test_school_page_without_urn_opens_the_first_school_alphabetically(sample_url):
