@@ -131,7 +131,7 @@ def assert_text_stays_text(at, page: str, shown: list[str]) -> None:
 
 def test_charts_show_uploaded_html_as_characters(hostile_url):
     at = open_page("school", urn=hostile.NEW_URN)
-    strings = [s for _, at in each_school_tab(at) for s in chart_strings(at)]
+    strings = [s for _, tab_at in each_school_tab(at) for s in chart_strings(tab_at)]
     assert any(literal_plotly(hostile.AREA) in s for s in strings), "the inspection area"
     deployments = open_page("deployments")
     assert any(literal_plotly(hostile.LEADER) in s for s in chart_strings(deployments))
