@@ -31,8 +31,6 @@ loads.record_view(urn)
 school = clients[clients["urn"] == urn].iloc[0]
 settings = loads.settings()
 data, progress, summary = loads.school(urn)
-# When the plan was agreed and every later change to a target (analysis/agreed_plan.py).
-plan = agreed_plan.plan_history(data.target_plan, data.targets)
 inspections = data.inspections[data.inspections["urn"] == urn]
 
 st.title(lit(school["school_name"]))
@@ -57,10 +55,13 @@ for col, status in zip(cols, STATUS_ORDER, strict=True):
     col.metric(lit(presenters.status_badge(status)), value)
 downloads.pack_downloads(urn, since=since_then)
 
+
 def targets_tab() -> None:
     if progress.empty:
         st.info("No action-plan targets are stored for this school yet.")
     st.caption(presenters.STATUS_LEGEND)
+    # When the plan was agreed and every later change to a target (analysis/agreed_plan.py).
+    plan = agreed_plan.plan_history(data.target_plan, data.targets)
     # Each card is one governed view: its heading, sentence, rule and chart hold no hidden
     # figure; the cards are grouped by report-card area (issue 13) when any target names one.
     views = {view.target_id: view for view in governed_views.school_views(urn)}
