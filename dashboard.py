@@ -57,18 +57,17 @@ READ_ONLY = {PAGES[name][1].url_path for name in (access.OVERVIEW, access.SCHOOL
                                                    access.DEPLOYMENTS, access.PRESENT)}
 
 
-def _to_school() -> None:
-    st.switch_page(PAGES[access.SCHOOL][1], query_params=st.query_params.to_dict())
+def _home() -> None:
+    st.switch_page(loads.home_page(), query_params=st.query_params.to_dict())
 
 
 def menu(allowed: frozenset[str]) -> dict[str, list]:
-    """The pages this person may open, by section. The first is where they land, except that a
-    role without the overview lands on the School page through a hidden home page: Streamlit
-    serves its default page only at the root, and governors' links say /school?urn=..."""
-    sections: dict[str, list] = {}
-    if access.OVERVIEW not in allowed and access.SCHOOL in allowed:
-        sections["Impact"] = [st.Page(_to_school, title="Home", url_path="home", default=True,
-                                      visibility="hidden")]
+    """The pages this person may open, by section. The root address is a hidden home page that
+    moves on to where the person lands (the overview, else the School page): Streamlit serves
+    its default page only at the root, not at its own name, and links people share say
+    /overview or /school?urn=..., so no page of ours may be the default."""
+    sections: dict[str, list] = {"Impact": [st.Page(_home, title="Home", url_path="home",
+                                                    default=True, visibility="hidden")]}
     refused = []
     for name, (section, page) in PAGES.items():
         if name in allowed:

@@ -250,6 +250,14 @@ def test_a_trust_leader_sees_every_school_and_cannot_change_anything(tab, signed
     assert page.get_by_role("button", name="Check", exact=True).count() == 0
     assert page.get_by_role("button", name="Return to the leader").count() == 0
     screenshot(page, "trust_leader")
+    # A link someone shares to the overview opens it (Streamlit serves its default page only at
+    # the root, so the overview is not the default: the root moves on to /overview).
+    open_path(page, signed_server.base, "overview")
+    expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
+    assert "Page not found" not in body(page)
+    open_path(page, signed_server.base, "")
+    expect(page.get_by_role("heading", name="Impact across our client schools")).to_be_visible()
+    assert page.url.endswith("/overview")
     open_path(page, signed_server.base, "upload")
     expect(page.get_by_text("The Upload page is for administrators; you are signed in as a "
                             "trust leader.")).to_be_visible()
