@@ -115,9 +115,11 @@ def convert(spec: Field, column: Column, label: str, file, sheet, rows: np.ndarr
     if kind in ("text", "id"):
         out = values
     elif kind == "urn":
-        # Excel may hand a URN over as the number 123456.0.
-        text = values.str.replace(r"\.0+$", "", regex=True)
-        ok = text.str.fullmatch(r"\d{6}").fillna(False).to_numpy(dtype=bool)
+        # Excel may hand a URN over as the number 123456.0. Full-width digits (pasted from a
+        # Japanese or Chinese keyboard) are read as the digits they show (NFKC); any other
+        # script's digits are refused: Python's \d would take them and store a second school.
+        text = values.str.normalize("NFKC").str.replace(r"\.0+$", "", regex=True)
+        ok = text.str.fullmatch(r"[0-9]{6}").fillna(False).to_numpy(dtype=bool)
         bad(~ok, "is not a 6-digit URN")
         out = text.where(ok)
     elif kind == "period":

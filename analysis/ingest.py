@@ -130,8 +130,8 @@ def read_parsed(parsing: readers.ParseAhead) -> Upload:
     refused = implausible(frames, sources, headers)
     if len(refused):
         log.problems.append(refused)
-    for path in parsing.missing:
-        log.problem(path, None, None, None, f"{path} was not found")
+    for path, why in parsing.unread:
+        log.problem(path, None, None, None, why)
     return Upload(frames, problem_table(log.problems), problem_table(log.notices), infos, sources, headers)
 
 

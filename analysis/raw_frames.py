@@ -9,6 +9,7 @@ skipped are put back in their places here, and an irregular CSV is read by panda
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pandas as pd
@@ -74,5 +75,28 @@ def _read_pandas(name: str, text, sep: str, width: int, log) -> pd.DataFrame | N
                            dtype="str", keep_default_na=False, na_values=[""],
                            skip_blank_lines=False, engine="c", encoding="utf-8")
     except (pd.errors.ParserError, ValueError) as error:
-        log.problem(name, None, None, None, f"{name} could not be read as CSV: {error}")
+        _log_csv_error(name, str(error), log)
         return None
+
+
+_TOO_WIDE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_OPEN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _log_csv_error(name: str, error: str, log) -> None:
+    """pandas' C reader's error in a user's words, on the row it names ('C error: Expected 12
+    fields in line 62, saw 14' is row 62 of the spreadsheet; its 'row N' counts from 0)."""
+    if wide := _TOO_WIDE.search(error):
+        width, line, seen = (int(g) for g in wide.groups())
+        log.problem(name, None, line, None,
+                    f"This row has {seen} cells, more than the {width} of the rows before it; "
+                    "look for an extra separator, or a cell holding a comma without quotes "
+                    "around it")
+    elif quote := _OPEN_QUOTE.search(error):
+        row = int(quote.group(1)) + 1
+        log.problem(name, None, row, None,
+                    'A quoted cell starts in this row and its closing quote (") never comes, '
+                    "so the rest of the file would be one cell; add the missing quote or "
+                    "remove the stray one")
+    else:
+        log.problem(name, None, None, None, f"{name} could not be read as CSV: {error.strip()}")

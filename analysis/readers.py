@@ -121,8 +121,10 @@ class ParseAhead:
     files' order.
     """
 
-    def __init__(self, files: Iterable[tuple[str, bytes]], missing: list[str] | None = None) -> None:
-        self.missing = missing if missing is not None else []  # paths not there (on_disk)
+    def __init__(self, files: Iterable[tuple[str, bytes]],
+                 unread: list[tuple[str, str]] | None = None) -> None:
+        # (path, why) for paths given on disk that hold no file to read (on_disk)
+        self.unread = unread if unread is not None else []
         self._files = iter(files)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
         self._ahead = self._begin_next()
@@ -130,8 +132,8 @@ class ParseAhead:
     @classmethod
     def on_disk(cls, paths: Iterable[str | Path]) -> ParseAhead:
         """Files, or folders of .xlsx/.csv files, each read from disk when its turn comes."""
-        missing: list[str] = []  # filled as the paths are reached
-        return cls(_files_on_disk(paths, missing), missing)
+        unread: list[tuple[str, str]] = []  # filled as the paths are reached
+        return cls(_files_on_disk(paths, unread), unread)
 
     def _begin_next(self) -> Future | None:
         item = next(self._files, None)
@@ -157,26 +159,26 @@ class ParseAhead:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _files_on_disk(paths: Iterable[str | Path], missing: list[str]) -> Iterator[tuple[str, bytes]]:
+def _files_on_disk(paths: Iterable[str | Path],
+                   unread: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
     # One file's bytes at a time: each is let go once it is parsed (52 MB for 1M CSV rows).
     for path in map(Path, paths):
         if path.is_dir():
             found = sorted(p for p in path.iterdir()
                            if p.suffix.lower() in EXCEL_EXTENSIONS | {".csv"})
+            if not found:
+                unread.append((str(path), f"The folder {path} holds no .xlsx or .csv files"))
             for p in found:
                 yield p.name, p.read_bytes()
         elif path.is_file():
             yield path.name, path.read_bytes()
         else:
-            missing.append(str(path))
+            unread.append((str(path), f"{path} was not found"))
 
 
 def what_is(name: str, data: bytes, notes: Notes) -> str | None:
     """'workbook', 'csv', or None (with the problem logged) for bytes we will not read."""
-    suffix = Path(name).suffix.lower()
-    if not data or data.isspace():  # as `not data.strip()`, without copying the bytes
-        notes.problem(name, None, None, None, f"{name} is empty")
-        return None
+    suffix = Path(name).suffix.lower()  # an empty file was refused by analysis.safety
     if data[:5] == b"%PDF-":
         notes.problem(name, None, None, None,
                       f"{name} is a PDF, not a spreadsheet; save the data as .xlsx or .csv")
@@ -354,6 +356,17 @@ def _arrow_table(text, sep: str, width: int, handler, threads: bool):
     import pyarrow.csv as pacsv
 
     names = [str(i) for i in range(width)]
+    try:
+        return _read_arrow(pa, pacsv, text, sep, names, handler, threads)
+    except pa.ArrowInvalid as error:
+        # A row longer than pyarrow's block (1 MB, "straddles two block boundaries"): pandas'
+        # C reader has no such limit, and pyarrow's words would mean nothing to a user.
+        if "straddl" in str(error):
+            raise _Irregular from None
+        raise
+
+
+def _read_arrow(pa, pacsv, text, sep: str, names: list[str], handler, threads: bool):
     return pacsv.read_csv(
         pa.py_buffer(text),
         read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),

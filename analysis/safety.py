@@ -129,8 +129,16 @@ def _quoted(name: object) -> str:
     return f"'{text}'"
 
 
+def _blank(data: bytes) -> bool:
+    """No bytes, or nothing but white space after a UTF-8 byte order mark: empty to a person
+    (Excel saves an empty sheet as CSV as just the mark). A real file's first 4 KB show it
+    is not, so the whole is only read when those are blank."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    return not data[start:start + 4096].strip() and not data[start:].strip()
+
+
 def _check_size(name: str, data: bytes, limits: Limits) -> str | None:
-    if len(data) == 0:
+    if _blank(data):
         return f"{_quoted(name)} is empty; check you chose the right file and upload it again."
     if len(data) > limits.max_file_bytes:
         return (f"{_quoted(name)} is {_megabytes(len(data))}, larger than the "

@@ -305,6 +305,17 @@ def test_urn_from_an_excel_number_and_a_text_float():
     assert upload.frames["schools"]["urn"].tolist() == ["123456"]
 
 
+def test_a_urn_is_ascii_digits_full_width_ones_read_as_what_they_show():
+    # Python's \d takes any script's digits: '٩٩٠٢٠١' would have been stored as a second school.
+    upload = read_csv([["URN", "School name", "Phase", "Role"],
+                       ["\uff19\uff19\uff10\uff12\uff10\uff11", "A", "Primary", "Client"],
+                       ["\u0669\u0669\u0660\u0662\u0660\u0661", "B", "Primary", "Client"]],
+                      name="schools.csv")
+    assert upload.problems[["row", "message"]].values.tolist() == [
+        [3, "URN: '\u0669\u0669\u0660\u0662\u0660\u0661' is not a 6-digit URN"]]
+    assert upload.frames["schools"]["urn"].tolist()[0] == "990201"
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("Y", True), ("y", True), ("Yes", True), ("TRUE", True), ("1", True), (1, True),
     (True, True), ("N", False), ("no", False), ("False", False), ("0", False), (0, False),
@@ -584,6 +595,10 @@ def test_read_paths_reads_files_and_reports_missing_ones(tmp_path):
     assert len(upload.frames["schools"]) == 3
     assert messages(upload) == [f"{tmp_path / 'nope.xlsx'} was not found"]
     assert len(read_paths([tmp_path]).frames["schools"]) == 3
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a spreadsheet")
+    assert messages(read_paths([tmp_path / "empty"])) == [
+        f"The folder {tmp_path / 'empty'} holds no .xlsx or .csv files"]
 
 
 # ---- references ----------------------------------------------------------------------------

@@ -90,10 +90,36 @@ def test_a_row_wider_than_the_first_lines_is_named():
     # The width is the widest of the first 50 lines; a wider row further down is an error.
     data = lines(HEADER, *(GOOD.format(i) for i in range(60)), GOOD.format(60) + ",extra,cells")
     upload = read_files([("outcomes.csv", data)])
-    assert upload.problems["message"].tolist() == [
-        "outcomes.csv could not be read as CSV: Error tokenizing data. C error: Expected 12 "
-        "fields in line 62, saw 14\n"]
+    assert upload.problems[["row", "message"]].values.tolist() == [
+        [62, "This row has 14 cells, more than the 12 of the rows before it; look for an extra "
+             "separator, or a cell holding a comma without quotes around it"]]
     assert upload.frames == {}
+
+
+def test_a_quote_never_closed_is_named_on_its_row():
+    data = lines(HEADER, GOOD.format(1), '100001,"2024/25 Autumn,P2,6', GOOD.format(3))
+    upload = read_files([("outcomes.csv", data)])
+    assert upload.problems[["row", "message"]].values.tolist() == [
+        [3, 'A quoted cell starts in this row and its closing quote (") never comes, so the '
+            "rest of the file would be one cell; add the missing quote or remove the stray one"]]
+    assert upload.frames == {}
+
+
+def test_a_row_longer_than_the_parse_block_is_read():
+    # pyarrow reads in 1 MB blocks and cannot hold a longer row ("straddles two block
+    # boundaries"); such a file is read by pandas' C reader, whole.
+    long_id = "P" + "7" * 1_500_000
+    data = lines(HEADER, GOOD.format(1), GOOD.format(2).replace("P2", long_id), GOOD.format(3))
+    upload = read_files([("outcomes.csv", data)])
+    assert upload.ok, upload.problems
+    assert upload.frames["outcomes"]["pupil_id"].tolist() == ["P1", long_id, "P3"]
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n\r\n", b" \n\t\n"])
+def test_a_file_of_nothing_but_a_byte_order_mark_or_spaces_is_empty(data):
+    upload = read_files([("outcomes.csv", data)])
+    assert upload.problems["message"].tolist() == [
+        "'outcomes.csv' is empty; check you chose the right file and upload it again."]
 
 
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
