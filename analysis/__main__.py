@@ -518,7 +518,11 @@ def main(argv: list[str] | None = None, store_options: dict | None = None) -> in
         if isinstance(exc, _worded_errors(args.command)):
             print(str(exc), file=sys.stderr)
         elif isinstance(exc, FileNotFoundError):
-            print(f"No such file: {exc.filename}", file=sys.stderr)
+            missing = Path(str(exc.filename or ""))
+            if exc.filename and not missing.parent.exists():  # `--out` into a folder not there
+                print(f"No such folder: {missing.parent} (for {missing})", file=sys.stderr)
+            else:
+                print(f"No such file: {exc.filename}", file=sys.stderr)
         elif isinstance(exc, OSError):
             print(f"Cannot use {exc.filename or 'the file'}: {exc.strerror or exc}",
                   file=sys.stderr)

@@ -172,6 +172,8 @@ def _files_on_disk(paths: Iterable[str | Path],
                 yield p.name, p.read_bytes()
         elif path.is_file():
             yield path.name, path.read_bytes()
+        elif path.exists():  # a device, a pipe, a socket
+            unread.append((str(path), f"{path} is not a file or a folder"))
         else:
             unread.append((str(path), f"{path} was not found"))
 

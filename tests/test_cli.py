@@ -117,6 +117,15 @@ def test_missing_file_is_exit_2_in_plain_words(capsys, db):
     for command in ("report", "validate", "import"):
         status, out, err = run(capsys, command, "x.xlsx", *(["--db", db] if command != "validate" else []))
         assert (status, out, err.strip()) == (2, "", "No such file: x.xlsx")
+    status, _, err = run(capsys, "validate", "/dev/null")
+    assert (status, err.strip()) == (2, "1 problem(s) found:\n/dev/null: /dev/null is not a file "
+                                        "or a folder")
+
+
+def test_writing_into_a_folder_that_is_not_there_names_the_folder(capsys, filled_db, tmp_path):
+    out_path = tmp_path / "no such folder" / "backup.zip"
+    status, _, err = run(capsys, "backup", str(out_path), "--db", filled_db)
+    assert (status, err.strip()) == (2, f"No such folder: {out_path.parent} (for {out_path})")
 
 
 def test_a_bad_database_url_is_exit_2(capsys):
