@@ -7,6 +7,7 @@ and measures the distance between them in half terms: start_year * 6 + half_term
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 
 HALF_TERMS = ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2", "Summer 1", "Summer 2"]
@@ -100,10 +101,29 @@ def _index_of_text(label: str) -> int:
     m = re.fullmatch(r"([A-Za-z]+)([12])\s+(.+)", text) or None
     if m:
         return period_index(f"{m.group(1)} {m.group(2)} {m.group(3)}")
+    _refuse_a_date(text)
     raise PeriodError(
         f"'{label}' is not a period we recognise; write it like '2024/25 Spring 2' "
         "(or 'Spring 2 2024/25', '2024/25 T4', 'Spring 2025')"
     )
+
+
+def _refuse_a_date(text: str) -> None:
+    """A date where a period belongs (an Excel date cell arrives as '2025-06-01 00:00:00'):
+    said as the person sees it in Excel, with the half term it falls in as the way to write it.
+    Not read as that half term: figures dated in June may be the summer's or the spring's."""
+    m = (re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?: 00:00:00)?", text)
+         or re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text))
+    if not m:
+        return
+    parts = [int(g) for g in m.groups()]
+    year, month, day = parts if len(m.group(1)) == 4 else parts[::-1]
+    try:
+        when = date(year, month, day)
+    except ValueError:
+        return
+    raise PeriodError(f"{when:%d/%m/%Y} is a date, not a period; write the half term the "
+                      f"figures are for, like '{period_of_date(when)}'")
 
 
 def period_indexes(labels):

@@ -100,7 +100,7 @@ def _choose(file: str, sheet: str | None, cells: list[list[str]], log: Log
     named = _SHEET_KINDS.get(normalise_name(sheet)) if sheet is not None else None
     if named is not None:
         if scores[named][0] == 0:
-            expected = ", ".join(REQUIRED[named])
+            expected = _column_names(named, REQUIRED[named])
             log.problem(file, sheet, None, None,
                         f"{where} has no header row: none of its first {HEADER_SEARCH_ROWS} rows "
                         f"names the columns (expected {expected})")
@@ -135,6 +135,11 @@ def _identifying(norm: str) -> str | None:
     return None
 _ONE_OF = {"pupil names": "a pupil name", "dates of birth": "a date of birth",
            "addresses": "an address", "contact details": "contact details"}
+
+
+def _column_names(kind: str, columns: list[str]) -> str:
+    """'URN (urn), Period (period)': the header a person writes, then the template's name."""
+    return ", ".join(f"{FIELDS[kind][c].aliases[0]} ({c})" for c in columns)
 
 
 def _quoted(names: list[str]) -> str:
@@ -192,7 +197,7 @@ def read_sheet(file: str, sheet: str | None, holder: RawSheet, log: Log) -> Part
                    f"{'were' if len(ignored) > 1 else 'was'} ignored.")
     missing = [c for c in REQUIRED[kind] if c not in written]
     if missing:
-        names = ", ".join(f"{FIELDS[kind][c].aliases[0]} ({c})" for c in missing)
+        names = _column_names(kind, missing)
         log.problem(file, sheet, header_row, None,
                     f"{where} is missing required column{'s' if len(missing) > 1 else ''}: "
                     f"{names}")

@@ -691,4 +691,4 @@ def test_a_sheet_named_for_a_kind_without_a_header_is_a_problem():
     upload = read_xlsx({"Outcomes": [["a", "b"], [1, 2]]})
     assert messages(upload) == [
         "Sheet 'Outcomes' has no header row: none of its first 20 rows names the columns "
-        "(expected urn, period, pupil_id)"]
+        "(expected URN (urn), Period (period), Pupil ID (pupil_id))"]

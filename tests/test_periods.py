@@ -48,7 +48,7 @@ def test_every_accepted_form_parses_to_its_canonical_label(label, canonical):
 
 
 BAD = ["2024/25", "Autumn", "Easter 2025", "2024/25 T7", "Spring 3 2024/25", "Summer 2025/27",
-       "2024/26 Autumn", "2024/25 Autumn 3", "13/09/2024", "Term 2"]
+       "2024/26 Autumn", "2024/25 Autumn 3", "13/13/2024", "Term 2"]  # 13/09/2024: a date, below
 
 
 @pytest.mark.parametrize("label", BAD)
@@ -113,3 +113,20 @@ def test_period_indexes_parse_each_distinct_label_once_and_agree_with_period_ind
     assert sorted(calls) == sorted(set(labels))  # each distinct label parsed once
     with pytest.raises(periods.PeriodError):
         periods.period_indexes(pd.Series(["2024/25 Spring 2", None]))
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("2025-06-01 00:00:00", "01/06/2025"),  # an Excel date cell, as the reader gives it
+    ("2025-06-01", "01/06/2025"), ("01/06/2025", "01/06/2025"), ("3/11/2024", "03/11/2024"),
+])
+def test_a_date_where_a_period_belongs_is_said_as_a_date_with_its_half_term(text, written):
+    with pytest.raises(PeriodError) as error:
+        parse_period(text)
+    expected = period_of_date(dt.date(int(written[6:]), int(written[3:5]), int(written[:2])))
+    assert str(error.value) == (f"{written} is a date, not a period; write the half term the "
+                                f"figures are for, like '{expected}'")
+
+
+def test_a_date_that_is_no_day_is_an_unrecognised_period():
+    with pytest.raises(PeriodError, match="is not a period we recognise"):
+        parse_period("2025-02-30")
