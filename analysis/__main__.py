@@ -22,8 +22,6 @@ from analysis.schema import Settings
 # Each command imports what it uses when it runs (pandas, the store, the pack's PDF and charts):
 # `--help` and a mistyped command load none of it (1.1 s -> ~0.1 s).
 if TYPE_CHECKING:
-    import pandas as pd
-
     from analysis.store import Store
 
 USAGE_ERROR = 2
@@ -31,25 +29,6 @@ USAGE_ERROR = 2
 
 class CommandError(Exception):
     """A problem to print on stderr before exiting with status 2."""
-
-
-def _problem_lines(problems: pd.DataFrame) -> list[str]:
-    """Each problem as `file, sheet, row R, column: message`."""
-    import pandas as pd
-
-    lines = []
-    for p in problems.to_dict("records"):
-        where = [str(p.get("file") or "")]
-        if p.get("sheet") is not None and not pd.isna(p.get("sheet")):
-            where.append(str(p["sheet"]))
-        if p.get("row") is not None and not pd.isna(p.get("row")):
-            where.append(f"row {int(p['row'])}")
-        message = str(p.get("message"))
-        column = p.get("column")
-        if column is not None and not pd.isna(column) and not message.startswith(f"{column}"):
-            where.append(str(column))
-        lines.append(f"{', '.join(w for w in where if w)}: {message}")
-    return lines
 
 
 def _read_check_exists(path: str) -> None:
@@ -71,11 +50,12 @@ def _start_reading(paths: list[str]):
 def _read(parsing):
     """The started read as an Upload; CommandError listing every problem if any."""
     from analysis.ingest import read_parsed
+    from analysis.upload_log import problem_lines
 
     upload = read_parsed(parsing)
     if len(upload.problems):
         raise CommandError("\n".join(
-            [f"{len(upload.problems)} problem(s) in the files:"] + _problem_lines(upload.problems)))
+            [f"{len(upload.problems)} problem(s) in the files:"] + problem_lines(upload.problems)))
     return upload
 
 
@@ -127,6 +107,7 @@ def cmd_validate(args) -> int:
 
     from analysis.ingest import read_parsed
     from analysis.store import Store
+    from analysis.upload_log import problem_lines
 
     upload = read_parsed(parsing)
     problems = upload.problems
@@ -140,11 +121,11 @@ def cmd_validate(args) -> int:
     else:
         print("Note: references to schools, deployments and targets were not checked; "
               "give --db to check them against the store.")
-    for line in _problem_lines(upload.notices):
+    for line in problem_lines(upload.notices):
         print(f"Note: {line}")
     if len(problems):
         print(f"{len(problems)} problem(s) found:", file=sys.stderr)
-        for line in _problem_lines(problems):
+        for line in problem_lines(problems):
             print(line, file=sys.stderr)
         return USAGE_ERROR
     counts = ", ".join(f"{len(frame):,} {kind}" for kind, frame in upload.frames.items())
@@ -165,7 +146,9 @@ def cmd_import(args) -> int:
         result = store.import_upload(upload, args.user)
     except StoreError as exc:
         if exc.problems is not None and len(exc.problems):
-            raise CommandError("\n".join([exc.message] + _problem_lines(exc.problems))) from exc
+            from analysis.upload_log import problem_lines
+
+            raise CommandError("\n".join([exc.message] + problem_lines(exc.problems))) from exc
         raise
     _audit(args, store, "upload", result.message)
     print(result.message)

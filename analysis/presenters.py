@@ -63,7 +63,9 @@ def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
                  "message": "Problem"}
     )
     table["Row"] = table["Row"].astype("Int64")
-    return table.sort_values(["File", "Sheet", "Row"], na_position="first", kind="stable")
+    table = table.sort_values(["File", "Sheet", "Row"], na_position="first", kind="stable")
+    # A CSV has no sheet and a whole-file problem no column: blank, where the grid said "None".
+    return table.fillna({"Sheet": "", "Column": ""})
 
 
 KIND_WORDS = {

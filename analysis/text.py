@@ -73,6 +73,11 @@ def literal_html(text: object) -> str:
 lit = literal_markdown
 
 
+def literal_list(lines: list[object]) -> str:
+    """Lines of uploaded text -> a Markdown bullet list showing each exactly (literal_markdown)."""
+    return "\n".join(f"- {literal_markdown(line)}" for line in lines)
+
+
 def visible(text: str) -> str:
     """What a reader sees of literal_markdown's output once rendered: without the WORD JOINERs."""
     return text.replace(WORD_JOINER, "")

@@ -55,3 +55,21 @@ def problem_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
         out[col] = out[col].where(out[col].notna(), None)
     out["row"] = out["row"].astype("Int64")
     return out[PROBLEM_COLUMNS]
+
+
+def problem_lines(problems: pd.DataFrame) -> list[str]:
+    """Each problem (or notice) as one line, `file, sheet, row R, column: message`: how the
+    command line prints them and the upload page lists them."""
+    lines = []
+    for p in problems.to_dict("records"):
+        where = [str(p.get("file") or "")]
+        if p.get("sheet") is not None and not pd.isna(p.get("sheet")):
+            where.append(str(p["sheet"]))
+        if p.get("row") is not None and not pd.isna(p.get("row")):
+            where.append(f"row {int(p['row'])}")
+        message = str(p.get("message"))
+        column = p.get("column")
+        if column is not None and not pd.isna(column) and not message.startswith(f"{column}"):
+            where.append(str(column))
+        lines.append(f"{', '.join(w for w in where if w)}: {message}")
+    return lines

@@ -47,7 +47,7 @@ else:
             "spreadsheet and upload it again.",
             icon=":material/error:",
         )
-        widgets.table(presenters.problems_table(problems), hide_index=True, width="stretch")
+        widgets.upload_problems(problems)
     else:
         st.success("No problems found.", icon=":material/check_circle:")
         changes = loads.get_store().preview(upload)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import access, exports, presenters, register
+from analysis import access, exports, presenters, register, upload_log
 from analysis import deployments as deployments_mod
 from analysis.formats import number
-from analysis.text import lit
+from analysis.text import lit, literal_list
 from app_pages import loads
 from app_pages.loads import current_scope, progress, school_names
 
@@ -67,6 +67,25 @@ def table(frame: pd.DataFrame, **options):
     cells raw: a visit summary `=cmd|...` would come out of that file as a live formula. The
     screen shows what the file will hold ('=cmd|...), as the app's own exports do."""
     return st.dataframe(exports.safe_frame(frame), **options)
+
+
+# The health check says this many problems in sentences; a file with thousands of bad cells
+# has the rest in the table (sort, search, download) rather than a page of sentences.
+PROBLEM_SENTENCES = 30
+
+
+def upload_problems(problems: pd.DataFrame) -> None:
+    """An upload's problems in spreadsheet order: sentences that wrap at any width ('file,
+    sheet, row 7, column: what is wrong', as the command line says them: in a table a long
+    message was cut off, and at 390 px every message was off the screen), then all of them as
+    a table."""
+    ordered = presenters.problems_table(problems)
+    lines = upload_log.problem_lines(problems.loc[ordered.index[:PROBLEM_SENTENCES]])
+    st.markdown(literal_list(lines))
+    with st.expander(f"All {len(problems):,} problems as a table (the first {len(lines)} are above)"
+                     if len(problems) > len(lines)
+                     else "The same problems as a table, to sort or download"):
+        table(ordered, hide_index=True, width="stretch")
 
 
 # Wide enough that "Deputy head" and UK dates are not cut off.

@@ -20,6 +20,7 @@ import pytest
 from analysis.text import (
     WORD_JOINER,
     literal_html,
+    literal_list,
     literal_markdown,
     literal_plotly,
     plotly_frame,
@@ -38,7 +39,7 @@ MARKDOWN_FIRST = {
     "date_input", "pills", "segmented_control",
 }
 MARKDOWN_KEYWORDS = {"label", "body", "help"}
-ESCAPERS = {"lit", "literal_markdown"}
+ESCAPERS = {"lit", "literal_markdown", "literal_list"}
 HTML_ESCAPERS = {"literal_html"}
 NUMBERS = {"len", "int"}  # interpolations that can only be numbers
 # The app's own wrappers round a Markdown call: the label's position in the wrapper's arguments.
@@ -187,6 +188,13 @@ def test_literal_markdown_leaves_nothing_markdown_can_act_on(text):
     # Unescaping gives back the text (line breaks as spaces).
     unescaped = stripped.replace("\\\\", "\0").replace("\\", "").replace("\0", "\\")
     assert unescaped == " ".join(text.splitlines())
+
+
+def test_literal_list_is_one_item_a_line_each_escaped():
+    out = literal_list(HOSTILE)
+    # One item per line given: a hostile line's own line breaks and list markers stay inside it.
+    assert out.split("\n") == [f"- {literal_markdown(text)}" for text in HOSTILE]
+    assert literal_list([]) == ""
 
 
 def test_literal_markdown_of_missing_values_is_empty_and_numbers_are_text():

@@ -395,8 +395,32 @@ def test_upload_of_a_broken_file_lists_the_problems_and_stores_nothing(sample_ur
     assert set(problems["File"]) == {"attendance_over_100.xlsx"}
     assert sorted(zip(problems["Row"], problems["Column"], strict=True)) == [
         (3, "sessions_attended"), (4, "attendance_pct"), (5, "sessions_attended")]
+    # Above the table, each problem as a sentence that wraps, in the spreadsheet's order.
+    listed = [shown(m) for m in texts(at.markdown) if "attendance_over_100.xlsx" in shown(m)]
+    assert [line.count("\n- ") + 1 for line in listed] == [3]
+    assert [":".join(part.split(":")[:2]) for part in listed[0].removeprefix("- ").split("\n- ")
+            ] == ["attendance_over_100.xlsx, outcomes, row 3: sessions_attended",
+                  "attendance_over_100.xlsx, outcomes, row 4: attendance_pct",
+                  "attendance_over_100.xlsx, outcomes, row 5: sessions_attended"]
+    assert [e.label for e in at.expander][-1] == "The same problems as a table, to sort or download"
     assert not [b for b in at.button if b.label == "Import"]
     assert Store(sample_url).counts() == before
+
+
+def test_an_upload_with_many_problems_lists_the_first_in_sentences_and_all_in_the_table(
+        sample_url):
+    from app_pages.widgets import PROBLEM_SENTENCES
+
+    rows = ["URN,Period,Pupil ID,Year group,Reading"]
+    rows += [f"12345,2024/25 Summer 2,P{i},6,EXS" for i in range(PROBLEM_SENTENCES + 5)]
+    at = open_page("upload")
+    choose_files(at, ("outcomes.csv", ("\n".join(rows) + "\n").encode()))
+    count = PROBLEM_SENTENCES + 5
+    assert at.dataframe[0].value["Row"].tolist() == list(range(2, count + 2))
+    listed = [shown(m) for m in texts(at.markdown) if "outcomes.csv, row" in shown(m)]
+    assert len(listed) == 1 and listed[0].count("outcomes.csv, row") == PROBLEM_SENTENCES
+    assert [e.label for e in at.expander][1:] == [
+        f"All {count} problems as a table (the first {PROBLEM_SENTENCES} are above)"]
 
 
 def test_upload_of_a_file_that_is_not_a_spreadsheet(sample_url):

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from analysis.schema import KINDS
 from analysis.store import Store
+from analysis.text import WORD_JOINER
 from tests.e2e.helpers import ROOT, open_path, screenshot, wait_for_app
 from tests.e2e.workbooks import NEW_SCHOOL, NEW_URN, new_school_workbook
 
@@ -193,6 +194,12 @@ def test_a_broken_file_is_explained_and_nothing_is_stored(page, server):
 
     expect(page.get_by_text("Nothing has been stored", exact=False)).to_be_visible()
     expect(page.get_by_text("3 problem(s) found", exact=False)).to_be_visible()
+    # Each problem a sentence that wraps (the whole message on screen), then all as a table.
+    sentence = page.locator("li", has_text="104 is above 100")
+    expect(sentence).to_be_visible()
+    assert sentence.inner_text().replace(WORD_JOINER, "") == (
+        "attendance_over_100.xlsx, outcomes, row 4: attendance_pct: 104 is above 100")
+    page.get_by_text("The same problems as a table, to sort or download").click()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
