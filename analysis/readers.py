@@ -359,23 +359,20 @@ def _arrow_table(text, sep: str, width: int, handler, threads: bool):
 
     names = [str(i) for i in range(width)]
     try:
-        return _read_arrow(pa, pacsv, text, sep, names, handler, threads)
+        return pacsv.read_csv(
+            pa.py_buffer(text),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=True,
+                                              ignore_empty_lines=False,
+                                              invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
     except pa.ArrowInvalid as error:
         # A row longer than pyarrow's block (1 MB, "straddles two block boundaries"): pandas'
         # C reader has no such limit, and pyarrow's words would mean nothing to a user.
         if "straddl" in str(error):
             raise _Irregular from None
         raise
-
-
-def _read_arrow(pa, pacsv, text, sep: str, names: list[str], handler, threads: bool):
-    return pacsv.read_csv(
-        pa.py_buffer(text),
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=threads),
-        parse_options=pacsv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True,
-                                          escape_char=False, newlines_in_values=True,
-                                          ignore_empty_lines=False, invalid_row_handler=handler),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.large_string() for n in names}, null_values=[""],
-            strings_can_be_null=True, quoted_strings_can_be_null=True),
-    )
