@@ -25,14 +25,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.safety import check_file, is_utf8
+from analysis.safety import UTF8_BOM, check_file, is_utf8
 
 # Only plain .xlsx: analysis.safety refuses macro-enabled, legacy and other spreadsheet formats.
 EXCEL_EXTENSIONS = {".xlsx"}
 # Rows pyarrow could not fit to the sheet's width, mended one by one; more than this and the
 # file is read by pandas' C reader instead (the same result, more time and memory).
 MAX_MENDED_ROWS = 10_000
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class Notes:
@@ -259,7 +258,7 @@ def utf8_bytes(name: str, data: bytes, notes: Notes) -> bytes | memoryview | Non
     if b"\x00" in data:
         return None
     if is_utf8(data):
-        return memoryview(data)[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+        return memoryview(data)[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
     # Excel's plain "CSV" on Windows writes Windows-1252 (e.g. '£', 'é').
     notes.notice(name, None, f"{name} is not UTF-8, so it was read as Windows-1252 text.")
     return data.decode("cp1252", errors="replace").encode("utf-8")

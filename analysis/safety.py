@@ -46,6 +46,7 @@ class Limits:
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv")
 MAX_NAME_LENGTH = 255
+UTF8_BOM = b"\xef\xbb\xbf"  # the byte order mark Excel writes at the start of a UTF-8 CSV
 
 # Save-as advice for spreadsheet types we could read if only they were .xlsx or .csv.
 _SAVE_AS_XLSX = ("save it as a plain .xlsx workbook (Excel: File > Save As > Excel Workbook) "
@@ -133,7 +134,7 @@ def _blank(data: bytes) -> bool:
     """No bytes, or nothing but white space after a UTF-8 byte order mark: empty to a person
     (Excel saves an empty sheet as CSV as just the mark). A real file's first 4 KB show it
     is not, so the whole is only read when those are blank."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
     return not data[start:start + 4096].strip() and not data[start:].strip()
 
 
@@ -348,7 +349,7 @@ def _xml_flavour(first: bytes) -> str | None:
         return None
     if first.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
         return "utf-16"
-    if first.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(b"<"):
+    if first.removeprefix(UTF8_BOM).lstrip(b" \t\r\n").startswith(b"<"):
         return "utf-8"
     return None
 
